@@ -1,0 +1,1 @@
+"""The municipal side: inbox sources, pipeline, storage, matching, responses."""

@@ -1,0 +1,1 @@
+"""The LSS billing domain: providers, clients, decisions, time reports, rules, invoices."""

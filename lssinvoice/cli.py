@@ -1,0 +1,46 @@
+"""The ``lssinvoice`` command: a thin click shell over the packages.
+
+Exit codes everywhere: 0 ok, 1 findings (something invalid), 2 usage or I/O error.
+Each command group lives in its own ``cmd_*`` module and is registered here.
+"""
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from lssinvoice import __version__
+
+# (module, attribute) of each command; imported lazily so `--help` and cold starts stay fast.
+COMMANDS = {
+    "schemas": ("lssinvoice.cmd_schemas", "schemas"),
+    "validate": ("lssinvoice.cmd_validate", "validate"),
+    "conformance": ("lssinvoice.cmd_validate", "conformance"),
+    "demo": ("lssinvoice.cmd_demo", "demo"),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx, name):
+        if name in COMMANDS:
+            module, attr = COMMANDS[name]
+            try:
+                return getattr(importlib.import_module(module), attr)
+            except ModuleNotFoundError as exc:  # a command not built yet
+                if exc.name == module:
+                    return None
+                raise
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lssinvoice")
+def main() -> None:
+    """Peppol BIS Billing 3.0 e-invoicing for personal assistance under LSS."""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

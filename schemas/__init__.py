@@ -1,0 +1,1 @@
+"""Official artefacts (manifest and installer) and the project's own schemas."""

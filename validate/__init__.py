@@ -1,0 +1,1 @@
+"""Validation: hardened XML parsing, XSD, our own Schematron compiler, rule sets, reports."""

@@ -1,0 +1,110 @@
+"""Findings: the flat result of every validation step (the phive idea).
+
+A finding has a rule id, a severity, a location (an XPath into the document), a message,
+and the rule set and step that produced it. A document is *valid* when no finding is fatal.
+Refusals by the hardened parser and document detection are findings too, with ids of our
+own (``LSS-XML-*``, ``LSS-DOC-*``), so callers never see a traceback for bad input.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+
+
+class Severity(str, enum.Enum):
+    """Finding levels, as Schematron ``flag`` values map to them.
+
+    Peppol and CEN use ``flag="fatal"`` and ``flag="warning"``; ``information`` is used by
+    some national rule sets. An assert without a flag is treated as fatal (it is an
+    assertion the document must satisfy).
+    """
+
+    FATAL = "fatal"
+    WARNING = "warning"
+    INFORMATION = "information"
+
+    @classmethod
+    def from_flag(cls, flag: str | None) -> "Severity":
+        value = (flag or "").strip().lower()
+        if value in ("warning", "warn"):
+            return cls.WARNING
+        if value in ("information", "info"):
+            return cls.INFORMATION
+        return cls.FATAL
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    message: str
+    location: str = ""
+    ruleset: str = ""
+    step: str = ""
+    test: str = ""
+
+    @property
+    def is_fatal(self) -> bool:
+        return self.severity is Severity.FATAL
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+
+@dataclass(slots=True)
+class StepResult:
+    """One step of a rule set run on one document (XSD, or one Schematron)."""
+
+    name: str
+    findings: list[Finding] = field(default_factory=list)
+    millis: float = 0.0
+    skipped: bool = False
+
+
+@dataclass(slots=True)
+class ValidationResult:
+    """All steps of one rule set on one document."""
+
+    source: str
+    ruleset: str = ""
+    document_type: str = ""
+    steps: list[StepResult] = field(default_factory=list)
+    extra: list[Finding] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        out = list(self.extra)
+        for step in self.steps:
+            out.extend(step.findings)
+        return out
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.is_fatal for f in self.findings)
+
+    @property
+    def millis(self) -> float:
+        return sum(s.millis for s in self.steps)
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            out[f.severity.value] += 1
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "ruleset": self.ruleset,
+            "document_type": self.document_type,
+            "valid": self.valid,
+            "counts": self.counts(),
+            "steps": [
+                {"name": s.name, "millis": round(s.millis, 3), "skipped": s.skipped,
+                 "findings": len(s.findings)}
+                for s in self.steps
+            ],
+            "findings": [f.to_dict() for f in self.findings],
+        }
