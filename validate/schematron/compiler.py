@@ -316,9 +316,10 @@ def cache_key(sources: list[Path], phase: str | None, extra: str = "") -> str:
     return h.hexdigest()
 
 
-def compile_file(path: str | Path, phase: str | None = None, cache_dir: Path | None = None) -> CompiledSchematron:
+def compile_file(path: str | Path, phase: str | None = None, cache_dir: Path | None = None,
+                 resolver=None) -> CompiledSchematron:
     """Compile a ``.sch`` file, reusing ``<cache_dir>/<key>.xsl`` when its sources are unchanged."""
-    loaded = load_schematron(path)
+    loaded = load_schematron(path, resolver)
     key = cache_key(loaded.sources, phase)
     if cache_dir is not None:
         xsl, meta = cache_dir / f"{key}.xsl", cache_dir / f"{key}.json"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable  # noqa: F401  (used in the Resolver alias)
 
 from lxml import etree
 
@@ -61,23 +62,35 @@ def _parse(path: Path) -> etree._Element:
     return tree.getroot()
 
 
-def _resolve_includes(elem: etree._Element, base: Path, sources: list[Path], depth: int) -> None:
+Resolver = "Callable[[str, Path], Path | None]"
+
+
+def _target(href: str, base: Path, resolver) -> Path:
+    if resolver is not None:
+        found = resolver(href, base)
+        if found is not None:
+            return Path(found)
+    if "#" in href or "://" in href or ":" in href.split("/")[0]:
+        raise SchematronError(f"{base}: include href {href!r} must be a local file path")
+    return (base.parent / href).resolve()
+
+
+def _resolve_includes(elem: etree._Element, base: Path, sources: list[Path], depth: int,
+                      resolver=None) -> None:
     if depth > MAX_INCLUDE_DEPTH:
         raise SchematronError(f"{base}: includes nested deeper than {MAX_INCLUDE_DEPTH}")
     for inc in list(elem.iter(_q("include"), f"{{{XI}}}include")):
         href = inc.get("href")
         if not href:
             raise SchematronError(f"{base}: include without href (line {inc.sourceline})")
-        if "#" in href or "://" in href:
-            raise SchematronError(f"{base}: include href {href!r} must be a local file path")
-        target = (base.parent / href).resolve()
+        target = _target(href, base, resolver)
         if not target.is_file():
             raise SchematronError(
                 f"{base}: include {href!r} (line {inc.sourceline}) names a missing file {target}"
             )
         sources.append(target)
         included = _parse(target)
-        _resolve_includes(included, target, sources, depth + 1)
+        _resolve_includes(included, target, sources, depth + 1, resolver)
         parent = inc.getparent()
         if parent is None:
             raise SchematronError(f"{base}: the root element cannot be an include")
@@ -145,27 +158,32 @@ def _expand_abstract_patterns(root: etree._Element) -> None:
         pat.getparent().remove(pat)
 
 
-def load_schematron(path: str | Path) -> LoadedSchema:
-    """Read a Schematron file and resolve includes and abstractions into one tree."""
+def load_schematron(path: str | Path, resolver=None) -> LoadedSchema:
+    """Read a Schematron file and resolve includes and abstractions into one tree.
+
+    ``resolver(href, including_file)`` may map an href to a file (e.g. the ``artefact:``
+    scheme of our own composed rule sets); when it returns None the href is a path relative
+    to the including file.
+    """
     path = Path(path).resolve()
     root = _parse(path)
     if root.tag != _q("schema"):
         raise SchematronError(f"{path}: root element is {root.tag}, not an ISO Schematron schema")
     sources = [path]
-    _resolve_includes(root, path, sources, 0)
+    _resolve_includes(root, path, sources, 0, resolver)
     _expand_abstract_rules(root)
     _expand_abstract_patterns(root)
     return LoadedSchema(root=root, sources=sources)
 
 
-def load_schematron_text(text: str | bytes, base: str | Path = ".") -> LoadedSchema:
+def load_schematron_text(text: str | bytes, base: str | Path = ".", resolver=None) -> LoadedSchema:
     """Like :func:`load_schematron` for a schema held in memory (used by tests and rule sets
     of our own); includes resolve against ``base`` (a file path whose folder is used)."""
     data = text.encode() if isinstance(text, str) else text
     root = etree.fromstring(data, _PARSER)
     base = Path(base).resolve()
     sources: list[Path] = []
-    _resolve_includes(root, base, sources, 0)
+    _resolve_includes(root, base, sources, 0, resolver)
     _expand_abstract_rules(root)
     _expand_abstract_patterns(root)
     return LoadedSchema(root=root, sources=sources)
