@@ -6,6 +6,7 @@ running them).
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 
 from lxml import etree
@@ -37,7 +38,9 @@ def parse_for_saxon(text: str):
 
 
 def _executable(compiled: CompiledSchematron):
-    key = compiled.key or str(id(compiled))
+    # An unkeyed schema is cached by the hash of its XSLT, never by id(): a freed object's id
+    # is reused by later objects, which would then run the earlier schema's executable.
+    key = compiled.key or "xslt:" + hashlib.sha256(compiled.xslt.encode("utf-8")).hexdigest()
     exe = _EXECUTABLES.get(key)
     if exe is None:
         proc = saxon_processor()
