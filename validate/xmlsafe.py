@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,24 +125,50 @@ def _new_parser(huge_tree: bool) -> etree.XMLParser:
 def hardened_parser(limits: Limits | None = None) -> etree.XMLParser:
     """The hardened parser for this thread (lxml parsers should not be shared by threads)."""
     huge = bool(limits and limits.huge_tree)
-    cache = _PARSERS.__dict__
-    parser = cache.get(huge)
+    name = "huge" if huge else "normal"
+    parser = getattr(_PARSERS, name, None)
     if parser is None:
-        parser = cache[huge] = _new_parser(huge)
+        parser = _new_parser(huge)
+        setattr(_PARSERS, name, parser)
     return parser
 
 
 # --- checks -------------------------------------------------------------------------------
 
-def _is_blank(data: bytes) -> bool:
-    """True for input with no markup at all: only whitespace and perhaps a UTF-8 BOM."""
-    return not data.removeprefix(b"\xef\xbb\xbf").strip()
+_SPACE = re.compile(rb"[ \t\r\n]*")
+_BOM = b"\xef\xbb\xbf"
 
 
-def _line_of(data: bytes, needle: bytes) -> int | None:
-    """1-based line of the first ``needle`` in ``data`` (ASCII-compatible encodings)."""
-    pos = data.find(needle)
-    return None if pos < 0 else data.count(b"\n", 0, pos) + 1
+def _prolog_end(data: bytes) -> int:
+    """Offset of the first thing after the XML declaration, comments, PIs and whitespace.
+
+    A plain scanner (``find`` and a one-class regex), so it stays linear on hostile input.
+    For a UTF-8 or ASCII document, a DOCTYPE can only start at this offset, and input where
+    it reaches the end has no root element. Unterminated constructs stop the scan.
+    """
+    pos = len(_BOM) if data.startswith(_BOM) else 0
+    while True:
+        pos = _SPACE.match(data, pos).end()
+        for opening, closing in ((b"<?", b"?>"), (b"<!--", b"-->")):
+            if data.startswith(opening, pos):
+                end = data.find(closing, pos + len(opening))
+                if end < 0:
+                    return pos
+                pos = end + len(closing)
+                break
+        else:
+            return pos
+
+
+def _line_at(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, pos) + 1
+
+
+def _has_no_root(data: bytes) -> bool:
+    return _prolog_end(data) >= len(data)
+
+
+_LXML_POSITION = re.compile(r", line \d+, column \d+$")
 
 
 def _syntax_refusal(err: etree.XMLSyntaxError, data: bytes, source: str,
@@ -150,9 +177,9 @@ def _syntax_refusal(err: etree.XMLSyntaxError, data: bytes, source: str,
     line, column = err.position if err.position else (err.lineno or 0, 0)
     where = f"{_where(source)}, line {line}, column {column}"
     location = f"line {line}"
-    msg = err.msg or str(err)
-    if err.code == etree.ErrorTypes.ERR_DOCUMENT_EMPTY and _is_blank(data):
-        return _refuse(EMPTY, f"{_where(source)}: empty document (no root element)", "line 1")
+    msg = _LXML_POSITION.sub("", err.msg or str(err))
+    if err.code == etree.ErrorTypes.ERR_DOCUMENT_EMPTY and _has_no_root(data):
+        return _refuse(EMPTY, f"{_where(source)}: empty document (no root element)", location)
     if err.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
         if "depth" in msg.lower():
             return _refuse(TOO_DEEP, f"{where}: elements nested too deeply "
@@ -162,19 +189,34 @@ def _syntax_refusal(err: etree.XMLSyntaxError, data: bytes, source: str,
     return _refuse(NOT_WELL_FORMED, f"{where}: not well-formed XML: {msg}", location)
 
 
-def _check_no_doctype(tree: etree._ElementTree, data: bytes, source: str) -> None:
-    """Refuse any DOCTYPE (OWASP: "disallow DOCTYPE declarations altogether")."""
-    info = tree.docinfo
-    if info.internalDTD is None and not info.doctype and not info.system_url:
-        return
-    line = _line_of(data, b"<!DOCTYPE")
+def _doctype_refusal(source: str, line: int | None, doctype: str = "") -> XmlRefused:
     at = f", line {line}" if line else ""
-    raise _refuse(
+    what = f" ({doctype})" if doctype else ""
+    return _refuse(
         DOCTYPE_REFUSED,
-        f"{_where(source)}{at}: DOCTYPE declaration refused ({info.doctype or 'DOCTYPE'}); "
-        "documents must not declare a DTD or entities, nothing in it was loaded or expanded",
+        f"{_where(source)}{at}: DOCTYPE declaration refused{what}; documents must not declare "
+        "a DTD or entities, and nothing in it was loaded or expanded",
         f"line {line}" if line else "",
     )
+
+
+def _check_prolog(data: bytes, source: str) -> None:
+    """Refuse a DOCTYPE before libxml2 even reads it (OWASP: "disallow DOCTYPE altogether")."""
+    pos = _prolog_end(data)
+    if data.startswith(b"<!DOCTYPE", pos):
+        raise _doctype_refusal(source, _line_at(data, pos))
+
+
+def _check_no_doctype(tree: etree._ElementTree, source: str) -> None:
+    """Backstop for encodings the byte scan cannot read (UTF-16): ask the parsed tree."""
+    info = tree.docinfo
+    if info.internalDTD is not None or info.doctype or info.system_url:
+        raise _doctype_refusal(source, None, info.doctype)
+
+
+# Deeper limits than this are checked by a Python walk: libxml2's XPath compiler refuses
+# location paths of a few thousand steps ("Recursion limit exceeded").
+_XPATH_DEPTH_MAX = 1024
 
 
 @functools.lru_cache(maxsize=16)
@@ -187,8 +229,21 @@ def _deeper_than(max_depth: int) -> etree.XPath:
     return etree.XPath("/*" + "/*" * max_depth)
 
 
+def _walk_deeper_than(tree: etree._ElementTree, max_depth: int) -> list[etree._Element]:
+    """The slow path, for limits above 1024 levels (an unusual configuration)."""
+    depth = 0
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > max_depth:
+            return [element]
+    return []
+
+
 def _check_depth(tree: etree._ElementTree, source: str, limits: Limits) -> None:
-    too_deep = _deeper_than(limits.max_depth)(tree)
+    if limits.max_depth <= _XPATH_DEPTH_MAX:
+        too_deep = _deeper_than(limits.max_depth)(tree)
+    else:
+        too_deep = _walk_deeper_than(tree, limits.max_depth)
     if not too_deep:
         return
     line = too_deep[0].sourceline
@@ -204,8 +259,9 @@ def _check_depth(tree: etree._ElementTree, source: str, limits: Limits) -> None:
 def parse_xml(data: bytes, *, source: str = "", limits: Limits | None = None) -> etree._ElementTree:
     """Parse untrusted XML bytes, or raise :class:`XmlRefused` with a finding.
 
-    Order: size (before any parsing), emptiness, well-formedness (libxml2, with the
-    hardened parser), DOCTYPE, depth. ``source`` names the input in messages.
+    Order: size and emptiness (before any parsing), DOCTYPE in the prolog, well-formedness
+    (libxml2, with the hardened parser; input with no root element is "empty"), DOCTYPE
+    again on the parsed tree (for UTF-16 input), depth. ``source`` names the input in messages.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"parse_xml needs bytes, not {type(data).__name__} (encoding is part of the XML)")
@@ -214,14 +270,15 @@ def parse_xml(data: bytes, *, source: str = "", limits: Limits | None = None) ->
     if len(data) > limits.max_bytes:
         raise _refuse(TOO_LARGE, f"{_where(source)}: {len(data)} bytes is more than the limit "
                                  f"of {limits.max_bytes} bytes")
-    if _is_blank(data):
-        raise _refuse(EMPTY, f"{_where(source)}: empty document (no root element)", "line 1")
+    if not data:
+        raise _refuse(EMPTY, f"{_where(source)}: empty input (0 bytes)", "line 1")
+    _check_prolog(data, source)
     try:
         root = etree.fromstring(data, hardened_parser(limits), base_url=source or None)
     except etree.XMLSyntaxError as err:
         raise _syntax_refusal(err, data, source, limits) from None
     tree = root.getroottree()
-    _check_no_doctype(tree, data, source)
+    _check_no_doctype(tree, source)
     _check_depth(tree, source, limits)
     return tree
 
