@@ -49,6 +49,29 @@ SUITES = {
 # expectation is not held against us. Keep this list short and every reason checkable.
 EXCEPTIONS: dict[tuple[str, str, int, str], str] = {}
 
+# Official example documents that genuinely fail the official rules they ship with, and the
+# fatal rule ids they fail with. Everything else under the example folders must be valid.
+KNOWN_INVALID_EXAMPLES: dict[str, tuple[frozenset[str], str]] = {
+    "peppol-bis-billing-3.0.19/rules/national-examples/GR/GR-base-example-correct.xml": (
+        frozenset({"UBL-XSD"}),
+        "cac:AdditionalDocumentReference stands after cac:AccountingCustomerParty; the UBL 2.1 "
+        "Invoice schema requires it before cac:AccountingSupplierParty",
+    ),
+    "peppol-bis-billing-3.0.19/rules/national-examples/GR/GR-base-example-TaxRepresentative.xml": (
+        frozenset({"UBL-XSD", "BR-06"}),
+        "the same element-order error, and the seller has no cac:PartyLegalEntity/"
+        "cbc:RegistrationName (BR-06, Seller name BT-27)",
+    ),
+}
+
+# The official example documents and the rule set each folder is meant for.
+EXAMPLE_SETS: tuple[tuple[str, str, str | None], ...] = (
+    ("Peppol BIS 3 examples", "peppol-bis-billing-3.0.19/rules/examples", None),
+    ("Peppol national examples", "peppol-bis-billing-3.0.19/rules/national-examples", None),
+    ("CEN EN 16931 examples", "cen-en16931-validation-1.3.16/ubl/examples", "cen-en16931-ubl-1.3.16"),
+    ("Post-award examples (T111, T71)", "peppol-poacc-3.0.15/rules/examples", None),
+)
+
 
 @dataclass(frozen=True)
 class Expectation:

@@ -30,7 +30,7 @@ from lxml import etree
 from .loader import SCH, XSL, LoadedSchema, SchematronError, load_schematron
 
 # Bump when the generated XSLT changes shape: it is part of the disk cache key.
-COMPILER_VERSION = "1"
+COMPILER_VERSION = "2"
 
 LSSF = "urn:lssinvoice:schematron-functions"
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -114,7 +114,8 @@ def _namespaces(root: etree._Element) -> dict[str, str]:
 def _active_patterns(root: etree._Element, phase: str | None) -> tuple[str, list[etree._Element], list[etree._Element]]:
     """The phase actually used, its patterns in schema order, and its phase-level lets."""
     patterns = [p for p in root.iter(_q("pattern")) if p.get("abstract") != "true"]
-    name = phase or "#ALL"
+    # ISO 19757-3 5.4.9: with no phase chosen, the schema's defaultPhase applies.
+    name = phase or "#DEFAULT"
     if name == "#DEFAULT":
         name = root.get("defaultPhase") or "#ALL"
     if name == "#ALL":
@@ -252,7 +253,8 @@ def _pattern(pattern: etree._Element, mode: str, stylesheet: etree._Element,
 
 
 def compile_schema(loaded: LoadedSchema, phase: str | None = None, key: str = "") -> CompiledSchematron:
-    """Translate a loaded (resolved) schema into XSLT 3.0 for the given phase (default all)."""
+    """Translate a loaded (resolved) schema into XSLT 3.0 for the given phase (default: the
+    schema's ``defaultPhase``, else all patterns)."""
     root = loaded.root
     binding = (root.get("queryBinding") or "xslt").lower()
     if binding not in SUPPORTED_BINDINGS:

@@ -1,0 +1,119 @@
+"""`lssinvoice validate` and `lssinvoice conformance`."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from lssinvoice.progress import progress_bar
+
+FORMATS = click.Choice(["text", "json", "svrl"])
+
+
+def _fail_usage(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for machines, svrl for Schematron tools.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes.")
+@click.option("--ruleset", default=None, metavar="ID",
+              help="Validate with this rule set instead of the one chosen by document type.")
+@click.option("--no-xsd", is_flag=True, help="Skip the UBL 2.1 XSD step.")
+@click.option("--no-warnings", is_flag=True, help="Text format: list fatal findings only.")
+@click.option("--max-bytes", type=click.IntRange(1), default=None,
+              help="Refuse documents larger than this (default 100 MB or $LSSINVOICE_MAX_XML_BYTES).")
+def validate(paths, fmt, jobs, ruleset, no_xsd, no_warnings, max_bytes):
+    """Validate UBL invoices, credit notes and responses with the official rules.
+
+    PATHS are files or folders (searched recursively for *.xml). Steps per document: hardened
+    parsing, document detection (SBDH envelopes are unwrapped), UBL 2.1 XSD, then each
+    Schematron of the rule set (for invoices: CEN EN 16931, then PEPPOL BIS 3 with the
+    Swedish SE-R rules).
+
+    Exit status: 0 all valid, 1 some invalid, 2 usage error or unreadable input.
+    """
+    from schemas.artefacts import ArtefactError
+    from validate import report, rulesets
+    from validate.engine import collect_paths, validate_many
+    from validate.xmlsafe import Limits
+
+    if ruleset:
+        try:
+            rulesets.get(ruleset)
+        except KeyError as exc:
+            _fail_usage(str(exc.args[0]))
+    files, missing = collect_paths(paths)
+    if missing:
+        _fail_usage(f"no such file or folder: {', '.join(missing)}")
+    if not files:
+        _fail_usage("no XML files found in " + ", ".join(paths))
+    limits = Limits(max_bytes=max_bytes) if max_bytes else Limits()
+    results = []
+    try:
+        with progress_bar(len(files), "validating", threshold=8) as advance:
+            for result in validate_many(files, jobs=jobs, ruleset=ruleset, xsd=not no_xsd,
+                                        limits=limits, progress=lambda r: advance()):
+                results.append(result)
+    except ArtefactError as exc:
+        _fail_usage(str(exc))
+    if fmt == "json":
+        click.echo(report.render_json(results))
+    elif fmt == "svrl":
+        click.echo(report.render_svrl(results), nl=False)
+    else:
+        click.echo(report.render_text(results, warnings=not no_warnings))
+        s = report.summary(results)
+        click.echo(f"{s['documents']} documents: {s['valid']} valid, {s['invalid']} invalid "
+                   f"({s['fatal']} fatal, {s['warning']} warning findings)")
+    if any(f.rule_id.startswith("LSS-IO-") for r in results for f in r.findings):
+        sys.exit(2)
+    sys.exit(0 if all(r.valid for r in results) else 1)
+
+
+@click.command()
+@click.option("--suite", "suites", type=click.Choice(["peppol", "cen", "t111"]), multiple=True,
+              help="Run only this suite (repeatable). Default: all.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="List every failed and excepted assertion.")
+def conformance(suites, fmt, verbose):
+    """Run the official unit tests (VEFA format) against our compiled rules.
+
+    Suites: peppol (Peppol BIS 3 unit-UBL-*), cen (CEN EN 16931 UBL unit tests), t111
+    (Invoice Response). The last line reads `conformance: P passed, F failed, X excepted`.
+    Exit status: 0 all passed, 1 some failed, 2 artefacts missing.
+    """
+    from schemas.artefacts import ArtefactError
+    from validate import conformance as conf
+
+    names = list(suites) or list(conf.SUITES)
+    try:
+        total = sum(len(conf.suite_files(conf.SUITES[n])) for n in names)
+        with progress_bar(total, "conformance", threshold=20) as advance:
+            result = conf.run(names, progress=lambda path: advance())
+    except ArtefactError as exc:
+        _fail_usage(str(exc))
+    if fmt == "json":
+        click.echo(json.dumps({
+            "suites": names, "files": result.files, "tests": result.tests,
+            "passed": result.passed, "failed": result.failed, "excepted": result.excepted,
+            "outcomes": [o.to_dict() for o in result.outcomes if o.status != "passed" or verbose],
+        }, indent=2))
+    else:
+        for name in names:
+            mine = [o for o in result.outcomes if o.suite == name]
+            passed = sum(1 for o in mine if o.status == "passed")
+            click.echo(f"{name:7s} {passed:5d} of {len(mine):5d} assertions hold")
+        for o in result.outcomes:
+            if o.status == "failed" or (verbose and o.status == "excepted"):
+                click.echo(f"  {o.status.upper()} {o.suite} {o.file} test {o.number}: {o.rule_id} "
+                           f"expected {o.expected}, got {o.actual}" + (f" ({o.reason})" if o.reason else ""))
+        click.echo(f"{result.files} files, {result.tests} tests")
+    # The closing line; on stderr for JSON so that stdout stays one JSON document.
+    click.echo(result.summary_line(), err=(fmt == "json"))
+    sys.exit(1 if result.failed else 0)

@@ -1,0 +1,206 @@
+"""The validation engine: parse → detect → rule set → XSD → each Schematron.
+
+A :class:`Validator` validates bytes or files with the rule set chosen by document type (or
+one named explicitly) and returns a :class:`~validate.findings.ValidationResult` with a
+step per phase and timings. Bad input never raises: a refusal by the hardened parser or by
+document detection is a fatal finding of the result.
+
+Documents wrapped in the Peppol envelope (SBDH) are validated by their payload, the one
+element beside the ``StandardBusinessDocumentHeader`` (as phive does for SBDH input).
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from lxml import etree
+
+from . import rulesets
+from .detect import UnknownDocument, detect
+from .findings import Finding, Severity, StepResult, ValidationResult
+from .schematron.runner import parse_for_saxon
+from .xmlsafe import Limits, XmlRefused, parse_xml, read_capped
+from .xsd import validate_xsd
+
+SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
+NO_PAYLOAD = "LSS-DOC-010"
+NO_RULESET = "LSS-DOC-011"
+WRONG_RULESET = "LSS-DOC-012"
+RULES_BROKEN = "LSS-SCH-002"
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
+
+
+def sbdh_payload(root: etree._Element) -> etree._Element | None:
+    """The business document inside a StandardBusinessDocument, or None."""
+    for child in root:
+        if isinstance(child.tag, str) and child.tag != f"{{{SBDH_NS}}}StandardBusinessDocumentHeader":
+            return child
+    return None
+
+
+def _saxon_text(data: bytes, tree: etree._ElementTree, root: etree._Element) -> str:
+    """The text handed to Saxon: the bytes as they came when they are the whole UTF-8
+    document (no re-serialisation), otherwise the element serialised by lxml."""
+    if root is tree.getroot() and (tree.docinfo.encoding or "UTF-8").upper() in ("UTF-8", "UTF8"):
+        return data.decode("utf-8-sig")
+    return etree.tostring(root, encoding="unicode")
+
+
+class Validator:
+    """Validates documents with a rule set chosen by document type, or a fixed one."""
+
+    def __init__(self, ruleset: str | None = None, *, limits: Limits | None = None, xsd: bool = True):
+        self.fixed = rulesets.get(ruleset) if ruleset else None
+        self.limits = limits or Limits()
+        self.xsd = xsd
+
+    def warm(self, kinds: Iterable[str] = ("invoice", "creditnote")) -> None:
+        """Compile every rule set the given kinds use (a worker does this once at start)."""
+        for kind in kinds:
+            rs = self.fixed or rulesets.default_for(kind)
+            if rs:
+                for step in rs.schematrons:
+                    rulesets.runner(rs, step)
+
+    def validate_path(self, path: str | os.PathLike) -> ValidationResult:
+        source = str(path)
+        start = time.perf_counter()
+        try:
+            data = read_capped(path, self.limits)
+        except XmlRefused as refused:
+            return self._refused(source, refused.finding, _ms(start))
+        return self.validate_bytes(data, source)
+
+    def validate_bytes(self, data: bytes, source: str = "") -> ValidationResult:
+        start = time.perf_counter()
+        try:
+            tree = parse_xml(data, source=source, limits=self.limits)
+        except XmlRefused as refused:
+            return self._refused(source, refused.finding, _ms(start))
+        result = ValidationResult(source=source)
+        parse_step = StepResult("parse")
+        result.steps.append(parse_step)
+        root = tree.getroot()
+        try:
+            doctype = detect(tree)
+            if doctype.kind == "sbdh":
+                payload = sbdh_payload(root)
+                if payload is None:
+                    parse_step.findings.append(Finding(
+                        NO_PAYLOAD, Severity.FATAL, f"{source or 'document'}: the SBDH envelope holds no business document",
+                        location="/StandardBusinessDocument", step="parse"))
+                    parse_step.millis = _ms(start)
+                    return result
+                root = payload
+                doctype = detect(etree.ElementTree(payload))
+        except UnknownDocument as unknown:
+            parse_step.findings.append(unknown.finding)
+            parse_step.millis = _ms(start)
+            return result
+        result.document_type = doctype.kind
+        ruleset = self.fixed or rulesets.default_for(doctype.kind)
+        if ruleset is None:
+            parse_step.findings.append(Finding(NO_RULESET, Severity.FATAL,
+                                               f"no rule set validates documents of kind {doctype.kind!r}", step="parse"))
+            parse_step.millis = _ms(start)
+            return result
+        if doctype.kind not in ruleset.document_kinds:
+            parse_step.findings.append(Finding(
+                WRONG_RULESET, Severity.FATAL,
+                f"rule set {ruleset.id} validates {', '.join(ruleset.document_kinds)}, not {doctype.kind}",
+                step="parse"))
+            parse_step.millis = _ms(start)
+            return result
+        result.ruleset = ruleset.id
+        node = parse_for_saxon(_saxon_text(data, tree, root))
+        parse_step.millis = _ms(start)
+
+        if self.xsd and ruleset.xsd:
+            t = time.perf_counter()
+            xsd_tree = tree if root is tree.getroot() else etree.ElementTree(root)
+            findings = validate_xsd(xsd_tree, doctype.kind)
+            result.steps.append(StepResult("xsd", [self._tag(f, ruleset.id) for f in findings], _ms(t)))
+
+        for step in ruleset.schematrons:
+            t = time.perf_counter()
+            try:
+                findings = rulesets.runner(ruleset, step).run(node)
+            except rulesets.SchematronError as exc:
+                findings = [Finding(RULES_BROKEN, Severity.FATAL, str(exc), ruleset=ruleset.id, step=step.name)]
+            result.steps.append(StepResult(step.name, findings, _ms(t)))
+        return result
+
+    @staticmethod
+    def _tag(finding: Finding, ruleset: str) -> Finding:
+        if finding.ruleset:
+            return finding
+        return Finding(finding.rule_id, finding.severity, finding.message, finding.location,
+                       ruleset, finding.step or "xsd", finding.test)
+
+    @staticmethod
+    def _refused(source: str, finding: Finding, millis: float) -> ValidationResult:
+        return ValidationResult(source=source, steps=[StepResult("parse", [finding], millis)])
+
+
+# ---------------------------------------------------------------------------------------
+# Many files, in worker processes
+
+
+def collect_paths(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
+    """Files to validate (folders searched recursively for ``*.xml``) and inputs that do not
+    exist (a usage problem the CLI reports with exit code 2)."""
+    files: list[Path] = []
+    missing: list[str] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".xml"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(str(item))
+    return files, missing
+
+
+_WORKER: Validator | None = None
+
+
+def _init_worker(ruleset: str | None, xsd: bool, max_bytes: int) -> None:
+    global _WORKER
+    _WORKER = Validator(ruleset, xsd=xsd, limits=Limits(max_bytes=max_bytes))
+    _WORKER.warm()
+
+
+def _work(path: str) -> ValidationResult:
+    assert _WORKER is not None
+    return _WORKER.validate_path(path)
+
+
+def validate_many(paths: list[Path], *, jobs: int = 1, ruleset: str | None = None, xsd: bool = True,
+                  limits: Limits | None = None,
+                  progress: Callable[[ValidationResult], None] | None = None) -> Iterator[ValidationResult]:
+    """Validate files in order, in ``jobs`` worker processes (spawned: Saxon is not fork-safe)."""
+    limits = limits or Limits()
+    if jobs <= 1 or len(paths) <= 1:
+        validator = Validator(ruleset, xsd=xsd, limits=limits)
+        for path in paths:
+            result = validator.validate_path(path)
+            if progress:
+                progress(result)
+            yield result
+        return
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(ruleset, xsd, limits.max_bytes)) as pool:
+        chunk = max(1, min(64, len(paths) // (jobs * 8) or 1))
+        for result in pool.map(_work, [str(p) for p in paths], chunksize=chunk):
+            if progress:
+                progress(result)
+            yield result
