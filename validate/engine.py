@@ -20,13 +20,12 @@ from pathlib import Path
 from lxml import etree
 
 from . import rulesets
-from .detect import UnknownDocument, detect
+from .detect import UnknownDocument, detect, sbdh_payload
 from .findings import Finding, Severity, StepResult, ValidationResult
 from .schematron.runner import parse_for_saxon
 from .xmlsafe import Limits, XmlRefused, parse_xml, read_capped
 from .xsd import validate_xsd
 
-SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
 NO_PAYLOAD = "LSS-DOC-010"
 NO_RULESET = "LSS-DOC-011"
 WRONG_RULESET = "LSS-DOC-012"
@@ -35,14 +34,6 @@ RULES_BROKEN = "LSS-SCH-002"
 
 def _ms(start: float) -> float:
     return (time.perf_counter() - start) * 1000.0
-
-
-def sbdh_payload(root: etree._Element) -> etree._Element | None:
-    """The business document inside a StandardBusinessDocument, or None."""
-    for child in root:
-        if isinstance(child.tag, str) and child.tag != f"{{{SBDH_NS}}}StandardBusinessDocumentHeader":
-            return child
-    return None
 
 
 def _saxon_text(data: bytes, tree: etree._ElementTree, root: etree._Element) -> str:
@@ -89,7 +80,9 @@ class Validator:
         result.steps.append(parse_step)
         root = tree.getroot()
         try:
-            doctype = detect(tree)
+            # Not strict: a wrong CustomizationID of an invoice is for the rules to report
+            # (BR-01, PEPPOL-EN16931-R004), with their own ids, not a refusal before them.
+            doctype = detect(tree, strict=False)
             if doctype.kind == "sbdh":
                 payload = sbdh_payload(root)
                 if payload is None:
@@ -99,7 +92,7 @@ class Validator:
                     parse_step.millis = _ms(start)
                     return result
                 root = payload
-                doctype = detect(etree.ElementTree(payload))
+                doctype = detect(etree.ElementTree(payload), strict=False)
         except UnknownDocument as unknown:
             parse_step.findings.append(unknown.finding)
             parse_step.millis = _ms(start)

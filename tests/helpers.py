@@ -1,0 +1,50 @@
+"""Small helpers shared by tests: official example bytes and in-test document edits."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from schemas.artefacts import artefact_path
+
+EXAMPLES = "peppol-bis-billing-3.0.19/rules/examples"
+
+
+def example_bytes(name: str, folder: str = EXAMPLES) -> bytes:
+    return artefact_path(f"{folder}/{name}").read_bytes()
+
+
+def edited(name: str, *replacements: tuple[str, str]) -> bytes:
+    """An official example with literal text replaced; each replacement must apply once."""
+    text = example_bytes(name).decode("utf-8")
+    for old, new in replacements:
+        assert text.count(old) >= 1, f"{old!r} not in {name}"
+        text = text.replace(old, new, 1)
+    return text.encode("utf-8")
+
+
+def sbdh(payload: bytes, receiver: str = "0007:2120001306") -> bytes:
+    """Wrap a document in a minimal Peppol SBDH (tests only; production uses peppol.sbdh)."""
+    body = payload.decode("utf-8")
+    if body.startswith("<?xml"):
+        body = body[body.index("?>") + 2:]
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<StandardBusinessDocument xmlns="http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader">
+  <StandardBusinessDocumentHeader>
+    <HeaderVersion>1.0</HeaderVersion>
+    <Sender><Identifier Authority="iso6523-actorid-upis">0007:5567321707</Identifier></Sender>
+    <Receiver><Identifier Authority="iso6523-actorid-upis">{receiver}</Identifier></Receiver>
+    <DocumentIdentification>
+      <Standard>urn:oasis:names:specification:ubl:schema:xsd:Invoice-2</Standard>
+      <TypeVersion>2.1</TypeVersion>
+      <InstanceIdentifier>6f1c1c5e-1111-4c3e-9a55-000000000001</InstanceIdentifier>
+      <Type>Invoice</Type>
+      <CreationDateAndTime>2026-11-26T10:00:00Z</CreationDateAndTime>
+    </DocumentIdentification>
+  </StandardBusinessDocumentHeader>
+{body}
+</StandardBusinessDocument>""".encode("utf-8")
+
+
+def write(tmp: Path, name: str, data: bytes) -> Path:
+    path = tmp / name
+    path.write_bytes(data)
+    return path

@@ -1,0 +1,77 @@
+"""The `lssinvoice validate`, `conformance` and `demo` commands: output and exit codes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from lssinvoice.cli import COMMANDS, main
+
+from .helpers import edited, example_bytes, write
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+def test_valid_file_exits_0(runner, tmp_path):
+    path = write(tmp_path, "ok.xml", example_bytes("base-example.xml"))
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"valid   {path} [invoice]: 0 fatal, 0 warning")
+    assert result.output.splitlines()[-1] == "1 documents: 1 valid, 0 invalid (0 fatal, 0 warning findings)"
+
+
+def test_invalid_file_in_a_folder_exits_1_with_json(runner, tmp_path):
+    write(tmp_path, "ok.xml", example_bytes("base-example.xml"))
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", "bad.xml", edited(
+        "vat-category-E.xml", ("<cbc:BuyerReference>test reference</cbc:BuyerReference>", "")))
+    result = runner.invoke(main, ["validate", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["summary"]["documents"] == 2 and data["summary"]["invalid"] == 1
+    bad = [r for r in data["results"] if not r["valid"]][0]
+    assert bad["source"].endswith("sub/bad.xml")
+    assert [f["rule_id"] for f in bad["findings"]] == ["PEPPOL-EN16931-R003"]
+
+
+def test_svrl_output(runner, tmp_path):
+    path = write(tmp_path, "ok.xml", example_bytes("base-example.xml"))
+    result = runner.invoke(main, ["validate", "--format", "svrl", str(path)])
+    assert result.exit_code == 0
+    assert "<svrl:schematron-output" in result.output and "failed-assert" not in result.output
+
+
+def test_missing_path_is_usage_error_2(runner, tmp_path):
+    result = runner.invoke(main, ["validate", str(tmp_path / "nope.xml")])
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.output
+
+
+def test_unknown_ruleset_is_usage_error_2(runner, tmp_path):
+    path = write(tmp_path, "ok.xml", example_bytes("base-example.xml"))
+    result = runner.invoke(main, ["validate", "--ruleset", "nope", str(path)])
+    assert result.exit_code == 2 and "unknown rule set 'nope'" in result.output
+
+
+def test_hostile_xml_is_a_finding_and_exit_1(runner, tmp_path):
+    path = write(tmp_path, "evil.xml", b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>')
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "LSS-XML-002" in result.output and "root:" not in result.output
+
+
+def test_conformance_t111_last_line(runner):
+    result = runner.invoke(main, ["conformance", "--suite", "t111"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "conformance: 13 passed, 0 failed, 0 excepted"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_help(runner, name):
+    result = runner.invoke(main, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
