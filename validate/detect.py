@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from validate.findings import Finding, Severity
+from validate.findings import Finding, FindingError, Severity
 
 STEP = "detect"
 NOT_SUPPORTED = "LSS-DOC-001"
@@ -86,16 +86,8 @@ class DocumentType:
         return _is_or_extends(self.customization_id, BIS_BILLING_3)
 
 
-class UnknownDocument(Exception):
+class UnknownDocument(FindingError):
     """The tree is not a document we handle; ``finding`` says why."""
-
-    def __init__(self, finding: Finding):
-        super().__init__(finding.message)
-        self.finding = finding
-
-    @property
-    def rule_id(self) -> str:
-        return self.finding.rule_id
 
 
 _ROOTS = {

@@ -53,6 +53,18 @@ class Finding:
         return data
 
 
+class FindingError(Exception):
+    """Input refused before the rules could run; ``finding`` says why and where."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.message)
+        self.finding = finding
+
+    @property
+    def rule_id(self) -> str:
+        return self.finding.rule_id
+
+
 @dataclass(slots=True)
 class StepResult:
     """One step of a rule set run on one document (XSD, or one Schematron)."""

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from validate.findings import Finding, Severity
+from validate.findings import Finding, FindingError, Severity
 
 ENV_MAX_BYTES = "LSSINVOICE_MAX_XML_BYTES"
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
@@ -78,16 +78,8 @@ class Limits:
             raise ValueError(f"limits must be positive: {self!r}")
 
 
-class XmlRefused(Exception):
+class XmlRefused(FindingError):
     """The input was not accepted as XML; ``finding`` says why and where."""
-
-    def __init__(self, finding: Finding):
-        super().__init__(finding.message)
-        self.finding = finding
-
-    @property
-    def rule_id(self) -> str:
-        return self.finding.rule_id
 
 
 def _refuse(rule_id: str, message: str, location: str = "") -> XmlRefused:
