@@ -11,8 +11,9 @@ Value rules by scheme that this module checks:
 
 * ``0007`` Swedish organisation number: 10 digits with a Luhn check digit
   (:mod:`.se_orgnr`);
-* ``0088`` GS1 GLN: 13 digits with the GS1 check digit (PEPPOL-COMMON-R040, via
-  python-stdnum's :mod:`stdnum.ean`).
+* ``0088`` GS1 GLN: digits with a valid GS1 (modulus 10, weights 3-1) check digit, as
+  PEPPOL-COMMON-R040 checks it (that rule does not fix the length, so neither does this
+  module; a GLN proper has 13 digits).
 
 Other schemes are checked for a non-empty value without whitespace only.
 
@@ -70,10 +71,10 @@ def validate_value(scheme: str, value: str) -> str:
         number = "".join(value.split())
         if not number.isdigit() or not number.isascii():
             raise InvalidFormat(f"{NAME}: a GLN (scheme 0088) has digits only.")
-        if len(number) != 13:
-            raise InvalidLength(f"{NAME}: a GLN (scheme 0088) has 13 digits, got {len(number)}.")
+        if len(number) < 2:
+            raise InvalidLength(f"{NAME}: a GLN (scheme 0088) is too short.")
         if _ean.calc_check_digit(number[:-1]) != number[-1]:
-            raise InvalidChecksum(f"{NAME}: the GS1 check digit of the GLN (scheme 0088) is wrong.")
+            raise InvalidChecksum(f"{NAME}: the GS1 check digit of the GLN (scheme 0088) is wrong (PEPPOL-COMMON-R040).")
         return number
     if not value:
         raise InvalidFormat(f"{NAME}: the value after the scheme {scheme} is empty.")

@@ -1,0 +1,40 @@
+"""Parsing bytes for the reader and the SBDH: a hardened lxml parser, no DOCTYPE.
+
+Callers that already parsed the document (with the project's hardened parser) pass the
+lxml tree or element instead; this is only the fallback for bytes.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+
+class XmlInputError(ValueError):
+    """The bytes are not a well-formed XML document this package accepts."""
+
+
+def parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                           huge_tree=False, remove_comments=False, remove_pis=False)
+
+
+def parse_bytes(data: bytes) -> etree._ElementTree:
+    """Parse *data* without entity resolution, network or DTD loading; refuse a DOCTYPE."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"expected bytes, an lxml tree or element, got {type(data).__name__}")
+    try:
+        tree = etree.ElementTree(etree.fromstring(bytes(data), parser()))
+    except etree.XMLSyntaxError as exc:
+        raise XmlInputError(f"not well-formed XML: {exc}") from None
+    docinfo = tree.docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise XmlInputError("a DOCTYPE is not accepted (entity expansion and external references are refused)")
+    return tree
+
+
+def root_of(source) -> etree._Element:
+    """The element to work on: the root of a tree, an element as given, or parsed bytes."""
+    if isinstance(source, etree._ElementTree):
+        return source.getroot()
+    if isinstance(source, etree._Element):
+        return source
+    return parse_bytes(source).getroot()
