@@ -8,7 +8,7 @@ files a provider has and name file, row and field when something is wrong.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -180,14 +180,31 @@ class Shift(Frozen):
     def _aware_and_ordered(self) -> "Shift":
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("shift times must carry a time zone (Europe/Stockholm)")
-        if self.end <= self.start:
+        if self.end_utc <= self.start_utc:
             raise ValueError(f"shift ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
         return self
+
+    # Python subtracts and compares two datetimes that share one tzinfo object on their wall
+    # clocks, ignoring the offset (datetime docs, "aware - aware" with the same tzinfo), so a
+    # 00:00-00:00 shift on the spring DST night would come out as 24 h. Every elapsed-time
+    # computation goes through UTC.
+    @property
+    def start_utc(self) -> datetime:
+        return self.start.astimezone(timezone.utc)
+
+    @property
+    def end_utc(self) -> datetime:
+        return self.end.astimezone(timezone.utc)
+
+    @property
+    def seconds(self) -> int:
+        """Elapsed seconds, exact (sum these, not ``hours``, when comparing against limits)."""
+        return int((self.end_utc - self.start_utc).total_seconds())
 
     @property
     def hours(self) -> Decimal:
         """Elapsed hours (UTC difference, so the 23 h and 25 h DST days count right)."""
-        return Decimal(int((self.end - self.start).total_seconds())) / SECONDS_PER_HOUR
+        return Decimal(self.seconds) / SECONDS_PER_HOUR
 
 
 class Signatures(Frozen):
@@ -205,6 +222,12 @@ class TimeReport(Frozen):
     signatures: Signatures = Signatures()
     calculation_period: str | None = None      # beräkningsperiod, e.g. "4 weeks"
     collective_agreement: str | None = None    # kollektivavtal, None = none applies
+    # False when the source did not say whether an agreement applies (blank / no column),
+    # as opposed to saying "none"; the municipality needs the statement (LSS-SRC-042).
+    collective_agreement_stated: bool = True
+    # False when the source did not separate active and waiting time (a legacy time report
+    # without the ``kind`` column, read as all active; LSS-SRC-040).
+    kind_stated: bool = True
 
     @field_validator("month")
     @classmethod
