@@ -272,7 +272,7 @@ class _Party(_Model):
     endpoint: EndpointId = Field(description="BT-34 Seller / BT-49 Buyer electronic address (PEPPOL-EN16931-R020/R010)")
     identifiers: list[Identifier] = Field(default_factory=list, description="BT-29 Seller identifier / BT-46 Buyer identifier (PartyIdentification)")
     legal_registration_id: Identifier | None = Field(None, description="BT-30 Seller / BT-47 Buyer legal registration identifier (PartyLegalEntity/CompanyID), scheme 0007 for a Swedish organisation number")
-    vat_id: Code | None = Field(None, description="BT-31 Seller / BT-48 Buyer VAT identifier (PartyTaxScheme with TaxScheme VAT)")
+    vat_id: Text | None = Field(None, description="BT-31 Seller / BT-48 Buyer VAT identifier (PartyTaxScheme with TaxScheme VAT)")
     address: Address = Field(description="BG-5 Seller / BG-8 Buyer postal address (BR-08, BR-10)")
     contact: Contact | None = Field(None, description="BG-6 Seller / BG-9 Buyer contact")
 

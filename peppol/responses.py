@@ -229,7 +229,8 @@ def _filled(value: str | None, what: str) -> None:
     if value is None:
         return
     if not value.strip():
-        raise ResponseRuleError("PEPPOL-COMMON-R001", f"{what} is empty; Peppol documents must not contain empty elements")
+        raise ResponseRuleError("PEPPOL-COMMON-R001",
+                                f"{what} is empty; Peppol documents must not contain empty elements")
     if _NOT_XML.search(value):
         raise ResponseRuleError("XML", f"{what} contains a character XML 1.0 does not allow")
 
@@ -380,6 +381,8 @@ class ResponseParty(_Model):
         if self.identification is not None:
             self.identification.check(f"{what} identifier")
         _filled(self.name, f"{what} name")
+        if self.contact is not None:
+            self.contact.check()
 
 
 class DocumentParty(_Model):
@@ -425,11 +428,13 @@ class Clarification(_Model):
     def _known_list(cls, value: Any) -> Any:
         if isinstance(value, str) and value not in {c.value for c in ClarificationList}:
             raise ResponseRuleError(
-                "T111", f"listID {value!r} is not a clarification list (ClarificationListID: OPStatusReason OPStatusAction)")
+                "T111",
+                f"listID {value!r} is not a clarification list (ClarificationListID: OPStatusReason OPStatusAction)")
         return value
 
     @classmethod
-    def status_reason(cls, code: str, reason: str | None = None, conditions: Iterable[Condition] = ()) -> "Clarification":
+    def status_reason(cls, code: str, reason: str | None = None,
+                      conditions: Iterable[Condition] = ()) -> "Clarification":
         """A clarification reason code (``listID="OPStatusReason"``), e.g. ``REF``."""
         return cls(list_id=ClarificationList.REASON, code=code, reason=reason, conditions=tuple(conditions))
 
@@ -460,6 +465,8 @@ class Clarification(_Model):
                     _CLARIFICATION_RULE[self.list_id],
                     f"{self.code!r} is not in the clarification code list {self.list_id.value} ({' '.join(codes)})")
         _filled(self.reason, "clarification reason")
+        for condition in self.conditions:
+            condition.check()
         if self.code == "OTH" and self.reason is None:
             raise ResponseRuleError(
                 "PEPPOL-T111-R002",
@@ -515,7 +522,8 @@ class InvoiceResponse(_Model):
     def _known_status(cls, value: Any) -> Any:
         if isinstance(value, str) and value not in {s.value for s in InvoiceStatus}:
             raise ResponseRuleError(
-                "T111", f"{value!r} is not an invoice status (UNCL4343 subset: {' '.join(s.value for s in InvoiceStatus)})")
+                "T111",
+                f"{value!r} is not an invoice status (UNCL4343 subset: {' '.join(s.value for s in InvoiceStatus)})")
         return value
 
     def check(self) -> None:
@@ -526,6 +534,9 @@ class InvoiceResponse(_Model):
         if self.receiver.contact is not None:
             raise ResponseRuleError("T111", "the receiver has no contact in the Invoice Response data model "
                                             "(only the sender has)")
+        for clarification in self.clarifications:
+            clarification.check()
+        self.document_reference.check()
         if self.response_code in _CLARIFICATION_NEEDED and not any(c.code for c in self.clarifications):
             raise ResponseRuleError(
                 "PEPPOL-T111-R001",
@@ -618,7 +629,7 @@ class InvoiceResponse(_Model):
         data = {
             "id": r.text(root, "ID", required=True),
             "issue_date": r.date(root, "IssueDate", required=True),
-            "issue_time": r.text(root, "IssueTime"),
+            "issue_time": r.time(root, "IssueTime"),
             "note": r.text(root, "Note"),
             "sender": _read_response_party(r, r.one(root, "cac", "SenderParty")),
             "receiver": _read_response_party(r, r.one(root, "cac", "ReceiverParty")),
@@ -649,7 +660,8 @@ class InvoiceResponse(_Model):
         elif root.tag == f"{{{CREDITNOTE_NS}}}CreditNote":
             type_tag = "CreditNoteTypeCode"
         else:
-            raise ResponseRuleError("T111", f"an Invoice Response answers a UBL Invoice or CreditNote, not {etree.QName(root).localname}")
+            raise ResponseRuleError(
+                "T111", f"an Invoice Response answers a UBL Invoice or CreditNote, not {etree.QName(root).localname}")
         r = _Reader(False, "T111")
         buyer = _billing_party(r, root, "AccountingCustomerParty")
         seller = _billing_party(r, root, "AccountingSupplierParty")
@@ -679,7 +691,8 @@ class MessageReference(_Model):
         _filled(self.id, "message reference id")
         _filled(self.version_id, "message reference version")
         if self.type_code is not None and not re.fullmatch(r"[0-9]{1,3}", self.type_code):
-            raise ResponseRuleError("T71", f"document type code {self.type_code!r} is not a UNTDID 1001 code (1 to 3 digits)")
+            raise ResponseRuleError(
+                "T71", f"document type code {self.type_code!r} is not a UNTDID 1001 code (1 to 3 digits)")
 
 
 class LineResponse(_Model):
@@ -749,6 +762,9 @@ class MessageLevelResponse(_Model):
         self.sender.check("sender endpoint")
         self.receiver.check("receiver endpoint")
         _filled(self.description, "response description")
+        self.document_reference.check()
+        for line in self.lines:
+            line.check()
         fatal = [line for line in self.lines if line.fatal]
         if self.response_code is MessageStatus.ACKNOWLEDGED and self.lines:
             raise ResponseRuleError("T71", "an acknowledgement (AB) reports no validation result: no line responses")
@@ -787,7 +803,8 @@ class MessageLevelResponse(_Model):
         return _serialise(root)
 
     @classmethod
-    def from_xml(cls, source: etree._ElementTree | etree._Element | bytes, *, strict: bool = True) -> "MessageLevelResponse":
+    def from_xml(cls, source: etree._ElementTree | etree._Element | bytes, *,
+                 strict: bool = True) -> "MessageLevelResponse":
         """Read an MLR (bare, or the payload of an SBDH envelope); ``strict`` as for
         :meth:`InvoiceResponse.from_xml`."""
         root = _response_root(source, cls.CUSTOMIZATION_ID, cls.PROFILE_ID, "Message Level Response", "T71", strict)
@@ -823,7 +840,7 @@ class MessageLevelResponse(_Model):
         data = {
             "id": r.text(root, "ID", required=True),
             "issue_date": r.date(root, "IssueDate", required=True),
-            "issue_time": r.text(root, "IssueTime"),
+            "issue_time": r.time(root, "IssueTime"),
             "sender": endpoints["SenderParty"],
             "receiver": endpoints["ReceiverParty"],
             "response_code": r.text(response, "ResponseCode", required=True),
@@ -974,10 +991,12 @@ def _payload(root: etree._Element) -> etree._Element:
     raise ResponseRuleError("XML", "the SBDH envelope holds no business document")
 
 
-def _response_root(source: Any, customization: str, profile: str, title: str, rule: str, strict: bool) -> etree._Element:
+def _response_root(source: Any, customization: str, profile: str, title: str, rule: str,
+                   strict: bool) -> etree._Element:
     root = _payload(_as_root(source))
     if root.tag != f"{{{AR_NS}}}ApplicationResponse":
-        raise ResponseRuleError(rule, f"a {title} is a UBL ApplicationResponse, not {etree.QName(root).localname}")
+        raise ResponseRuleError(
+            rule, f"expected a UBL ApplicationResponse ({title}), not {etree.QName(root).localname}")
     found = " ".join((root.findtext(f"{{{CBC_NS}}}CustomizationID") or "").split())
     if found != customization and (strict or not found.startswith(customization)):
         raise ResponseRuleError(rule, f"CustomizationID {found!r} is not the {title} identifier {customization}")
@@ -1017,10 +1036,12 @@ class _Reader:
 
     def one(self, element: etree._Element, prefix: str, name: str) -> etree._Element:
         ns = CAC_NS if prefix == "cac" else CBC_NS
-        found = element.find(f"{{{ns}}}{name}")
-        if found is None:
+        found = element.findall(f"{{{ns}}}{name}")
+        if not found:
             raise ResponseRuleError(self.rule, f"{etree.QName(element).localname} has no {prefix}:{name}")
-        return found
+        if self.strict and len(found) > 1:
+            raise ResponseRuleError(self.rule, f"{etree.QName(element).localname} has more than one {prefix}:{name}")
+        return found[0]
 
     def text(self, element: etree._Element, name: str, required: bool = False) -> str | None:
         found = element.find(f"{{{CBC_NS}}}{name}")
@@ -1039,7 +1060,17 @@ class _Reader:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise ResponseRuleError("PEPPOL-COMMON-R030", f"{name} {value!r} is not a date written YYYY-MM-DD") from None
+            raise ResponseRuleError("PEPPOL-COMMON-R030",
+                                    f"{name} {value!r} is not a date written YYYY-MM-DD") from None
+
+    def time(self, element: etree._Element, name: str) -> time | None:
+        value = self.text(element, name)
+        if value is None:
+            return None
+        try:
+            return time.fromisoformat(value.strip())
+        except ValueError:
+            raise ResponseRuleError(self.rule, f"{name} {value!r} is not a time written hh:mm:ss") from None
 
 
 def _read_endpoint(r: _Reader, party: etree._Element) -> dict:
@@ -1053,6 +1084,8 @@ def _read_party_id(r: _Reader, party: etree._Element) -> dict | None:
     identification = party.find(f"{{{CAC_NS}}}PartyIdentification")
     if identification is None:
         return None
+    if r.strict and len(party.findall(f"{{{CAC_NS}}}PartyIdentification")) > 1:
+        raise ResponseRuleError(r.rule, f"{etree.QName(party).localname} has more than one cac:PartyIdentification")
     r.only(identification, ("ID",))
     element = r.one(identification, "cbc", "ID")
     return {"id": element.text or "", "scheme": element.get("schemeID")}
@@ -1060,8 +1093,6 @@ def _read_party_id(r: _Reader, party: etree._Element) -> dict | None:
 
 def _read_response_party(r: _Reader, party: etree._Element) -> dict:
     r.only(party, ("EndpointID", "PartyIdentification", "PartyLegalEntity", "Contact"))
-    if r.strict and len(party.findall(f"{{{CAC_NS}}}PartyIdentification")) > 1:
-        raise ResponseRuleError(r.rule, f"{etree.QName(party).localname} has more than one PartyIdentification")
     legal = r.one(party, "cac", "PartyLegalEntity")
     r.only(legal, ("RegistrationName",))
     contact = party.find(f"{{{CAC_NS}}}Contact")
