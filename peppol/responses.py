@@ -32,6 +32,8 @@ Each model is a frozen pydantic model with ``to_xml() -> bytes`` and
 ``PEPPOL-T111-R005`` ("PPD only with PD") is enforced here although the published test,
 ``exists(/cbc:ResponseCode='PD')``, can never fail (``/cbc:ResponseCode`` selects nothing
 from the document node, the comparison is ``false()``, and ``exists(false())`` is true).
+``PEPPOL-COMMON-R030`` (dates YYYY-MM-DD) does not list ``cbc:EffectiveDate``; the
+writer writes every date as YYYY-MM-DD and the reader accepts no other form.
 
 Element order follows the UBL 2.1 XSD (``UBL-ApplicationResponse-2.1.xsd`` and the common
 aggregate types); no ``UBLExtensions`` are written. Error messages name the field, never a

@@ -1,0 +1,741 @@
+"""Invoice Response (T111) and Message Level Response (T71) builders and readers.
+
+Every response built here is validated in the test with the project's engine (UBL 2.1 XSD
+and our composition of the official T111 / T71 Schematron): no fatal and no warning
+finding. The parties are Swedish: Tjörns kommun (2120001306) answers a synthetic supplier
+whose organisation number gets its Luhn check digit computed below.
+"""
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+from lxml import etree
+from stdnum import luhn
+
+from peppol.responses import (
+    INVOICE_RESPONSE_CUSTOMIZATION_ID, MLR_CUSTOMIZATION_ID, Clarification, ClarificationList, Condition, Contact,
+    DocumentParty, Endpoint, InvoiceReference, InvoiceResponse, InvoiceStatus, IssueType, LineResponse,
+    MessageLevelResponse, MessageReference, MessageStatus, PartyId, ResponseParty, ResponseRuleError,
+    received_message,
+)
+from schemas.artefacts import artefact_path
+from tests.helpers import edited, sbdh
+from validate.engine import Validator
+from validate.findings import Severity
+
+POACC = "peppol-poacc-3.0.15/rules"
+
+BUYER_ORGNR = "2120001306"  # Tjörns kommun
+SUPPLIER_ORGNR = "556732170" + luhn.calc_check_digit("556732170")  # synthetic
+BAD_ORGNR = SUPPLIER_ORGNR[:-1] + str((int(SUPPLIER_ORGNR[-1]) + 1) % 10)
+
+TJORN = ResponseParty(
+    endpoint=Endpoint(scheme="0007", id=BUYER_ORGNR),
+    identification=PartyId(id=BUYER_ORGNR, scheme="0007"),
+    name="Tjörns kommun",
+    contact=Contact(name="Leverantörsreskontra", telephone="0304-60 10 00", email="faktura@tjorn.se"),
+)
+SUPPLIER = ResponseParty(
+    endpoint=Endpoint(scheme="0007", id=SUPPLIER_ORGNR),
+    identification=PartyId(id=SUPPLIER_ORGNR, scheme="0007"),
+    name="Assistans i Väst AB",
+)
+INVOICE = InvoiceReference(id="2026-0042", issue_date=date(2026, 11, 2), type_code="380")
+
+
+@pytest.fixture(scope="module")
+def validator() -> Validator:
+    return Validator()
+
+
+def assert_clean(validator: Validator, xml: bytes, kind: str) -> None:
+    result = validator.validate_bytes(xml, "r.xml")
+    findings = [(f.rule_id, f.severity.value, f.message) for f in result.findings]
+    assert result.document_type == kind
+    assert result.valid, findings
+    assert not [f for f in result.findings if f.severity is Severity.FATAL], findings
+    assert not [f for f in result.findings if f.severity is Severity.WARNING], findings
+    assert result.ruleset == ("peppol-t111-3.0.15" if kind == "invoice-response" else "peppol-t71-3.0.15")
+    # The XSD step and the Schematron step both ran.
+    assert [s.name for s in result.steps][:2] == ["parse", "xsd"] and len(result.steps) == 3
+
+
+def response(code: InvoiceStatus | str, *clarifications: Clarification, **fields) -> InvoiceResponse:
+    base = dict(id=f"IR-{code}-1", issue_date=date(2026, 11, 5), issue_time=time(9, 30, 0), sender=TJORN,
+                receiver=SUPPLIER, response_code=code, document_reference=INVOICE, clarifications=clarifications)
+    base.update(fields)
+    return InvoiceResponse(**base)
+
+
+# One response per status, each with clarifications as a municipality would send them.
+STATUS_CASES = {
+    "AB": response("AB", note="Fakturan är mottagen."),
+    "IP": response("IP", Clarification.status_reason("NON"), effective_date=date(2026, 11, 5)),
+    "UQ": response(
+        "UQ",
+        Clarification.status_reason("REF", "Referens saknas", [Condition(attribute_id="BT-10", description="4711")]),
+        Clarification.action("PIN", "Ange vår referens 4711"),
+    ),
+    "CA": response(
+        "CA",
+        Clarification.status_reason("QTY", "Timmarna stämmer inte med tidrapporten",
+                                    [Condition(attribute_id="BT-129", description="712.5")]),
+        Clarification.action("CNP"),
+        effective_date=date(2026, 11, 6),
+    ),
+    "RE": response(
+        "RE",
+        Clarification.status_reason("LEG", "F-skattebevis saknas"),
+        Clarification.action("NIN", "Skicka en ny faktura"),
+        Clarification(reason="Fritext utan kod"),
+        Clarification.status_reason("OTH", "Beslutet har upphört", [Condition(attribute_id="BT-11")]),
+        effective_date=date(2026, 11, 6),
+        seller=DocumentParty(name="Assistans i Väst AB", identification=PartyId(id=SUPPLIER_ORGNR, scheme="0007")),
+        buyer=DocumentParty(name="Tjörns kommun"),
+    ),
+    "AP": response("AP", effective_date=date(2026, 11, 10)),
+    "PD": response(
+        "PD",
+        Clarification.status_reason("PPD", "Delbetalning 120 000,00 SEK; resterande efter utredning"),
+        effective_date=date(2026, 11, 30),
+    ),
+}
+
+
+@pytest.mark.parametrize("code", ["AB", "IP", "UQ", "CA", "RE", "AP", "PD"])
+def test_every_invoice_status_builds_validates_and_round_trips(validator, code):
+    built = STATUS_CASES[code]
+    assert built.response_code is InvoiceStatus(code)
+    xml = built.to_xml()
+    assert xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<ApplicationResponse')
+    assert b"UBLExtensions" not in xml
+    assert_clean(validator, xml, "invoice-response")
+    assert InvoiceResponse.from_xml(xml) == built
+    assert InvoiceResponse.from_xml(etree.ElementTree(etree.fromstring(xml))) == built
+    assert InvoiceResponse.from_xml(etree.fromstring(xml)) == built
+
+
+def test_every_status_code_is_covered():
+    assert set(STATUS_CASES) == {s.value for s in InvoiceStatus}
+
+
+def test_written_invoice_response_has_the_xsd_order_and_the_official_identifiers():
+    xml = STATUS_CASES["RE"].to_xml()
+    root = etree.fromstring(xml)
+    local = [etree.QName(e).localname for e in root]
+    assert local == ["CustomizationID", "ProfileID", "ID", "IssueDate", "IssueTime",
+                     "SenderParty", "ReceiverParty", "DocumentResponse"]
+    ns = {"cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+          "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
+    assert root.findtext("cbc:CustomizationID", namespaces=ns) == INVOICE_RESPONSE_CUSTOMIZATION_ID
+    assert root.findtext("cbc:ProfileID", namespaces=ns) == "urn:fdc:peppol.eu:poacc:bis:invoice_response:3"
+    sender = root.find("cac:SenderParty", ns)
+    assert [etree.QName(e).localname for e in sender] == [
+        "EndpointID", "PartyIdentification", "PartyLegalEntity", "Contact"]
+    assert sender.find("cbc:EndpointID", ns).get("schemeID") == "0007"
+    doc = root.find("cac:DocumentResponse", ns)
+    assert [etree.QName(e).localname for e in doc] == ["Response", "DocumentReference", "IssuerParty", "RecipientParty"]
+    statuses = doc.findall("cac:Response/cac:Status", ns)
+    assert [s.find("cbc:StatusReasonCode", ns).get("listID") if s.find("cbc:StatusReasonCode", ns) is not None else None
+            for s in statuses] == ["OPStatusReason", "OPStatusAction", None, "OPStatusReason"]
+    assert [etree.QName(e).localname for e in statuses[3]] == ["StatusReasonCode", "StatusReason", "Condition"]
+    assert root.findtext("cac:DocumentResponse/cac:DocumentReference/cbc:IssueDate", namespaces=ns) == "2026-11-02"
+    # Every element has content (PEPPOL-COMMON-R001).
+    assert all((e.text or "").strip() for e in root.iter() if len(e) == 0)
+
+
+def test_clarification_names_and_condition_details():
+    uq = STATUS_CASES["UQ"]
+    assert [c.name for c in uq.clarifications] == ["References incorrect", "Provide information"]
+    assert uq.clarifications[0].list_id is ClarificationList.REASON
+    assert uq.clarifications[0].conditions == (Condition(attribute_id="BT-10", description="4711"),)
+    assert Clarification(reason="text only").name is None
+
+
+# --------------------------------------------------------------------------------------
+# Message Level Response
+# --------------------------------------------------------------------------------------
+def mlr(code: MessageStatus | str, *lines: LineResponse, **fields) -> MessageLevelResponse:
+    base = dict(id=f"MLR-{code}-1", issue_date=date(2026, 11, 3), issue_time=time(8, 0),
+                sender=Endpoint(scheme="0007", id=BUYER_ORGNR), receiver=Endpoint(scheme="0007", id=SUPPLIER_ORGNR),
+                response_code=code, document_reference=MessageReference(id="6f1c1c5e-1111-4c3e-9a55-000000000001"),
+                lines=lines)
+    base.update(fields)
+    return MessageLevelResponse(**base)
+
+
+MLR_CASES = {
+    "AB": mlr("AB", description="Mottaget, ej validerat"),
+    "AP": mlr("AP", LineResponse(line_id="/Invoice/cbc:Note[1]", description="[BR-CL-23] warning text",
+                                 issue="BW")),
+    "RE": mlr(
+        "RE",
+        LineResponse(line_id="/Invoice/cac:LegalMonetaryTotal[1]/cbc:TaxExclusiveAmount[1]",
+                     description="[BR-CO-13] Invoice total amount without VAT = sum of lines …", issue="BV",
+                     response_code="RE"),
+        LineResponse(description="Not well-formed: unclosed tag at line 3", issue=IssueType.SYNTAX),
+        LineResponse(line_id="NA", description="[PEPPOL-EN16931-R005] warning", issue="BW"),
+        description="Avvisat: valideringsfel",
+        document_reference=MessageReference(id="6f1c1c5e-1111-4c3e-9a55-000000000001", type_code="380",
+                                            version_id="2.1"),
+    ),
+}
+
+
+@pytest.mark.parametrize("code", ["AB", "AP", "RE"])
+def test_every_mlr_code_builds_validates_and_round_trips(validator, code):
+    built = MLR_CASES[code]
+    assert built.response_code is MessageStatus(code)
+    xml = built.to_xml()
+    assert b"UBLExtensions" not in xml
+    assert_clean(validator, xml, "mlr")
+    assert MessageLevelResponse.from_xml(xml) == built
+
+
+def test_written_mlr_has_the_xsd_order():
+    root = etree.fromstring(MLR_CASES["RE"].to_xml())
+    assert [etree.QName(e).localname for e in root] == [
+        "CustomizationID", "ProfileID", "ID", "IssueDate", "IssueTime", "SenderParty", "ReceiverParty",
+        "DocumentResponse"]
+    assert root[0].text == MLR_CUSTOMIZATION_ID
+    doc = root[-1]
+    assert [etree.QName(e).localname for e in doc] == ["Response", "DocumentReference"] + ["LineResponse"] * 3
+    assert [etree.QName(e).localname for e in doc[1]] == ["ID", "DocumentTypeCode", "VersionID"]
+    first = doc[2]
+    assert [etree.QName(e).localname for e in first] == ["LineReference", "Response"]
+    assert [etree.QName(e).localname for e in first[1]] == ["ResponseCode", "Description", "Status"]
+    assert [etree.QName(e).localname for e in doc[3][1]] == ["Description", "Status"]
+    assert doc[3][0][0].text == "NA"  # LineID defaults to NA: no XPath for a syntax error
+
+
+def test_line_response_fatal_flag():
+    assert [line.fatal for line in MLR_CASES["RE"].lines] == [True, True, False]
+
+
+# --------------------------------------------------------------------------------------
+# Official examples and snippets
+# --------------------------------------------------------------------------------------
+def test_reads_the_official_invoice_response_example(validator):
+    path = artefact_path(f"{POACC}/examples/InvoiceResponse_Example.xml")
+    read = InvoiceResponse.from_xml(etree.parse(str(path)))
+    assert read.id == "imrid001" and read.issue_date == date(2017, 12, 1) and read.issue_time == time(12, 0)
+    assert read.note == "text"
+    assert read.sender.endpoint == Endpoint(scheme="0088", id="5798000012349")
+    assert read.sender.identification == PartyId(id="DK88776655", scheme="0184")
+    assert read.sender.contact == Contact(name="Jens Jensen", telephone="23232323", email="jj@test-company.dk")
+    assert read.receiver.name == "Seller company" and read.receiver.identification.scheme == "0192"
+    assert read.response_code is InvoiceStatus.REJECTED and read.effective_date == date(2018, 9, 24)
+    assert read.clarifications == (Clarification.action(
+        "NOA", "VAT Reference not found", [Condition(attribute_id="BT-48", description="EU123456789")]),)
+    assert read.document_reference == InvoiceReference(id="inv021", issue_date=date(2018, 9, 22), type_code="380")
+    assert read.seller == DocumentParty(name="Test Company AS", identification=PartyId(id="123456785", scheme="0192"))
+    assert read.buyer is None
+    again = read.to_xml()
+    assert_clean(validator, again, "invoice-response")
+    assert InvoiceResponse.from_xml(again) == read
+    assert InvoiceResponse.from_xml(path.read_bytes()) == read
+
+
+def test_reads_the_official_mlr_example(validator):
+    path = artefact_path(f"{POACC}/examples/MessageLevelResponse_Example.xml")
+    read = MessageLevelResponse.from_xml(etree.parse(str(path)))
+    assert read.response_code is MessageStatus.REJECTED
+    assert read.description == "Rejected due to validation errore"  # sic
+    assert read.document_reference == MessageReference(id="EnvelopeID-12456789", type_code="9", version_id="2")
+    assert read.sender == Endpoint(scheme="0088", id="7300010000001")
+    (line,) = read.lines
+    assert line.line_id == "/Catalogue/cac:CatalogueLine[3]/cac:Item[1]/cac:ClassifiedTaxCategory[1]/cbc:ID[1]"
+    assert line.issue is IssueType.BUSINESS_RULE_FATAL and line.response_code is MessageStatus.REJECTED
+    assert_clean(validator, read.to_xml(), "mlr")
+    assert MessageLevelResponse.from_xml(read.to_xml()) == read
+
+
+@pytest.mark.parametrize("snippet, code, lines", [("snippet-1.xml", "AB", 0), ("snippet-2.xml", "AP", 0),
+                                                  ("snippet-3.xml", "RE", 2)])
+def test_reads_the_official_mlr_snippets(validator, snippet, code, lines):
+    data = artefact_path(f"{POACC}/snippets/mlr/{snippet}").read_bytes()
+    assert_clean(validator, data, "mlr")  # the snippets themselves are clean
+    read = MessageLevelResponse.from_xml(data)
+    assert read.response_code is MessageStatus(code) and len(read.lines) == lines
+    assert read.document_reference.id == "EnvelopeID-12456789"
+    assert read.sender == Endpoint(scheme="0192", id="987654325")
+    assert_clean(validator, read.to_xml(), "mlr")
+    assert MessageLevelResponse.from_xml(read.to_xml()) == read
+    if lines:
+        assert [line.line_id for line in read.lines] == ["NA", "Invoice/cac:TaxTotal/cac:TaxSubtotal/"]
+        assert all(line.response_code is None and line.issue is IssueType.BUSINESS_RULE_FATAL for line in read.lines)
+
+
+def test_reads_a_response_inside_an_sbdh_envelope():
+    built = STATUS_CASES["UQ"]
+    assert InvoiceResponse.from_xml(sbdh(built.to_xml())) == built
+    assert MessageLevelResponse.from_xml(sbdh(MLR_CASES["RE"].to_xml())) == MLR_CASES["RE"]
+
+
+# --------------------------------------------------------------------------------------
+# Answering a received invoice
+# --------------------------------------------------------------------------------------
+def swedish_invoice() -> bytes:
+    return edited(
+        "base-example.xml",
+        ('<cbc:EndpointID schemeID="0088">9482348239847239874', f'<cbc:EndpointID schemeID="0007">{SUPPLIER_ORGNR}'),
+        ('<cbc:EndpointID schemeID="0002">FR23342', f'<cbc:EndpointID schemeID="0007">{BUYER_ORGNR}'),
+    )
+
+
+def test_invoice_response_answering_an_invoice(validator):
+    answer = InvoiceResponse.answering(
+        swedish_invoice(), id="IR-1", issue_date=date(2026, 11, 5), response_code=InvoiceStatus.REJECTED,
+        clarifications=[Clarification.status_reason("REF", "Referens saknas")],
+        contact=Contact(email="faktura@tjorn.se"))
+    assert answer.sender.endpoint == Endpoint(scheme="0007", id=BUYER_ORGNR)
+    assert answer.sender.name == "Buyer Official Name"
+    assert answer.sender.identification == PartyId(id="FR23342", scheme="0002")
+    assert answer.sender.contact == Contact(email="faktura@tjorn.se")
+    assert answer.receiver.endpoint == Endpoint(scheme="0007", id=SUPPLIER_ORGNR)
+    assert answer.receiver.name == "SupplierOfficialName Ltd"
+    assert answer.receiver.identification == PartyId(id="99887766")
+    assert answer.document_reference == InvoiceReference(id="Snippet1", issue_date=date(2017, 11, 13), type_code="380")
+    assert_clean(validator, answer.to_xml(), "invoice-response")
+
+
+def test_invoice_response_answering_a_credit_note_in_an_envelope(validator):
+    answer = InvoiceResponse.answering(sbdh(edited("base-creditnote-correction.xml")), id="IR-2",
+                                       issue_date=date(2026, 11, 5), response_code="AB")
+    assert answer.document_reference.type_code == "381"
+    assert_clean(validator, answer.to_xml(), "invoice-response")
+
+
+def test_mlr_answering_an_enveloped_invoice(validator):
+    message = received_message(sbdh(swedish_invoice(), receiver=f"0007:{BUYER_ORGNR}"))
+    assert message.reference == "6f1c1c5e-1111-4c3e-9a55-000000000001"  # the SBDH InstanceIdentifier
+    assert message.sender == Endpoint(scheme="0007", id="5567321707")
+    assert message.receiver == Endpoint(scheme="0007", id=BUYER_ORGNR)
+    answer = MessageLevelResponse.answering(
+        sbdh(swedish_invoice()), id="MLR-9", issue_date=date(2026, 11, 3), response_code="RE",
+        lines=[LineResponse(description="[BR-CO-10] sum of line amounts", issue="BV")])
+    assert answer.sender == message.receiver and answer.receiver == message.sender
+    assert answer.document_reference == MessageReference(id=message.reference)
+    assert_clean(validator, answer.to_xml(), "mlr")
+
+
+def test_mlr_answering_a_bare_document_references_its_id():
+    message = received_message(swedish_invoice())
+    assert message.reference == "Snippet1"
+    assert message.sender == Endpoint(scheme="0007", id=SUPPLIER_ORGNR)
+    assert message.receiver == Endpoint(scheme="0007", id=BUYER_ORGNR)
+    answer_to_response = received_message(STATUS_CASES["AB"].to_xml())
+    assert answer_to_response == type(message)(reference="IR-AB-1", sender=TJORN.endpoint, receiver=SUPPLIER.endpoint)
+
+
+# --------------------------------------------------------------------------------------
+# Refusals: each builder rule, with its exact message
+# --------------------------------------------------------------------------------------
+def _contact_on_receiver():
+    response("AB", receiver=SUPPLIER.model_copy(update={"contact": Contact(name="x")}))
+
+
+REFUSALS = {
+    "R001 UQ without clarification": (
+        lambda: response("UQ"),
+        "PEPPOL-T111-R001: status UQ needs at least one clarification code "
+        "(a Clarification with a code from OPStatusReason or OPStatusAction)"),
+    "R001 CA with text only": (
+        lambda: response("CA", Clarification(reason="only text")),
+        "PEPPOL-T111-R001: status CA needs at least one clarification code "
+        "(a Clarification with a code from OPStatusReason or OPStatusAction)"),
+    "R001 RE without clarification": (
+        lambda: response("RE"),
+        "PEPPOL-T111-R001: status RE needs at least one clarification code "
+        "(a Clarification with a code from OPStatusReason or OPStatusAction)"),
+    "R002 OTH without reason": (
+        lambda: Clarification.action("OTH"),
+        "PEPPOL-T111-R002: clarification code OTH needs a reason text (a warning in Peppol; refused by this builder)"),
+    "R004 PPD without reason": (
+        lambda: Clarification.status_reason("PPD"),
+        "PEPPOL-T111-R004: clarification code PPD (partially paid) needs a reason text"),
+    "R005 PPD with AP": (
+        lambda: response("AP", Clarification.status_reason("PPD", "half")),
+        "PEPPOL-T111-R005: clarification code PPD (partially paid) is only used with status PD, not AP"),
+    "R006 action code": (
+        lambda: Clarification.action("PPD", "x"),
+        "PEPPOL-T111-R006: 'PPD' is not in the clarification code list OPStatusAction (NOA PIN NIN CNF CNP CNA OTH)"),
+    "R007 reason code": (
+        lambda: Clarification.status_reason("NIN"),
+        "PEPPOL-T111-R007: 'NIN' is not in the clarification code list OPStatusReason "
+        "(NON REF LEG REC QUA DEL PRI QTY ITM PAY UNR FIN PPD OTH)"),
+    "code without list": (
+        lambda: Clarification(code="REF"),
+        "T111: clarification code 'REF' needs its list: OPStatusReason or OPStatusAction"),
+    "list without code": (
+        lambda: Clarification(list_id="OPStatusReason", reason="x"),
+        "T111: clarification list OPStatusReason is given without a code"),
+    "unknown list": (
+        lambda: Clarification(list_id="UNCL4343", code="RE"),
+        "T111: listID 'UNCL4343' is not a clarification list (ClarificationListID: OPStatusReason OPStatusAction)"),
+    "empty clarification": (
+        lambda: Clarification(conditions=[Condition(attribute_id="BT-1")]),
+        "T111: a clarification needs a code, a reason text or both"),
+    "blank reason": (
+        lambda: Clarification.status_reason("REF", "  "),
+        "PEPPOL-COMMON-R001: clarification reason is empty; Peppol documents must not contain empty elements"),
+    "blank condition": (
+        lambda: Condition(attribute_id=""),
+        "PEPPOL-COMMON-R001: condition attribute id is empty; Peppol documents must not contain empty elements"),
+    "blank condition description": (
+        lambda: Condition(attribute_id="BT-48", description=" "),
+        "PEPPOL-COMMON-R001: condition description is empty; Peppol documents must not contain empty elements"),
+    "unknown status": (
+        lambda: response("OK"),
+        "T111: 'OK' is not an invoice status (UNCL4343 subset: AB IP UQ CA RE AP PD)"),
+    "type code": (
+        lambda: InvoiceReference(id="1", type_code="220"),
+        "T111: document type code '220' is not an invoice or credit note type code of Peppol BIS Billing 3.0 "
+        "(UNTDID 1001, BR-CL-01), e.g. 380 or 381"),
+    "blank invoice id": (
+        lambda: InvoiceReference(id=""),
+        "PEPPOL-COMMON-R001: invoice reference id is empty; Peppol documents must not contain empty elements"),
+    "blank note": (
+        lambda: response("AB", note=""),
+        "PEPPOL-COMMON-R001: note is empty; Peppol documents must not contain empty elements"),
+    "blank response id": (
+        lambda: response("AB", id=" "),
+        "PEPPOL-COMMON-R001: response id is empty; Peppol documents must not contain empty elements"),
+    "control character": (
+        lambda: response("AB", note="bell\x07"),
+        "XML: note contains a character XML 1.0 does not allow"),
+    "blank party name": (
+        lambda: ResponseParty(endpoint=TJORN.endpoint, name=""),
+        "PEPPOL-COMMON-R001: party name is empty; Peppol documents must not contain empty elements"),
+    "empty contact": (
+        lambda: Contact(),
+        "PEPPOL-COMMON-R001: contact has no name, telephone or e-mail; "
+        "Peppol documents must not contain empty elements"),
+    "blank contact e-mail": (
+        lambda: Contact(email=""),
+        "PEPPOL-COMMON-R001: contact e-mail is empty; Peppol documents must not contain empty elements"),
+    "contact on receiver": (
+        _contact_on_receiver,
+        "T111: the receiver has no contact in the Invoice Response data model (only the sender has)"),
+    "R049 endpoint check digit": (
+        lambda: Endpoint(scheme="0007", id=BAD_ORGNR),
+        "PEPPOL-COMMON-R049: endpoint (scheme 0007) must be a Swedish organisation number: "
+        "10 digits with a Luhn check digit"),
+    "R049 endpoint length": (
+        lambda: Endpoint(scheme="0007", id="21200013060"),
+        "PEPPOL-COMMON-R049: endpoint (scheme 0007) must be a Swedish organisation number: "
+        "10 digits with a Luhn check digit"),
+    "R049 endpoint with hyphen": (
+        lambda: Endpoint(scheme="0007", id="212000-1306"),
+        "PEPPOL-COMMON-R049: endpoint (scheme 0007) must be a Swedish organisation number: "
+        "10 digits with a Luhn check digit"),
+    "R049 party identifier": (
+        lambda: PartyId(id=BAD_ORGNR, scheme="0007"),
+        "PEPPOL-COMMON-R049: party identifier (scheme 0007) must be a Swedish organisation number: "
+        "10 digits with a Luhn check digit"),
+    "R040 GLN": (
+        lambda: Endpoint(scheme="0088", id="5798000012348"),
+        "PEPPOL-COMMON-R040: endpoint (scheme 0088) must be a GLN with a valid GS1 check digit"),
+    "R041 Norwegian": (
+        lambda: Endpoint(scheme="0192", id="987654321"),
+        "PEPPOL-COMMON-R041: endpoint (scheme 0192) must be a Norwegian organisation number: "
+        "9 digits with a modulus 11 check digit"),
+    "R043 Belgian": (
+        lambda: Endpoint(scheme="0208", id="0123456789"),
+        "PEPPOL-COMMON-R043: endpoint (scheme 0208) must be a Belgian enterprise number: "
+        "10 digits with modulus 97 check digits"),
+    "R050 ABN": (
+        lambda: Endpoint(scheme="0151", id="51824753557"),
+        "PEPPOL-COMMON-R050: endpoint (scheme 0151) must be an Australian Business Number: 11 digits, modulus 89"),
+    "EAS": (
+        lambda: Endpoint(scheme="9999", id="x"),
+        "EAS: endpoint scheme '9999' is not in the Electronic Address Scheme (EAS) code list"),
+    "blank endpoint": (
+        lambda: Endpoint(scheme="0007", id=""),
+        "PEPPOL-COMMON-R001: endpoint id is empty; Peppol documents must not contain empty elements"),
+    "participant without scheme": (
+        lambda: Endpoint.parse(BUYER_ORGNR),
+        "EAS: a participant identifier is written scheme:value, e.g. 0007:2120001306"),
+    "ICD": (
+        lambda: PartyId(id="x", scheme="SEPA"),
+        "ICD: party identifier scheme 'SEPA' is not in the ISO 6523 ICD code list"),
+    "blank party identifier": (
+        lambda: PartyId(id=""),
+        "PEPPOL-COMMON-R001: party identifier is empty; Peppol documents must not contain empty elements"),
+    "blank document party": (
+        lambda: DocumentParty(name=""),
+        "PEPPOL-COMMON-R001: party name is empty; Peppol documents must not contain empty elements"),
+    # Message Level Response
+    "MLR unknown code": (
+        lambda: mlr("CA"),
+        "T71: response code 'CA' is not in the MLR code list (UNCL4343 subset: AB AP RE)"),
+    "MLR AB with lines": (
+        lambda: mlr("AB", LineResponse(description="x", issue="BW")),
+        "T71: an acknowledgement (AB) reports no validation result: no line responses"),
+    "MLR AP with error": (
+        lambda: mlr("AP", LineResponse(description="x", issue="BV")),
+        "T71: an accepted message (AP) can only carry warnings (BW); errors (BV, SV) mean rejection (RE)"),
+    "MLR RE without lines": (
+        lambda: mlr("RE"),
+        "T71: a rejection (RE) needs at least one line response with an error (BV or SV) saying why"),
+    "MLR RE with warnings only": (
+        lambda: mlr("RE", LineResponse(description="x", issue="BW")),
+        "T71: a rejection (RE) needs at least one line response with an error (BV or SV) saying why"),
+    "MLR issue type": (
+        lambda: LineResponse(description="x", issue="RVF"),
+        "T71: 'RVF' is not an MLR issue type (StatusReason: BV BW SV)"),
+    "MLR line response code": (
+        lambda: LineResponse(description="x", issue="BV", response_code="UQ"),
+        "T71: line response code 'UQ' is not in the MLR code list (UNCL4343 subset: AB AP RE)"),
+    "MLR blank line id": (
+        lambda: LineResponse(line_id="", description="x", issue="BV"),
+        "PEPPOL-COMMON-R001: line id (use NA when there is no XPath) is empty; "
+        "Peppol documents must not contain empty elements"),
+    "MLR blank description": (
+        lambda: LineResponse(description=" ", issue="BV"),
+        "PEPPOL-COMMON-R001: line response description is empty; Peppol documents must not contain empty elements"),
+    "MLR blank response description": (
+        lambda: mlr("AB", description=""),
+        "PEPPOL-COMMON-R001: response description is empty; Peppol documents must not contain empty elements"),
+    "MLR type code": (
+        lambda: MessageReference(id="x", type_code="INV"),
+        "T71: document type code 'INV' is not a UNTDID 1001 code (1 to 3 digits)"),
+    "MLR blank reference": (
+        lambda: MessageReference(id=""),
+        "PEPPOL-COMMON-R001: message reference id is empty; Peppol documents must not contain empty elements"),
+    "MLR blank version": (
+        lambda: MessageReference(id="x", version_id=""),
+        "PEPPOL-COMMON-R001: message reference version is empty; Peppol documents must not contain empty elements"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_builder_refusals_have_exact_messages(case):
+    build, message = REFUSALS[case]
+    with pytest.raises(ResponseRuleError) as raised:
+        build()
+    assert str(raised.value) == message
+    assert f"{raised.value.rule}: {raised.value.message}" == message
+
+
+def test_refusal_messages_never_echo_an_organisation_number():
+    for build, message in REFUSALS.values():
+        assert BAD_ORGNR not in message and SUPPLIER_ORGNR not in message
+
+
+def test_the_builder_refusals_match_what_the_engine_reports(validator):
+    """Negative controls: documents the builder refuses, written by hand, fail the engine
+    with the same rule ids (so the rules the builder enforces really run)."""
+    xml = STATUS_CASES["RE"].to_xml()
+    no_codes = etree.fromstring(xml)
+    for code in no_codes.iter("{*}StatusReasonCode"):
+        code.getparent().remove(code)
+    fatal = {f.rule_id for f in validator.validate_bytes(etree.tostring(no_codes), "x.xml").findings if f.is_fatal}
+    assert fatal == {"PEPPOL-T111-R001"}
+
+    bad_luhn = xml.replace(f">{SUPPLIER_ORGNR}<".encode(), f">{BAD_ORGNR}<".encode())
+    result = validator.validate_bytes(bad_luhn, "x.xml")
+    assert {f.rule_id for f in result.findings if f.is_fatal} == {"PEPPOL-COMMON-R049"}
+
+    oth = xml.replace(b"<cbc:StatusReason>Beslutet har upph\xc3\xb6rt</cbc:StatusReason>", b"")
+    result = validator.validate_bytes(oth, "x.xml")
+    assert result.valid
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("PEPPOL-T111-R002", Severity.WARNING)]
+
+    time_element = b"<cbc:IssueTime>09:30:00</cbc:IssueTime>"
+    empty = xml.replace(time_element, time_element + b"<cbc:Note/>")
+    result = validator.validate_bytes(empty, "x.xml")
+    assert {f.rule_id for f in result.findings if f.is_fatal} == {"PEPPOL-COMMON-R001"}
+
+
+def test_upstream_r005_never_fires_so_the_builder_is_the_only_guard(validator):
+    """PEPPOL-T111-R005 tests exists(/cbc:ResponseCode='PD'): from the document node that
+    path selects nothing, the comparison is false() and exists(false()) is true. A PPD under
+    AP passes the official rules; the builder refuses it."""
+    pd = STATUS_CASES["PD"].to_xml().replace(b"<cbc:ResponseCode>PD<", b"<cbc:ResponseCode>AP<")
+    result = validator.validate_bytes(pd, "x.xml")
+    assert result.valid and not result.findings
+    with pytest.raises(ResponseRuleError, match="PEPPOL-T111-R005"):
+        InvoiceResponse.from_xml(pd)
+
+
+def _gaps():
+    ab, uq, ip = (STATUS_CASES[c].to_xml() for c in ("AB", "UQ", "IP"))
+    return {
+        "unknown status": (ab.replace(b">AB<", b">XX<"), InvoiceResponse,
+                           "T111: 'XX' is not an invoice status (UNCL4343 subset: AB IP UQ CA RE AP PD)"),
+        "code without listID": (uq.replace(b' listID="OPStatusAction"', b""), InvoiceResponse,
+                                "T111: clarification code 'PIN' needs its list: OPStatusReason or OPStatusAction"),
+        "endpoint scheme": (ab.replace(b'schemeID="0007">2120', b'schemeID="9999">2120'), InvoiceResponse,
+                            "EAS: endpoint scheme '9999' is not in the Electronic Address Scheme (EAS) code list"),
+        "no type code": (ab.replace(b"<cbc:DocumentTypeCode>380</cbc:DocumentTypeCode>", b""), InvoiceResponse,
+                         "T111: DocumentReference has no cbc:DocumentTypeCode"),
+        "effective date with zone": (
+            ip.replace(b">2026-11-05</cbc:EffectiveDate", b">2026-11-05+01:00</cbc:EffectiveDate"), InvoiceResponse,
+            "PEPPOL-COMMON-R030: EffectiveDate '2026-11-05+01:00' is not a date written YYYY-MM-DD"),
+        "MLR issue type": (MLR_CASES["RE"].to_xml().replace(b">BV<", b">XX<"), MessageLevelResponse,
+                           "T71: 'XX' is not an MLR issue type (StatusReason: BV BW SV)"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_gaps()))
+def test_the_published_rules_miss_what_the_builder_and_reader_refuse(validator, case):
+    """Upstream's generated T111-basic.sch / T71-basic.sch (data model and code lists) is
+    not published, and R030 does not look at EffectiveDate: these documents pass the
+    engine, so builder and reader are the only guard."""
+    xml, model, message = _gaps()[case]
+    result = validator.validate_bytes(xml, "x.xml")
+    assert result.valid and not result.findings
+    with pytest.raises(ResponseRuleError) as raised:
+        model.from_xml(xml)
+    assert str(raised.value) == message
+
+
+# --------------------------------------------------------------------------------------
+# Reader refusals and the lenient reader
+# --------------------------------------------------------------------------------------
+def _re_without_codes() -> bytes:
+    root = etree.fromstring(STATUS_CASES["RE"].to_xml())
+    for code in root.iter("{*}StatusReasonCode"):
+        code.getparent().remove(code)
+    return etree.tostring(root)
+
+
+READ_REFUSALS = {
+    "mlr read as invoice response": (
+        lambda: InvoiceResponse.from_xml(MLR_CASES["AB"].to_xml()),
+        f"T111: CustomizationID '{MLR_CUSTOMIZATION_ID}' is not the Invoice Response identifier "
+        f"{INVOICE_RESPONSE_CUSTOMIZATION_ID}"),
+    "invoice response read as mlr": (
+        lambda: MessageLevelResponse.from_xml(STATUS_CASES["AB"].to_xml()),
+        f"T71: CustomizationID '{INVOICE_RESPONSE_CUSTOMIZATION_ID}' is not the Message Level Response "
+        f"identifier {MLR_CUSTOMIZATION_ID}"),
+    "an invoice": (
+        lambda: InvoiceResponse.from_xml(swedish_invoice()),
+        "T111: expected a UBL ApplicationResponse (Invoice Response), not Invoice"),
+    "wrong profile": (
+        lambda: InvoiceResponse.from_xml(STATUS_CASES["AB"].to_xml().replace(b"bis:invoice_response:3<", b"bis:x<")),
+        "T111: ProfileID 'urn:fdc:peppol.eu:poacc:bis:x' is not the Invoice Response profile "
+        "urn:fdc:peppol.eu:poacc:bis:invoice_response:3"),
+    "extension element": (
+        lambda: InvoiceResponse.from_xml(STATUS_CASES["AB"].to_xml().replace(
+            b"<cbc:CustomizationID>", b"<cbc:UBLVersionID>2.1</cbc:UBLVersionID><cbc:CustomizationID>")),
+        "T111: UBLVersionID (line 3) in ApplicationResponse is not part of the T111 data model"),
+    "date format": (
+        lambda: InvoiceResponse.from_xml(STATUS_CASES["AB"].to_xml().replace(b">2026-11-05<", b">2026-11-05Z<")),
+        "PEPPOL-COMMON-R030: IssueDate '2026-11-05Z' is not a date written YYYY-MM-DD"),
+    "bad time": (
+        lambda: InvoiceResponse.from_xml(STATUS_CASES["AB"].to_xml().replace(b">09:30:00<", b">noon<")),
+        "T111: IssueTime 'noon' is not a time written hh:mm:ss"),
+    "missing document reference": (
+        lambda: MessageLevelResponse.from_xml(etree.tostring(_without(MLR_CASES["AB"].to_xml(), "DocumentReference"))),
+        "T71: DocumentResponse has no cac:DocumentReference"),
+    "two document references": (
+        lambda: InvoiceResponse.from_xml(_twice(STATUS_CASES["AB"].to_xml(), "DocumentReference")),
+        "T111: an Invoice Response answers one invoice: one DocumentReference"),
+    "no clarification code": (
+        lambda: InvoiceResponse.from_xml(_re_without_codes()),
+        "PEPPOL-T111-R001: status RE needs at least one clarification code "
+        "(a Clarification with a code from OPStatusReason or OPStatusAction)"),
+    "two party identifiers": (
+        lambda: InvoiceResponse.from_xml(_twice(STATUS_CASES["AB"].to_xml(), "PartyIdentification")),
+        "T111: SenderParty has more than one cac:PartyIdentification"),
+    "two line statuses": (
+        lambda: MessageLevelResponse.from_xml(_twice(MLR_CASES["AP"].to_xml(), "Status")),
+        "T71: Response has more than one cac:Status"),
+    "line response without status": (
+        lambda: MessageLevelResponse.from_xml(etree.tostring(_without(MLR_CASES["AP"].to_xml(), "Status"))),
+        "T71: Response has no cac:Status"),
+    "not xml": (
+        lambda: InvoiceResponse.from_xml(b"<ApplicationResponse"),
+        "XML: not well-formed XML: Couldn't find end of Start Tag ApplicationResponse line 1, line 1, column 21 "
+        "(<string>, line 1)"),
+}
+
+
+def _without(xml: bytes, local: str) -> etree._Element:
+    root = etree.fromstring(xml)
+    for element in list(root.iter(f"{{*}}{local}")):
+        element.getparent().remove(element)
+    return root
+
+
+def _twice(xml: bytes, local: str) -> bytes:
+    root = etree.fromstring(xml)
+    element = next(root.iter(f"{{*}}{local}"))
+    element.addnext(etree.fromstring(etree.tostring(element)))
+    return etree.tostring(root)
+
+
+@pytest.mark.parametrize("case", sorted(READ_REFUSALS))
+def test_reader_refusals_have_exact_messages(case):
+    read, message = READ_REFUSALS[case]
+    with pytest.raises(ResponseRuleError) as raised:
+        read()
+    assert str(raised.value) == message
+
+
+def test_lenient_reader_reads_a_faulty_rejection_but_cannot_write_it():
+    faulty = _re_without_codes().replace(
+        b"<cbc:IssueTime>", b"<cbc:UBLVersionID>2.1</cbc:UBLVersionID><cbc:IssueTime>")
+    read = InvoiceResponse.from_xml(faulty, strict=False)
+    assert read.response_code is InvoiceStatus.REJECTED
+    assert [c.reason for c in read.clarifications] == [
+        "F-skattebevis saknas", "Skicka en ny faktura", "Fritext utan kod", "Beslutet har upphört"]
+    assert all(c.code is None for c in read.clarifications)
+    with pytest.raises(ResponseRuleError, match="^PEPPOL-T111-R001: status RE needs"):
+        read.to_xml()
+
+
+def test_lenient_reader_skips_empty_elements_and_check_digits():
+    xml = STATUS_CASES["AB"].to_xml().replace(b"<cbc:Note>Fakturan \xc3\xa4r mottagen.</cbc:Note>", b"<cbc:Note/>")
+    xml = xml.replace(f">{SUPPLIER_ORGNR}<".encode(), f">{BAD_ORGNR}<".encode())
+    read = InvoiceResponse.from_xml(xml, strict=False)
+    assert read.note is None and read.receiver.endpoint.id == BAD_ORGNR
+    with pytest.raises(ResponseRuleError, match="^PEPPOL-COMMON-R049: receiver endpoint"):
+        read.to_xml()
+
+
+def test_lenient_reader_result_is_checked_in_full_before_writing():
+    xml = STATUS_CASES["UQ"].to_xml().replace(b' listID="OPStatusAction"', b"")
+    with pytest.raises(ResponseRuleError, match="^T111: clarification code 'PIN' needs its list"):
+        InvoiceResponse.from_xml(xml)
+    read = InvoiceResponse.from_xml(xml, strict=False)
+    assert read.clarifications[1].code == "PIN" and read.clarifications[1].list_id is None
+    with pytest.raises(ResponseRuleError, match="^T111: clarification code 'PIN' needs its list"):
+        read.to_xml()
+
+
+def test_lenient_reader_accepts_an_extended_customization_id():
+    xml = MLR_CASES["AB"].to_xml().replace(b"trns:mlr:3<", b"trns:mlr:3#national:1<")
+    with pytest.raises(ResponseRuleError, match="^T71: CustomizationID"):
+        MessageLevelResponse.from_xml(xml)
+    assert MessageLevelResponse.from_xml(xml, strict=False) == MLR_CASES["AB"]
+
+
+def test_values_of_the_wrong_type_become_rule_errors():
+    from peppol import responses
+
+    with pytest.raises(ResponseRuleError) as raised:
+        responses._validated(Endpoint, {"scheme": 7, "id": "x"}, True, "T71")
+    assert str(raised.value) == "T71: scheme: Input should be a valid string"
+
+
+def test_models_are_frozen():
+    with pytest.raises(Exception):
+        STATUS_CASES["AB"].id = "other"  # type: ignore[misc]
+    assert hash(STATUS_CASES["AB"].document_reference) == hash(INVOICE)
+
+
+def test_peppol_package_does_not_import_the_lss_layers():
+    import ast
+    from pathlib import Path
+
+    import peppol.responses as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0]
+                for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"validate", "invoices", "ingest", "lssinvoice"}
