@@ -46,6 +46,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -121,7 +122,9 @@ CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # bytes (attachment content) travel as (URL-safe) base64 in JSON, so model_dump_json() round-trips.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, ser_json_bytes="base64",
+                              val_json_bytes="base64")
 
 
 def _check_vat(category: str, rate: Decimal | None, field: str = "vat_rate") -> None:
@@ -593,8 +596,8 @@ class Attachment(_Model):
 
     @field_validator("content", mode="before")
     @classmethod
-    def _content(cls, value: Any) -> Any:
-        if isinstance(value, str):
+    def _content(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and info.mode == "python":
             raise ValueError("give the attachment content as bytes (it is base64-encoded when written)")
         return value
 

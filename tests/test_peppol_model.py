@@ -397,3 +397,16 @@ def test_allowance_percentage_rules():
     with pytest.raises(ValidationError) as info:
         AllowanceCharge.allowance(D("25.00"), "Rabatt", "S", D("25"), percentage=D("10"))
     assert error_of(info)[1] == "Value error, base_amount: a percentage needs a base amount (PEPPOL-EN16931-R041)"
+
+
+def test_json_round_trip_keeps_binary_attachments_and_decimals():
+    doc = exempt_invoice(attachments=[Attachment.embedded("BILD-1", b"\xff\xd8\xff\xe0 not utf-8 \x00\x80",
+                                                          filename="kvitto.jpg", mime_code="image/jpeg")])
+    text = doc.model_dump_json()
+    assert '"content":"_9j_4CBub3QgdXRmLTggAIA="' in text  # pydantic writes URL-safe base64
+    assert '"price":"332.60"' in text
+    assert Document.model_validate_json(text) == doc
+    with pytest.raises(ValidationError) as info:
+        Attachment(id="A", content="text", filename="a.pdf", mime_code="application/pdf")
+    assert error_of(info) == (("content",), "Value error, give the attachment content as bytes (it is "
+                                            "base64-encoded when written)")
