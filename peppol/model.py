@@ -542,13 +542,15 @@ class Line(_Model):
     origin_country: CountryCode | None = Field(None, description="BT-159 Item country of origin")
     attributes: list[ItemAttribute] = Field(default_factory=list, description="BG-32 Item attributes")
 
+    def _unrounded_net_amount(self) -> Decimal:
+        base = self.base_quantity if self.base_quantity else Decimal(1)
+        charges = sum((ac.signed_amount for ac in self.allowances_charges), Decimal(0))
+        return self.quantity * self.price / base + charges
+
     def computed_net_amount(self) -> Decimal:
         """Quantity × (price ÷ base quantity) + line charges − line allowances, rounded to
         2 decimals half away from zero (the formula of PEPPOL-EN16931-R120)."""
-        base = self.base_quantity if self.base_quantity else Decimal(1)
-        raw = self.quantity * self.price / base
-        raw += sum((ac.signed_amount for ac in self.allowances_charges), Decimal(0))
-        return round_amount(raw)
+        return round_amount(self._unrounded_net_amount())
 
     @model_validator(mode="after")
     def _check(self) -> Line:
@@ -570,13 +572,10 @@ class Line(_Model):
         computed = self.computed_net_amount()
         if self.net_amount is None:
             self.net_amount = computed
-        else:
-            base = self.base_quantity if self.base_quantity else Decimal(1)
-            raw = self.quantity * self.price / base + sum((ac.signed_amount for ac in self.allowances_charges), Decimal(0))
-            if abs(self.net_amount - raw) > R120_TOLERANCE:
-                raise ValueError(
-                    f"net_amount: {self.net_amount} is not quantity × price ÷ base quantity + charges − allowances "
-                    f"= {computed} (PEPPOL-EN16931-R120)")
+        elif abs(self.net_amount - self._unrounded_net_amount()) > R120_TOLERANCE:
+            raise ValueError(
+                f"net_amount: {self.net_amount} is not quantity × price ÷ base quantity + charges − allowances "
+                f"= {computed} (PEPPOL-EN16931-R120)")
         return self
 
 
