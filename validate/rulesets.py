@@ -140,7 +140,7 @@ def default_for(kind: str) -> RuleSet | None:
 
 
 _COMPILED: dict[tuple[str, str | None], CompiledSchematron] = {}
-_RUNNERS: dict[tuple[str, str], SchematronRunner] = {}
+_RUNNERS: dict[tuple[str, str, str, str | None], SchematronRunner] = {}
 _LOCK = threading.Lock()
 
 
@@ -154,7 +154,7 @@ def compiled_step(step: SchematronStep) -> CompiledSchematron:
 
 
 def runner(ruleset: RuleSet, step: SchematronStep) -> SchematronRunner:
-    key = (ruleset.id, step.name)
+    key = (ruleset.id, step.name, step.source, step.phase)
     found = _RUNNERS.get(key)
     if found is None:
         found = SchematronRunner(compiled_step(step), ruleset=ruleset.id, step=step.name)

@@ -1,0 +1,215 @@
+"""Where bytes live: a local folder or an S3 bucket prefix, behind one small interface.
+
+The access point's drop (inbox), the archive of original bytes and the outbox of responses
+are each a :class:`Blobs` location, given as a folder path or ``s3://bucket/prefix``. S3 goes
+through boto3 with the standard AWS configuration (environment, shared config and
+credentials files; ``AWS_ENDPOINT_URL`` for S3-compatible servers) unless options say
+otherwise. Writes are atomic: a folder write goes to a temporary file renamed into place, an
+S3 put is atomic by itself, so a crash never leaves half a file under its real name.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class BlobError(Exception):
+    """A location cannot be read or written; the message names it."""
+
+
+@dataclass(frozen=True)
+class Blob:
+    key: str   # relative to the location, "/"-separated
+    size: int
+
+
+class Blobs:
+    """A place holding keyed byte strings."""
+
+    uri: str
+
+    def list(self, prefix: str = "") -> Iterator[Blob]:
+        raise NotImplementedError
+
+    def get(self, key: str, max_bytes: int | None = None) -> bytes:
+        raise NotImplementedError
+
+    def put(self, key: str, data: bytes) -> str:
+        raise NotImplementedError
+
+    def exists(self, key: str) -> bool:
+        raise NotImplementedError
+
+    def delete(self, key: str) -> None:
+        raise NotImplementedError
+
+    def uri_of(self, key: str) -> str:
+        return f"{self.uri.rstrip('/')}/{key}"
+
+
+class TooLarge(BlobError):
+    def __init__(self, key: str, size: int, limit: int):
+        super().__init__(f"{key}: {size} bytes is more than the limit of {limit} bytes")
+        self.key, self.size, self.limit = key, size, limit
+
+
+class FolderBlobs(Blobs):
+    """A local folder; keys are relative paths. Hidden files and temporaries are skipped."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.uri = str(self.root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise BlobError(f"key {key!r} leaves the folder {self.root}")
+        return path
+
+    def list(self, prefix: str = "") -> Iterator[Blob]:
+        base = self.root / prefix if prefix else self.root
+        if not base.is_dir():
+            return
+        for path in sorted(base.rglob("*")):
+            rel = path.relative_to(self.root)
+            if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+                continue
+            yield Blob(rel.as_posix(), path.stat().st_size)
+
+    def get(self, key: str, max_bytes: int | None = None) -> bytes:
+        path = self._path(key)
+        try:
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if max_bytes is not None and size > max_bytes:
+                    raise TooLarge(key, size, max_bytes)
+                data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise BlobError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if max_bytes is not None and len(data) > max_bytes:
+            raise TooLarge(key, len(data), max_bytes)
+        return data
+
+    def put(self, key: str, data: bytes) -> str:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise BlobError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        return str(path)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise BlobError(f"{self._path(key)}: cannot delete: {exc.strerror or exc}") from None
+
+    def uri_of(self, key: str) -> str:
+        return str(self._path(key))
+
+
+class S3Blobs(Blobs):
+    """``s3://bucket/prefix`` through boto3."""
+
+    def __init__(self, uri: str, *, endpoint_url: str | None = None, region: str | None = None,
+                 client=None):
+        if not uri.startswith("s3://"):
+            raise BlobError(f"{uri!r} is not an s3:// location")
+        bucket, _, prefix = uri[5:].partition("/")
+        if not bucket:
+            raise BlobError(f"{uri!r} names no bucket")
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region,
+                                  config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+        self.client = client
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _error(self, action: str, key: str, exc: Exception) -> BlobError:
+        return BlobError(f"s3://{self.bucket}/{self._key(key)}: cannot {action}: {exc}")
+
+    def list(self, prefix: str = "") -> Iterator[Blob]:
+        full = self._key(prefix) if prefix else (self.prefix + "/" if self.prefix else "")
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=full):
+                for obj in page.get("Contents", []):
+                    rel = obj["Key"][len(self.prefix) + 1:] if self.prefix else obj["Key"]
+                    if rel and not any(p.startswith(".") for p in rel.split("/")):
+                        yield Blob(rel, int(obj["Size"]))
+        except Exception as exc:
+            raise self._error("list", prefix, exc) from None
+
+    def get(self, key: str, max_bytes: int | None = None) -> bytes:
+        try:
+            obj = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            size = int(obj.get("ContentLength", 0))
+            if max_bytes is not None and size > max_bytes:
+                obj["Body"].close()
+                raise TooLarge(key, size, max_bytes)
+            data = obj["Body"].read() if max_bytes is None else obj["Body"].read(max_bytes + 1)
+        except TooLarge:
+            raise
+        except Exception as exc:
+            raise self._error("read", key, exc) from None
+        if max_bytes is not None and len(data) > max_bytes:
+            raise TooLarge(key, len(data), max_bytes)
+        return data
+
+    def put(self, key: str, data: bytes) -> str:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        except Exception as exc:
+            raise self._error("write", key, exc) from None
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            return True
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise self._error("look up", key, exc) from None
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as exc:
+            raise self._error("delete", key, exc) from None
+
+    def uri_of(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+
+def open_blobs(location: str | Path, *, endpoint_url: str | None = None, region: str | None = None) -> Blobs:
+    """A folder path or an ``s3://bucket/prefix`` location."""
+    text = str(location)
+    if text.startswith("s3://"):
+        return S3Blobs(text, endpoint_url=endpoint_url, region=region)
+    return FolderBlobs(text)
+
+
+def archive_key(sha256: str) -> str:
+    """Content-addressed key of an original document: ``ab/cd/abcdef…``."""
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"

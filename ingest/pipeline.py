@@ -1,0 +1,628 @@
+"""The municipal inbox pipeline: every delivered document ends stored or quarantined, once.
+
+Per document: claim → read (size cap) → archive the original bytes (content-addressed) →
+unwrap the SBDH (its receiver must be us) → validate (the BIS 3 rule set plus our municipal
+rules) → parse into the BIS model → deduplicate → store → respond → remove from the inbox.
+
+Exactly once, whatever crashes where:
+
+* a document's identity is (inbox name, SHA-256 of its bytes); the claim is an INSERT on that
+  unique key, so of two workers only one ever owns a document;
+* the states are ``claimed`` → ``archived`` → ``stored`` | ``quarantined``; the final state, the
+  parsed invoice, the findings and the responses to send are written in ONE transaction, so a
+  crash before it leaves the document to be redone and a crash after it leaves nothing to redo;
+* a claim whose owner died (same host, pid gone) or whose lease ran out is taken over;
+* responses are stored (bytes and deterministic name) in that same transaction and written to
+  the outbox afterwards; writing the same name twice writes the same bytes, and a response
+  is marked sent only after its write, so none is lost and none is sent as two documents;
+* the inbox file is removed only after the final state is committed (the archive holds it).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import socket
+import uuid
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from lxml import etree
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from peppol import sbdh
+from peppol.reader import UblReadError, read_ubl
+from peppol.responses import (
+    Clarification, Endpoint, InvoiceResponse, InvoiceStatus, IssueType, LineResponse,
+    MessageLevelResponse, MessageStatus, ResponseParty, ResponseRuleError,
+)
+from validate.engine import Validator
+from validate.findings import Finding, Severity
+from validate.xmlsafe import Limits, XmlRefused, parse_xml
+
+from . import tables as t
+from .blobs import Blob, BlobError, Blobs, TooLarge, archive_key
+from .municipal import BUYER_ENDPOINT, BUYER_REFERENCE, Receiver, municipal_ruleset
+from .store import Store
+
+CLAIMED, ARCHIVED, STORED, QUARANTINED = "claimed", "archived", "stored", "quarantined"
+FINAL = (STORED, QUARANTINED)
+
+# Reasons a document is quarantined (documents.reason_code).
+NOT_XML = "not-xml"
+TOO_LARGE = "too-large"
+BROKEN_SBDH = "broken-sbdh"
+NOT_FOR_US = "not-for-us"
+WRONG_TYPE = "wrong-document-type"
+FAILED_RULES = "failed-rules"
+UNREADABLE = "unreadable-invoice"
+DUPLICATE = "duplicate"
+
+INVOICE_KINDS = ("invoice", "creditnote")
+MAX_CLARIFICATIONS = 20
+
+TIMEREPORT_COLUMNS = {"assistant_pnr", "client_pnr", "date", "start", "end", "kind", "decision_id"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _owner_is_dead(owner: str | None) -> bool:
+    """A claim of a process on this host that no longer runs can be taken over at once."""
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+@dataclass
+class Settings:
+    receiver: Receiver
+    max_bytes: int = 100 * 1024 * 1024
+    lease: timedelta = timedelta(minutes=5)
+    remove_from_inbox: bool = True
+    wrap_responses: bool = True  # in an SBDH envelope, for the access point
+
+
+@dataclass
+class Outcome:
+    """What happened to one inbox item in this run."""
+
+    name: str
+    state: str  # stored | quarantined | skipped (owned by another worker) | done-before
+    document_id: int | None = None
+    reason_code: str | None = None
+
+
+@dataclass
+class Analysis:
+    """The result of the CPU part: what to store, in one transaction."""
+
+    state: str
+    document_kind: str | None = None
+    ruleset: str | None = None
+    envelope: sbdh.Envelope | None = None
+    reason_code: str | None = None
+    reason: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    read: object | None = None  # peppol.reader.ReadResult
+    responses: list[tuple[str, str, str, bytes]] = field(default_factory=list)  # (kind, code, receiver, xml)
+
+
+class Pipeline:
+    """One worker's view of an inbox, an archive, an outbox and a store."""
+
+    def __init__(self, store: Store, inbox: Blobs, archive: Blobs, outbox: Blobs, settings: Settings,
+                 owner: str | None = None):
+        self.store = store
+        self.inbox = inbox
+        self.archive = archive
+        self.outbox = outbox
+        self.settings = settings
+        self.owner = owner or owner_id()
+        self.ruleset = municipal_ruleset(settings.receiver)
+        self.validator = Validator(self.ruleset.id, limits=Limits(max_bytes=settings.max_bytes))
+        self.response_validator = Validator()
+
+    # ---------------------------------------------------------------- the run
+
+    def run(self, *, shard: tuple[int, int] = (0, 1), progress: Callable[[Outcome], None] | None = None,
+            items: Iterable[Blob] | None = None) -> list[Outcome]:
+        """Process what is in the inbox (this worker's shard first, then anything left)."""
+        index, count = shard
+        outcomes = []
+        listing = list(items if items is not None else self.inbox.list())
+        mine = [b for b in listing if zlib.crc32(b.key.encode()) % count == index]
+        for blob in mine:
+            outcome = self.process(blob)
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+        self.recover()
+        self.send_pending()
+        return outcomes
+
+    def recover(self) -> None:
+        """Finish documents whose owner died mid-way, from the archive or the inbox."""
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(t.documents.c.id, t.documents.c.source_name, t.documents.c.size)
+                                .where(t.documents.c.state.in_((CLAIMED, ARCHIVED)))).all()
+        for row in rows:
+            self._resume(row.id)
+        with self.store.engine.connect() as conn:
+            leftovers = conn.execute(select(t.documents.c.id, t.documents.c.source_name)
+                                     .where(and_(t.documents.c.state.in_(FINAL),
+                                                 t.documents.c.source_removed.is_(False)))).all()
+        for row in leftovers:
+            self._remove_source(row.id, row.source_name)
+
+    # ---------------------------------------------------------------- one document
+
+    def process(self, blob: Blob) -> Outcome:
+        try:
+            data = self.inbox.get(blob.key, max_bytes=self.settings.max_bytes)
+        except TooLarge as exc:
+            return self._too_large(blob, exc)
+        except BlobError:
+            return Outcome(blob.key, "skipped")  # gone meanwhile (another worker finished it)
+        sha = hashlib.sha256(data).hexdigest()
+        doc_id, fresh = self._claim(blob.key, sha, len(data))
+        if doc_id is None:
+            return Outcome(blob.key, "skipped", reason_code="owned by another worker")
+        if not fresh:
+            state = self._state(doc_id)
+            if state in FINAL:
+                self._remove_source(doc_id, blob.key)
+                return Outcome(blob.key, "done-before", doc_id)
+        return self._finish(doc_id, blob.key, sha, data)
+
+    def _finish(self, doc_id: int, name: str, sha: str, data: bytes) -> Outcome:
+        uri = self.archive.put(archive_key(sha), data) if not self.archive.exists(archive_key(sha)) \
+            else self.archive.uri_of(archive_key(sha))
+        self._set_state(doc_id, ARCHIVED, archive_uri=uri)
+        analysis = self.analyse(data, name, doc_id)
+        self._commit_final(doc_id, sha, analysis)
+        final_state = self._state(doc_id)
+        self.send_pending(doc_id)
+        self._remove_source(doc_id, name)
+        reason = None
+        if final_state == QUARANTINED:
+            with self.store.engine.connect() as conn:
+                reason = conn.execute(select(t.documents.c.reason_code).where(t.documents.c.id == doc_id)).scalar()
+        return Outcome(name, final_state, doc_id, reason)
+
+    def _resume(self, doc_id: int) -> None:
+        if not self._take_over(doc_id):
+            return
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(t.documents).where(t.documents.c.id == doc_id)).one()
+        key = archive_key(row.sha256)
+        try:
+            if self.archive.exists(key):
+                data = self.archive.get(key)
+            else:
+                data = self.inbox.get(row.source_name, max_bytes=self.settings.max_bytes)
+        except BlobError:
+            return  # the inbox file is gone and was never archived: nothing to redo here
+        if hashlib.sha256(data).hexdigest() != row.sha256:
+            return
+        self._finish(doc_id, row.source_name, row.sha256, data)
+
+    # ---------------------------------------------------------------- claims and states
+
+    def _claim(self, name: str, sha: str, size: int) -> tuple[int | None, bool]:
+        """(document id, freshly inserted) or (None, False) when another live worker owns it."""
+        now = _now()
+        values = dict(source_name=name, sha256=sha, size=size, state=CLAIMED, owner=self.owner,
+                      lease_until=now + self.settings.lease, attempts=1, received_at=now, updated_at=now,
+                      source_removed=False)
+        with self.store.engine.begin() as conn:
+            stmt = _insert_ignore(conn, t.documents, values, ["source_name", "sha256"])
+            result = conn.execute(stmt)
+            if result.rowcount == 1:
+                doc_id = conn.execute(select(t.documents.c.id).where(and_(
+                    t.documents.c.source_name == name, t.documents.c.sha256 == sha))).scalar_one()
+                conn.execute(insert(t.status_history).values(document_id=doc_id, state=CLAIMED, at=now,
+                                                             note=f"claimed by {self.owner}"))
+                return doc_id, True
+            row = conn.execute(select(t.documents.c.id, t.documents.c.state).where(and_(
+                t.documents.c.source_name == name, t.documents.c.sha256 == sha))).one()
+        if row.state in FINAL:
+            return row.id, False
+        return (row.id, False) if self._take_over(row.id) else (None, False)
+
+    def _take_over(self, doc_id: int) -> bool:
+        """Take a non-final document whose owner is gone (or whose lease expired)."""
+        now = _now()
+        with self.store.engine.begin() as conn:
+            row = conn.execute(select(t.documents.c.owner, t.documents.c.lease_until, t.documents.c.state)
+                               .where(t.documents.c.id == doc_id)).one()
+            if row.state in FINAL:
+                return False
+            lease = row.lease_until
+            if lease is not None and lease.tzinfo is None:
+                lease = lease.replace(tzinfo=UTC)
+            if row.owner != self.owner and not (_owner_is_dead(row.owner) or (lease and lease < now)):
+                return False
+            result = conn.execute(update(t.documents).where(and_(
+                t.documents.c.id == doc_id, t.documents.c.state.in_((CLAIMED, ARCHIVED)),
+                or_(t.documents.c.owner == row.owner, t.documents.c.owner.is_(None)),
+            )).values(owner=self.owner, lease_until=now + self.settings.lease, updated_at=now,
+                      attempts=t.documents.c.attempts + 1))
+            if result.rowcount != 1:
+                return False
+            conn.execute(insert(t.status_history).values(
+                document_id=doc_id, state=row.state, at=now, note=f"taken over by {self.owner} from {row.owner}"))
+        return True
+
+    def _state(self, doc_id: int) -> str:
+        with self.store.engine.connect() as conn:
+            return conn.execute(select(t.documents.c.state).where(t.documents.c.id == doc_id)).scalar_one()
+
+    def _set_state(self, doc_id: int, state: str, **values) -> None:
+        now = _now()
+        with self.store.engine.begin() as conn:
+            conn.execute(update(t.documents).where(and_(t.documents.c.id == doc_id,
+                                                        t.documents.c.owner == self.owner))
+                         .values(state=state, updated_at=now, **values))
+            conn.execute(insert(t.status_history).values(document_id=doc_id, state=state, at=now))
+
+    # ---------------------------------------------------------------- analysis (no I/O)
+
+    def analyse(self, data: bytes, name: str, doc_id: int) -> Analysis:
+        """Everything that decides the document's fate, computed before any store write."""
+        try:
+            tree = parse_xml(data, source=name, limits=Limits(max_bytes=self.settings.max_bytes))
+        except XmlRefused as refused:
+            return Analysis(QUARANTINED, reason_code=NOT_XML, reason=refused.finding.message,
+                            findings=[refused.finding])
+        envelope = None
+        if etree.QName(tree.getroot()).localname == "StandardBusinessDocument":
+            try:
+                envelope = sbdh.unwrap(tree)
+            except sbdh.SbdhError as exc:
+                return self._not_a_document(data, BROKEN_SBDH, f"broken SBDH envelope: {exc}", doc_id)
+            if envelope.receiver != self.settings.receiver.participant:
+                return self._not_a_document(
+                    data, NOT_FOR_US,
+                    f"the envelope is addressed to {envelope.receiver}, not to {self.settings.receiver.name} "
+                    f"({self.settings.receiver.participant})", doc_id, envelope)
+        result = self.validator.validate_bytes(data, name)
+        analysis = Analysis(STORED, document_kind=result.document_type or None, ruleset=result.ruleset or None,
+                            envelope=envelope, findings=result.findings)
+        if result.document_type not in INVOICE_KINDS:
+            message = "; ".join(f.message for f in result.findings if f.is_fatal) or \
+                f"a {result.document_type or 'document'} is not an invoice or credit note"
+            return self._not_a_document(data, WRONG_TYPE, message, doc_id, envelope, result.findings)
+        if not result.valid:
+            fatal = [f for f in result.findings if f.is_fatal]
+            analysis.state, analysis.reason_code = QUARANTINED, FAILED_RULES
+            analysis.reason = f"{len(fatal)} fatal finding(s): " + ", ".join(sorted({f.rule_id for f in fatal}))
+            analysis.responses.append(self._invoice_response(data, doc_id, InvoiceStatus.REJECTED, fatal))
+            return analysis
+        try:
+            analysis.read = read_ubl(envelope.payload if envelope else tree)
+        except UblReadError as exc:
+            analysis.state, analysis.reason_code, analysis.reason = QUARANTINED, UNREADABLE, str(exc)
+            analysis.findings.append(Finding("LSS-ING-003", Severity.FATAL, str(exc), step="parse"))
+            return analysis
+        analysis.responses.append(self._invoice_response(data, doc_id, InvoiceStatus.RECEIVED, []))
+        return analysis
+
+    def _not_a_document(self, data: bytes, code: str, reason: str, doc_id: int,
+                        envelope: sbdh.Envelope | None = None, findings: list[Finding] | None = None) -> Analysis:
+        finding = Finding(f"LSS-ING-{code.upper()}", Severity.FATAL, reason, step="ingest")
+        analysis = Analysis(QUARANTINED, reason_code=code, reason=reason, envelope=envelope,
+                            findings=list(findings or []) + [finding])
+        mlr = self._message_level_response(data, doc_id, reason)
+        if mlr is not None:
+            analysis.responses.append(mlr)
+        return analysis
+
+    # ---------------------------------------------------------------- responses
+
+    def _response_id(self, doc_id: int, kind: str, code: str) -> str:
+        return f"{self.settings.receiver.slug}-{doc_id:08d}-{kind}-{code}"
+
+    def _received_on(self, doc_id: int) -> date:
+        with self.store.engine.connect() as conn:
+            received = conn.execute(select(t.documents.c.received_at).where(t.documents.c.id == doc_id)).scalar_one()
+        return received.date()
+
+    def _invoice_response(self, data: bytes, doc_id: int, code: InvoiceStatus,
+                          problems: list[Finding]) -> tuple[str, str, str, bytes]:
+        clarifications = [_clarification(f) for f in problems[:MAX_CLARIFICATIONS]]
+        if len(problems) > MAX_CLARIFICATIONS:
+            clarifications.append(Clarification.status_reason(
+                "OTH", f"{len(problems) - MAX_CLARIFICATIONS} more problem(s) not listed"))
+        rid = self._response_id(doc_id, "T111", code.value)
+        response = InvoiceResponse.answering(
+            data, id=rid, issue_date=self._received_on(doc_id), response_code=code,
+            clarifications=clarifications,
+            note=None if code is InvoiceStatus.RECEIVED else "The invoice cannot be processed: see the reasons.")
+        # We answer, whoever the invoice names as its buyer (it may be addressed wrongly).
+        response = response.model_copy(update={"sender": self._our_party()})
+        xml = response.to_xml()
+        self._check_response(xml, "invoice-response")
+        endpoint = response.receiver.endpoint
+        return "T111", code.value, f"{endpoint.scheme}:{endpoint.id}", xml
+
+    def _our_party(self) -> ResponseParty:
+        receiver = self.settings.receiver
+        return ResponseParty(endpoint=Endpoint(scheme=receiver.endpoint_scheme, id=receiver.endpoint_id),
+                             name=receiver.name)
+
+    def _message_level_response(self, data: bytes, doc_id: int, reason: str) -> tuple[str, str, str, bytes] | None:
+        rid = self._response_id(doc_id, "T71", "RE")
+        try:
+            mlr = MessageLevelResponse.answering(
+                data, id=rid, issue_date=self._received_on(doc_id), response_code=MessageStatus.REJECTED,
+                lines=[LineResponse(line_id="NA", description=reason[:1000], issue=IssueType.BUSINESS_RULE_FATAL)])
+        except (ResponseRuleError, ValueError, etree.XMLSyntaxError):
+            return None  # no sender to answer: the quarantine reason says so
+        xml = mlr.to_xml()
+        self._check_response(xml, "mlr")
+        return "T71", "RE", f"{mlr.receiver.scheme}:{mlr.receiver.id}", xml
+
+    def _check_response(self, xml: bytes, kind: str) -> None:
+        """Every response passes the official T111/T71 rules before it may be stored."""
+        result = self.response_validator.validate_bytes(xml, f"response.{kind}.xml")
+        if not result.valid or result.document_type != kind:
+            problems = "; ".join(f"{f.rule_id}: {f.message}" for f in result.findings if f.is_fatal)
+            raise ResponseInvalid(f"generated {kind} response is not valid: {problems}")
+
+    def send_pending(self, doc_id: int | None = None) -> int:
+        """Write pending responses to the outbox (idempotent by name), then mark them sent."""
+        query = select(t.responses).where(t.responses.c.state == "pending")
+        if doc_id is not None:
+            query = query.where(t.responses.c.document_id == doc_id)
+        with self.store.engine.connect() as conn:
+            pending = conn.execute(query.order_by(t.responses.c.id)).all()
+        for row in pending:
+            payload = self._envelope_response(row) if self.settings.wrap_responses else row.xml
+            uri = self.outbox.put(f"{row.response_id}.xml", payload)
+            with self.store.engine.begin() as conn:
+                conn.execute(update(t.responses).where(and_(t.responses.c.id == row.id,
+                                                            t.responses.c.state == "pending"))
+                             .values(state="sent", outbox_uri=uri, sent_at=_now()))
+        return len(pending)
+
+    def _envelope_response(self, row) -> bytes:
+        if not row.receiver:
+            return row.xml
+        from peppol import codes
+
+        kind = codes.INVOICE_RESPONSE_DOCUMENT_TYPE_ID if row.kind == "T111" else codes.MLR_DOCUMENT_TYPE_ID
+        process = codes.INVOICE_RESPONSE_PROCESS_ID if row.kind == "T111" else codes.MLR_PROCESS_ID
+        return sbdh.wrap(row.xml, sender=self.settings.receiver.participant, receiver=row.receiver,
+                         document_type_id=kind, process_id=process,
+                         instance_id=str(uuid.uuid5(uuid.NAMESPACE_URL, row.response_id)),
+                         created=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC))
+
+    # ---------------------------------------------------------------- the final transaction
+
+    def _commit_final(self, doc_id: int, sha: str, analysis: Analysis) -> None:
+        now = _now()
+        with self.store.engine.begin() as conn:
+            row = conn.execute(select(t.documents.c.state, t.documents.c.owner)
+                               .where(t.documents.c.id == doc_id).with_for_update()).one()
+            if row.state in FINAL or row.owner != self.owner:
+                return  # someone else finished it (our lease ran out): never store twice
+            if analysis.state == STORED:
+                duplicate = self._duplicate_of(conn, doc_id, sha, analysis)
+                if duplicate:
+                    analysis = self._as_duplicate(analysis, duplicate, doc_id)
+            invoice_id = None
+            if analysis.state == STORED:
+                invoice_id = _store_invoice(conn, doc_id, analysis.read, self.archive)
+            envelope = analysis.envelope
+            conn.execute(update(t.documents).where(t.documents.c.id == doc_id).values(
+                state=analysis.state, updated_at=now, document_kind=analysis.document_kind,
+                ruleset=analysis.ruleset, reason_code=analysis.reason_code, reason=analysis.reason,
+                sbdh_sender=envelope.sender if envelope else None,
+                sbdh_receiver=envelope.receiver if envelope else None,
+                sbdh_instance_id=envelope.instance_id if envelope else None,
+                owner=None, lease_until=None))
+            if analysis.findings:
+                conn.execute(insert(t.findings), [dict(
+                    document_id=doc_id, rule_id=f.rule_id, severity=f.severity.value, location=f.location,
+                    message=f.message, ruleset=f.ruleset, step=f.step) for f in analysis.findings])
+            for kind, code, receiver, xml in analysis.responses:
+                conn.execute(insert(t.responses).values(
+                    response_id=self._response_id(doc_id, kind, code), document_id=doc_id, kind=kind,
+                    code=code, receiver=receiver, xml=xml, state="pending", created_at=now))
+            note = analysis.reason or (f"invoice #{invoice_id}" if invoice_id else None)
+            conn.execute(insert(t.status_history).values(document_id=doc_id, state=analysis.state, at=now, note=note))
+
+    def _duplicate_of(self, conn: Connection, doc_id: int, sha: str, analysis: Analysis) -> str | None:
+        same_bytes = conn.execute(select(t.documents.c.id).where(and_(
+            t.documents.c.sha256 == sha, t.documents.c.id != doc_id, t.documents.c.state == STORED))).first()
+        if same_bytes:
+            return f"byte-identical resubmission of document #{same_bytes.id}"
+        doc = analysis.read.document
+        seller = _seller_key(doc)
+        same = conn.execute(select(t.invoices.c.document_id).where(and_(
+            t.invoices.c.seller_key == seller, t.invoices.c.invoice_number == doc.id,
+            t.invoices.c.issue_date == doc.issue_date))).first()
+        if same:
+            return (f"invoice number {doc.id} of {doc.issue_date} from {seller} was already received "
+                    f"(document #{same.document_id})")
+        return None
+
+    def _as_duplicate(self, analysis: Analysis, why: str, doc_id: int) -> Analysis:
+        analysis.state, analysis.reason_code, analysis.reason = QUARANTINED, DUPLICATE, why
+        finding = Finding("LSS-ING-DUPLICATE", Severity.FATAL, why, step="ingest")
+        analysis.findings.append(finding)
+        # The AB prepared for a new invoice becomes an RE naming the duplicate.
+        kind, code, receiver, xml = analysis.responses[0] if analysis.responses else ("T111", "AB", "", b"")
+        data = analysis.envelope.payload if analysis.envelope else None
+        source = etree.tostring(data) if data is not None else None
+        analysis.responses = [self._invoice_response(source or self._archived_bytes(doc_id), doc_id,
+                                                     InvoiceStatus.REJECTED, [finding])]
+        return analysis
+
+    def _archived_bytes(self, doc_id: int) -> bytes:
+        with self.store.engine.connect() as conn:
+            sha = conn.execute(select(t.documents.c.sha256).where(t.documents.c.id == doc_id)).scalar_one()
+        return self.archive.get(archive_key(sha))
+
+    # ---------------------------------------------------------------- inbox clean-up
+
+    def _remove_source(self, doc_id: int, name: str) -> None:
+        if not self.settings.remove_from_inbox:
+            return
+        try:
+            self.inbox.delete(name)
+        except BlobError:
+            return
+        with self.store.engine.begin() as conn:
+            conn.execute(update(t.documents).where(t.documents.c.id == doc_id).values(source_removed=True))
+
+    def _too_large(self, blob: Blob, exc: TooLarge) -> Outcome:
+        """Too large to read: kept where it is (nothing lost), recorded as quarantined once."""
+        marker = hashlib.sha256(f"too-large:{blob.key}:{exc.size}".encode()).hexdigest()
+        doc_id, fresh = self._claim(blob.key, marker, exc.size)
+        if doc_id is None:
+            return Outcome(blob.key, "skipped")
+        if fresh or self._state(doc_id) not in FINAL:
+            analysis = Analysis(QUARANTINED, reason_code=TOO_LARGE, reason=str(exc), findings=[
+                Finding("LSS-XML-001", Severity.FATAL, str(exc), step="read")])
+            self._commit_final(doc_id, marker, analysis)
+        return Outcome(blob.key, QUARANTINED, doc_id, TOO_LARGE)
+
+
+class ResponseInvalid(Exception):
+    """A response we generated fails the official rules: a bug, never sent."""
+
+
+# --------------------------------------------------------------------------------------
+# Mapping the BIS model to rows
+
+
+def _seller_key(doc) -> str:
+    return f"{doc.seller.endpoint.scheme}:{doc.seller.endpoint.value}"
+
+
+def _clarification(finding: Finding) -> Clarification:
+    """Status reason per problem (OPStatusReason): references → REF, our endpoint → REC,
+    duplicates and the rest → OTH with the rule id and message as the reason."""
+    if finding.rule_id == BUYER_REFERENCE:
+        code = "REF"
+    elif finding.rule_id == BUYER_ENDPOINT:
+        code = "REC"
+    else:
+        code = "OTH"
+    text = f"{finding.rule_id}: {finding.message}"
+    if finding.location:
+        text += f" (at {finding.location})"
+    return Clarification.status_reason(code, text[:1000])
+
+
+def _recognise_attachment(att) -> tuple[str | None, int | None]:
+    """A time-report CSV is one whose header has the time-report columns."""
+    if not att.content or (att.mime_code or "") != "text/csv":
+        return None, None
+    try:
+        text = att.content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, None
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if not rows:
+        return None, None
+    header = {h.strip().lower() for h in rows[0]}
+    if TIMEREPORT_COLUMNS <= header:
+        return "timereport-csv", sum(1 for r in rows[1:] if r and not r[0].startswith("#"))
+    return None, None
+
+
+def _store_invoice(conn: Connection, doc_id: int, read, archive: Blobs) -> int:
+    doc = read.document
+    totals = read.stated_totals or doc.totals()
+    means = doc.payment_means[0] if doc.payment_means else None
+    result = conn.execute(insert(t.invoices).values(
+        document_id=doc_id, kind=doc.kind, seller_key=_seller_key(doc), invoice_number=doc.id,
+        issue_date=doc.issue_date, due_date=doc.due_date, type_code=doc.type_code, currency=doc.currency,
+        buyer_reference=doc.buyer_reference, order_reference=doc.order_reference,
+        period_start=doc.invoice_period.start if doc.invoice_period else None,
+        period_end=doc.invoice_period.end if doc.invoice_period else None,
+        note=" / ".join(doc.notes) or None,
+        line_total=totals.line_net_total, tax_exclusive=totals.total_without_vat, tax_amount=totals.vat_total,
+        tax_inclusive=totals.total_with_vat, payable=totals.amount_due,
+        payment_account=means.account_id if means else None,
+        payment_scheme=means.branch_id if means else None,
+        payment_reference=means.payment_id if means else None,
+    ))
+    invoice_id = result.inserted_primary_key[0]
+    conn.execute(insert(t.invoice_lines), [dict(
+        invoice_id=invoice_id, line_id=line.id, quantity=line.quantity, unit_code=line.unit_code,
+        net_amount=line.net_amount if line.net_amount is not None else line.computed_net_amount(),
+        price=line.price, item_name=line.item_name, description=line.item_description, note=line.note,
+        period_start=line.period.start if line.period else None,
+        period_end=line.period.end if line.period else None, vat_category=line.vat_category,
+    ) for line in doc.lines])
+    conn.execute(insert(t.parties), [_party_row(invoice_id, "seller", doc.seller),
+                                     _party_row(invoice_id, "buyer", doc.buyer)])
+    rows = []
+    for att in doc.attachments:
+        sha = hashlib.sha256(att.content).hexdigest() if att.content else None
+        uri = None
+        if att.content:
+            key = archive_key(sha)
+            uri = archive.uri_of(key) if archive.exists(key) else archive.put(key, att.content)
+        recognised, count = _recognise_attachment(att)
+        rows.append(dict(invoice_id=invoice_id, reference=att.id, description=att.description,
+                         filename=att.filename, mime=att.mime_code, size=len(att.content) if att.content else None,
+                         sha256=sha, archive_uri=uri or att.uri, recognised_as=recognised, rows=count))
+    if rows:
+        conn.execute(insert(t.attachments), rows)
+    return invoice_id
+
+
+def _party_row(invoice_id: int, role: str, party) -> dict:
+    contact = party.contact
+    return dict(
+        invoice_id=invoice_id, role=role, endpoint=f"{party.endpoint.scheme}:{party.endpoint.value}",
+        name=party.registration_name,
+        legal_id=party.legal_registration_id.value if party.legal_registration_id else None,
+        vat_id=party.vat_id, tax_registration=getattr(party, "tax_registration_id", None),
+        street=party.address.street, city=party.address.city, postal_code=party.address.postal_code,
+        country=party.address.country,
+        contact=", ".join(x for x in (contact.name, contact.telephone, contact.email) if x) if contact else None,
+    )
+
+
+def _insert_ignore(conn: Connection, table, values: dict, keys: list[str]):
+    """INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL alike."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+
+
+def counts_by_state(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.documents.c.state, func.count()).group_by(t.documents.c.state)).all()
+    return {state: n for state, n in rows}

@@ -1,0 +1,157 @@
+"""The municipal store, SQLAlchemy Core: documents and everything parsed from them.
+
+Identity of a delivery is (source name, SHA-256 of its bytes): the same file seen twice is the
+same document, whatever crashed in between; another file with the same bytes is a
+byte-identical resubmission (a duplicate). Every state change is kept in ``status_history``.
+Amounts are stored as exact decimals (NUMERIC), never floats.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData,
+    Numeric, String, Table, Text, UniqueConstraint,
+)
+
+metadata = MetaData()
+
+MONEY = Numeric(18, 2, asdecimal=True)
+QUANTITY = Numeric(18, 4, asdecimal=True)
+
+documents = Table(
+    "documents", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_name", String(1024), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("owner", String(200)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("document_kind", String(40)),
+    Column("ruleset", String(100)),
+    Column("sbdh_sender", String(100)),
+    Column("sbdh_receiver", String(100)),
+    Column("sbdh_instance_id", String(200)),
+    Column("archive_uri", String(1024)),
+    Column("reason_code", String(40)),
+    Column("reason", Text),
+    Column("source_removed", Boolean, nullable=False, default=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source_name", "sha256", name="uq_documents_source_sha"),
+)
+Index("ix_documents_state", documents.c.state)
+Index("ix_documents_sha", documents.c.sha256)
+
+status_history = Table(
+    "status_history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, index=True),
+    Column("state", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, index=True),
+    Column("rule_id", String(100), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("location", Text),
+    Column("message", Text, nullable=False),
+    Column("ruleset", String(100)),
+    Column("step", String(100)),
+)
+
+invoices = Table(
+    "invoices", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),  # invoice | creditnote
+    Column("seller_key", String(200), nullable=False),  # endpoint scheme:id of the seller
+    Column("invoice_number", String(200), nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("due_date", Date),
+    Column("type_code", String(10)),
+    Column("currency", String(3), nullable=False),
+    Column("buyer_reference", String(200)),
+    Column("order_reference", String(200)),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("note", Text),
+    Column("line_total", MONEY),
+    Column("tax_exclusive", MONEY),
+    Column("tax_amount", MONEY),
+    Column("tax_inclusive", MONEY),
+    Column("payable", MONEY, nullable=False),
+    Column("payment_account", String(100)),
+    Column("payment_scheme", String(40)),
+    Column("payment_reference", String(100)),
+    UniqueConstraint("seller_key", "invoice_number", "issue_date", name="uq_invoices_seller_number_date"),
+)
+
+invoice_lines = Table(
+    "invoice_lines", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("line_id", String(100), nullable=False),
+    Column("quantity", QUANTITY),
+    Column("unit_code", String(10)),
+    Column("net_amount", MONEY, nullable=False),
+    Column("price", MONEY),
+    Column("item_name", Text),
+    Column("description", Text),
+    Column("note", Text),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("vat_category", String(5)),
+)
+
+parties = Table(
+    "parties", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("role", String(20), nullable=False),  # seller | buyer | payee
+    Column("endpoint", String(200)),
+    Column("name", Text),
+    Column("legal_id", String(100)),
+    Column("vat_id", String(40)),
+    Column("tax_registration", String(100)),
+    Column("street", Text),
+    Column("city", Text),
+    Column("postal_code", String(20)),
+    Column("country", String(2)),
+    Column("contact", Text),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("reference", String(200)),
+    Column("description", Text),
+    Column("filename", String(300)),
+    Column("mime", String(120)),
+    Column("size", Integer),
+    Column("sha256", String(64)),
+    Column("archive_uri", String(1024)),
+    Column("recognised_as", String(40)),  # e.g. "timereport-csv"
+    Column("rows", Integer),
+)
+
+responses = Table(
+    "responses", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("response_id", String(100), nullable=False, unique=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),  # T111 | T71
+    Column("code", String(4), nullable=False),
+    Column("receiver", String(200)),
+    Column("xml", LargeBinary, nullable=False),
+    Column("state", String(20), nullable=False),  # pending | sent
+    Column("outbox_uri", String(1024)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    UniqueConstraint("document_id", "kind", "code", name="uq_responses_document_kind_code"),
+)
