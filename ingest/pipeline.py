@@ -446,9 +446,11 @@ class Pipeline:
                     document_id=doc_id, rule_id=f.rule_id, severity=f.severity.value, location=f.location,
                     message=f.message, ruleset=f.ruleset, step=f.step) for f in analysis.findings])
             for kind, code, receiver, xml in analysis.responses:
-                conn.execute(insert(t.responses).values(
+                # A retried document that gets the same answer again is not answered twice.
+                conn.execute(_insert_ignore(conn, t.responses, dict(
                     response_id=self._response_id(doc_id, kind, code), document_id=doc_id, kind=kind,
-                    code=code, receiver=receiver, xml=xml, state="pending", created_at=now))
+                    code=code, receiver=receiver, xml=xml, state="pending", created_at=now),
+                    ["document_id", "kind", "code"]))
             note = analysis.reason or (f"invoice #{invoice_id}" if invoice_id else None)
             conn.execute(insert(t.status_history).values(document_id=doc_id, state=analysis.state, at=now, note=note))
 

@@ -17,6 +17,7 @@ COMMANDS = {
     "validate": ("lssinvoice.cmd_validate", "validate"),
     "conformance": ("lssinvoice.cmd_validate", "conformance"),
     "demo": ("lssinvoice.cmd_demo", "demo"),
+    "ingest": ("lssinvoice.cmd_ingest", "ingest"),
 }
 
 

@@ -1,0 +1,186 @@
+"""`lssinvoice ingest`: the municipal inbox (run, status, show, retry)."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from lssinvoice import settings
+from lssinvoice.progress import progress_counter
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                      help="text for people, json for machines.")
+DB = click.option("--db", default=settings.default_db, show_default="sqlite under $LSSINVOICE_DATA",
+                  help="Database URL: sqlite:///path or postgresql://user@host/db.")
+
+
+def _config(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region, max_bytes, keep_inbox):
+    from ingest.service import IngestConfig
+
+    return IngestConfig(source=source, db=db, municipality=municipality, archive=archive, outbox=outbox,
+                        reference_codes=tuple(reference_code), s3_endpoint=s3_endpoint, region=region,
+                        max_bytes=max_bytes, remove_from_inbox=not keep_inbox)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _location_options(func):
+    options = [
+        click.option("--source", default=settings.default_inbox, show_default="$LSSINVOICE_DATA/inbox",
+                     help="The access point's drop: a folder or s3://bucket/prefix."),
+        DB,
+        click.option("--municipality", default=settings.default_municipality, show_default=True,
+                     help="Who we are: a registry slug, name or org nr (buyer checks, responses)."),
+        click.option("--archive", default=settings.default_archive, show_default="$LSSINVOICE_DATA/archive",
+                     help="Where original bytes are kept (folder or s3://)."),
+        click.option("--outbox", default=settings.default_outbox, show_default="$LSSINVOICE_DATA/outbox",
+                     help="Where responses are written for the access point (folder or s3://)."),
+        click.option("--reference-code", multiple=True,
+                     help="A further buyer reference (BT-10) this municipality issued (repeatable)."),
+        click.option("--s3-endpoint", default=None, help="S3-compatible endpoint URL (default: AWS configuration)."),
+        click.option("--region", default=None, help="S3 region (default: AWS configuration)."),
+        click.option("--max-bytes", type=click.IntRange(1), default=100 * 1024 * 1024, show_default=True,
+                     help="Documents larger than this are quarantined unread."),
+        click.option("--keep-inbox", is_flag=True, help="Leave processed files in the inbox (default: remove "
+                     "them once stored or quarantined; the archive keeps the bytes)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group()
+def ingest():
+    """The municipal side: receive, validate, store and answer invoices."""
+
+
+@ingest.command("run")
+@_location_options
+@click.option("-w", "--workers", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Worker processes (use PostgreSQL for more than one process writing).")
+@click.option("--watch", is_flag=True, help="Keep running, polling the source.")
+@click.option("--interval", type=click.FloatRange(0.1), default=5.0, show_default=True,
+              help="Seconds between polls with --watch.")
+@FORMAT
+def run(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region, max_bytes, keep_inbox,
+        workers, watch, interval, fmt):
+    """Ingest every document in the source: stored and answered, or quarantined with a reason.
+
+    Exit status: 0 all stored, 1 some quarantined, 2 usage or I/O error.
+    """
+    from ingest.blobs import BlobError
+    from ingest.service import run_once
+    from invoices.registry import RegistryError, UnknownMunicipality
+
+    config = _config(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region,
+                     max_bytes, keep_inbox)
+    total = {"n": 0}
+    try:
+        while True:
+            with progress_counter("ingesting") as bar:
+                summary = run_once(config, workers=workers, progress=lambda o: bar.advance(),
+                                   on_listing=bar.total)
+            data = summary.to_dict()
+            if fmt == "json":
+                click.echo(json.dumps(data))
+            else:
+                _print_summary(data)
+            total["n"] += data["quarantined"]
+            if not watch:
+                break
+            import time
+
+            time.sleep(interval)
+    except (UnknownMunicipality, RegistryError, BlobError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        pass
+    sys.exit(1 if total["n"] else 0)
+
+
+def _print_summary(data: dict) -> None:
+    click.echo(f"{data['processed']} documents in {data['seconds']} s: {data['stored']} stored, "
+               f"{data['quarantined']} quarantined, {data['skipped']} taken by another worker, "
+               f"{data['done_before']} finished earlier")
+    for reason, n in sorted(data["quarantine_reasons"].items()):
+        click.echo(f"  quarantined {reason}: {n}")
+    click.echo("store: " + ", ".join(f"{k} {v}" for k, v in sorted(data["store_states"].items())))
+
+
+@ingest.command("status")
+@DB
+@FORMAT
+def status_cmd(db, fmt):
+    """Counts of documents by state, quarantine reasons, responses and invoices."""
+    from ingest.service import status
+
+    data = status(db)
+    if fmt == "json":
+        click.echo(json.dumps(data))
+        return
+    click.echo("documents: " + (", ".join(f"{k} {v}" for k, v in sorted(data["documents"].items())) or "none"))
+    for reason, n in sorted(data["quarantine_reasons"].items(), key=lambda x: str(x[0])):
+        click.echo(f"  quarantined {reason}: {n}")
+    click.echo("responses: " + (", ".join(f"{k} {v}" for k, v in sorted(data["responses"].items())) or "none"))
+    click.echo(f"invoices: {data['invoices']}")
+
+
+@ingest.command("show")
+@click.argument("document_id", type=int)
+@DB
+@FORMAT
+def show_cmd(document_id, db, fmt):
+    """One document: state, history, findings, the parsed invoice and responses."""
+    from ingest.service import show
+
+    data = show(db, document_id)
+    if data is None:
+        _fail(f"no document #{document_id}")
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"document #{data['id']} {data['source_name']} — {data['state']}"
+               + (f" ({data['reason_code']}: {data['reason']})" if data.get("reason_code") else ""))
+    click.echo(f"  sha256 {data['sha256']}, {data['size']} bytes, kind {data['document_kind']}, "
+               f"archived at {data['archive_uri']}")
+    for h in data["history"]:
+        click.echo(f"  {h['at']} {h['state']}" + (f" — {h['note']}" if h.get("note") else ""))
+    for f in data["findings"]:
+        click.echo(f"  {f['severity'].upper():7s} {f['rule_id']} {f['location'] or ''}: {f['message']}")
+    inv = data.get("invoice")
+    if inv:
+        click.echo(f"  {inv['kind']} {inv['invoice_number']} of {inv['issue_date']} from {inv['seller_key']}: "
+                   f"{inv['payable']} {inv['currency']}, buyer reference {inv['buyer_reference']}")
+        for line in inv["lines"]:
+            click.echo(f"    line {line['line_id']}: {line['quantity']} {line['unit_code']} × {line['price']} = "
+                       f"{line['net_amount']} ({line['item_name']})")
+        for att in inv["attachments"]:
+            click.echo(f"    attachment {att['filename']} ({att['mime']}, {att['size']} bytes)"
+                       + (f" recognised as {att['recognised_as']} with {att['rows']} rows" if att["recognised_as"] else ""))
+    for r in data["responses"]:
+        click.echo(f"  response {r['response_id']} ({r['kind']} {r['code']}) {r['state']} {r['outbox_uri'] or ''}")
+
+
+@ingest.command("retry")
+@_location_options
+@click.option("--quarantined", is_flag=True, required=True, help="Retry quarantined documents.")
+@click.option("--reason", default=None, help="Only those quarantined for this reason code.")
+@FORMAT
+def retry_cmd(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region, max_bytes,
+              keep_inbox, quarantined, reason, fmt):
+    """Analyse quarantined documents again (after the cause was fixed)."""
+    from ingest.service import retry_quarantined
+
+    config = _config(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region,
+                     max_bytes, keep_inbox)
+    summary = retry_quarantined(config, reason)
+    data = summary.to_dict()
+    if fmt == "json":
+        click.echo(json.dumps(data))
+    else:
+        _print_summary(data)
+    sys.exit(1 if data["quarantined"] else 0)
