@@ -38,7 +38,7 @@ from peppol import sbdh
 from peppol.reader import UblReadError, read_ubl
 from peppol.responses import (
     Clarification, Endpoint, InvoiceResponse, InvoiceStatus, IssueType, LineResponse,
-    MessageLevelResponse, MessageStatus, ResponseParty, ResponseRuleError,
+    MessageLevelResponse, MessageReference, MessageStatus, ResponseParty, ResponseRuleError,
 )
 from validate.engine import Validator
 from validate.findings import Finding, Severity
@@ -235,11 +235,9 @@ class Pipeline:
                       lease_until=now + self.settings.lease, attempts=1, received_at=now, updated_at=now,
                       source_removed=False)
         with self.store.engine.begin() as conn:
-            stmt = _insert_ignore(conn, t.documents, values, ["source_name", "sha256"])
-            result = conn.execute(stmt)
-            if result.rowcount == 1:
-                doc_id = conn.execute(select(t.documents.c.id).where(and_(
-                    t.documents.c.source_name == name, t.documents.c.sha256 == sha))).scalar_one()
+            stmt = _insert_ignore(conn, t.documents, values, ["source_name", "sha256"]).returning(t.documents.c.id)
+            doc_id = conn.execute(stmt).scalar()
+            if doc_id is not None:
                 conn.execute(insert(t.status_history).values(document_id=doc_id, state=CLAIMED, at=now,
                                                              note=f"claimed by {self.owner}"))
                 return doc_id, True
@@ -260,7 +258,9 @@ class Pipeline:
             lease = row.lease_until
             if lease is not None and lease.tzinfo is None:
                 lease = lease.replace(tzinfo=UTC)
-            if row.owner != self.owner and not (_owner_is_dead(row.owner) or (lease and lease < now)):
+            if row.owner == self.owner:
+                return True  # ours already (e.g. a retry): nothing to take over
+            if not (_owner_is_dead(row.owner) or (lease and lease < now)):
                 return False
             result = conn.execute(update(t.documents).where(and_(
                 t.documents.c.id == doc_id, t.documents.c.state.in_((CLAIMED, ARCHIVED)),
@@ -372,12 +372,21 @@ class Pipeline:
 
     def _message_level_response(self, data: bytes, doc_id: int, reason: str) -> tuple[str, str, str, bytes] | None:
         rid = self._response_id(doc_id, "T71", "RE")
+        lines = [LineResponse(line_id="NA", description=reason[:1000], issue=IssueType.BUSINESS_RULE_FATAL)]
         try:
             mlr = MessageLevelResponse.answering(
                 data, id=rid, issue_date=self._received_on(doc_id), response_code=MessageStatus.REJECTED,
-                lines=[LineResponse(line_id="NA", description=reason[:1000], issue=IssueType.BUSINESS_RULE_FATAL)])
+                lines=lines)
         except (ResponseRuleError, ValueError, etree.XMLSyntaxError):
-            return None  # no sender to answer: the quarantine reason says so
+            # A broken envelope: answer whoever its header names as sender, if anyone.
+            reply = sbdh.reply_address(parse_xml(data, limits=Limits(max_bytes=self.settings.max_bytes)))
+            if reply.sender is None:
+                return None  # nobody to answer: the quarantine reason says so
+            scheme, _, value = reply.sender.partition(":")
+            mlr = MessageLevelResponse(
+                id=rid, issue_date=self._received_on(doc_id), sender=self._our_party().endpoint,
+                receiver=Endpoint(scheme=scheme, id=value), response_code=MessageStatus.REJECTED,
+                document_reference=MessageReference(id=reply.instance_id or "NA"), lines=tuple(lines))
         xml = mlr.to_xml()
         self._check_response(xml, "mlr")
         return "T71", "RE", f"{mlr.receiver.scheme}:{mlr.receiver.id}", xml
@@ -489,7 +498,13 @@ class Pipeline:
     # ---------------------------------------------------------------- inbox clean-up
 
     def _remove_source(self, doc_id: int, name: str) -> None:
+        """Delete the inbox file once its document is final, but only when the archive holds
+        its bytes (a document too large to read is never archived, so it stays)."""
         if not self.settings.remove_from_inbox:
+            return
+        with self.store.engine.connect() as conn:
+            archived = conn.execute(select(t.documents.c.archive_uri).where(t.documents.c.id == doc_id)).scalar()
+        if not archived:
             return
         try:
             self.inbox.delete(name)
@@ -504,10 +519,11 @@ class Pipeline:
         doc_id, fresh = self._claim(blob.key, marker, exc.size)
         if doc_id is None:
             return Outcome(blob.key, "skipped")
-        if fresh or self._state(doc_id) not in FINAL:
-            analysis = Analysis(QUARANTINED, reason_code=TOO_LARGE, reason=str(exc), findings=[
-                Finding("LSS-XML-001", Severity.FATAL, str(exc), step="read")])
-            self._commit_final(doc_id, marker, analysis)
+        if not fresh and self._state(doc_id) in FINAL:
+            return Outcome(blob.key, "done-before", doc_id, TOO_LARGE)
+        analysis = Analysis(QUARANTINED, reason_code=TOO_LARGE, reason=str(exc), findings=[
+            Finding("LSS-XML-001", Severity.FATAL, str(exc), step="read")])
+        self._commit_final(doc_id, marker, analysis)
         return Outcome(blob.key, QUARANTINED, doc_id, TOO_LARGE)
 
 

@@ -276,3 +276,30 @@ def unwrap(tree: etree._ElementTree | etree._Element | bytes) -> Envelope:
         instance_id=instance_id, created=created, payload=payload, standard=standard, type=type_,
         type_version=type_version, country_c1=country[0][0] if country else None,
     )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Whom to answer about an envelope that may be broken: what could be read of it."""
+
+    sender: str | None
+    instance_id: str | None
+
+
+def reply_address(tree: etree._ElementTree | etree._Element) -> Reply:
+    """Best effort for a Message Level Response to a broken envelope: the Sender participant
+    (when it is a well-formed ``scheme:value``) and the InstanceIdentifier, or None for each.
+    Never raises: a broken envelope is exactly when this is needed."""
+    root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
+    header = root.find(_S + "StandardBusinessDocumentHeader")
+    if header is None:
+        return Reply(None, None)
+    sender = None
+    ident = header.find(f"{_S}Sender/{_S}Identifier")
+    if ident is not None and (ident.text or "").strip():
+        try:
+            sender = _participant(ident.text.strip(), "Sender")
+        except SbdhError:
+            sender = None
+    instance = header.findtext(f"{_S}DocumentIdentification/{_S}InstanceIdentifier")
+    return Reply(sender, (instance or "").strip() or None)

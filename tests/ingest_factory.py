@@ -1,0 +1,89 @@
+"""Deliveries for the ingest tests: Tjörn's inbox filled with good and bad documents."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from peppol import codes, sbdh
+from peppol.model import Attachment
+from peppol.ubl import to_ubl
+
+from .test_peppol_model import SELLER_ORGNR, TJORN, exempt_invoice
+
+SELLER = f"0007:{SELLER_ORGNR}"
+US = f"0007:{TJORN}"
+OTHER_MUNICIPALITY = "0007:2120001561"  # Borås
+
+TIMEREPORT_CSV = (
+    "assistant_pnr,assistant_name,client_pnr,client_name,date,start,end,kind,decision_id\n"
+    "199001011239,Testa Testsson,198001011231,Klient Klientsson,2024-01-02,08:00,16:00,active,B-1\n"
+    "199001011239,Testa Testsson,198001011231,Klient Klientsson,2024-01-03,22:00,06:00,waiting,B-1\n"
+).encode()
+
+
+def invoice_xml(number: str, **overrides) -> bytes:
+    attachments = [Attachment.embedded("TID-1", TIMEREPORT_CSV, filename="tidrapport.csv", mime_code="text/csv",
+                                       description="Tidrapport januari")]
+    return to_ubl(exempt_invoice(id=number, attachments=attachments, **overrides))
+
+
+def wrapped(xml: bytes, *, receiver: str = US, sender: str = SELLER, instance: str | None = None) -> bytes:
+    return sbdh.wrap(xml, sender=sender, receiver=receiver, document_type_id=codes.INVOICE_DOCUMENT_TYPE_ID,
+                     process_id=codes.BILLING_PROCESS_ID, instance_id=instance)
+
+
+def broken_envelope() -> bytes:
+    """An SBDH whose header has no Receiver."""
+    text = wrapped(invoice_xml("BROKEN-1")).decode()
+    start, end = text.index("<Receiver>"), text.index("</Receiver>") + len("</Receiver>")
+    return (text[:start] + text[end:]).encode()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    name: str
+    data: bytes
+    state: str
+    reason: str | None  # reason_code when quarantined
+    response: str | None  # "T111 AB", "T111 RE", "T71 RE" or None
+
+
+def batch(good: int = 3) -> list[Delivery]:
+    """Good invoices plus one of each kind of bad input, with the outcome each must have."""
+    items = [Delivery(f"good-{i:03d}.xml", wrapped(invoice_xml(f"INV-{i:05d}")), "stored", None, "T111 AB")
+             for i in range(good)]
+    items += [
+        Delivery("bare-invoice.xml", invoice_xml("BARE-1"), "stored", None, "T111 AB"),
+        Delivery("not-xml.xml", b"%PDF-1.4 this is not XML", "quarantined", "not-xml", None),
+        Delivery("hostile.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                                b"<x>&e;</x>", "quarantined", "not-xml", None),
+        Delivery("order.xml", wrapped_order(), "quarantined", "wrong-document-type", "T71 RE"),
+        Delivery("failed-rules.xml", wrapped(invoice_xml("BADREF-1", buyer_reference="NOT-OURS")),
+                 "quarantined", "failed-rules", "T111 RE"),
+        Delivery("broken-sbdh.xml", broken_envelope(), "quarantined", "broken-sbdh", "T71 RE"),
+        Delivery("not-for-us.xml", wrapped(invoice_xml("ELSEWHERE-1"), receiver=OTHER_MUNICIPALITY),
+                 "quarantined", "not-for-us", "T71 RE"),
+        Delivery("resent-number.xml", wrapped(invoice_xml("INV-00000", notes=["Skickad igen"])),
+                 "quarantined", "duplicate", "T111 RE"),
+    ]
+    if good:
+        items.append(Delivery("zz-resubmitted.xml", items[0].data, "quarantined", "duplicate", "T111 RE"))
+    return items
+
+
+def wrapped_order() -> bytes:
+    """A UBL Order: a business document, but not one we take."""
+    order = (b'<?xml version="1.0" encoding="UTF-8"?>'
+             b'<Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2" '
+             b'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+             b"<cbc:ID>1</cbc:ID></Order>")
+    return sbdh.wrap(order, sender=SELLER, receiver=US,
+                     document_type_id="busdox-docid-qns::urn:oasis:names:specification:ubl:schema:xsd:Order-2::Order"
+                                      "##urn:fdc:peppol.eu:poacc:trns:order:3::2.1",
+                     process_id="cenbii-procid-ubl::urn:fdc:peppol.eu:poacc:bis:ordering:3")
+
+
+def drop(folder: Path, deliveries: list[Delivery]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in deliveries:
+        (folder / d.name).write_bytes(d.data)

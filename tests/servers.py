@@ -1,0 +1,120 @@
+"""Real servers for the tests, on 127.0.0.1, started and stopped by the test session.
+
+* PostgreSQL: Debian's server binaries (``make test`` installs the ``postgresql`` package when
+  they are missing), a throw-away cluster in a temporary folder, run as the ``postgres`` user
+  when the tests run as root (the server refuses to run as root).
+* S3: moto's standalone HTTP server (``python -m moto.server``) in its own process; boto3
+  talks to it over HTTP like to any S3-compatible endpoint.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if found:
+        return found[-1]
+    path = shutil.which(name)
+    if path:
+        return path
+    raise RuntimeError(f"PostgreSQL's {name} is not installed: `make test` installs the Debian package postgresql")
+
+
+@dataclass
+class Postgres:
+    url: str
+    datadir: Path
+    port: int
+    _user: str | None
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess:
+        cmd = list(args)
+        if self._user:
+            cmd = ["runuser", "-u", self._user, "--"] + cmd
+        return subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+    def create_database(self, name: str) -> str:
+        self._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "lss", name)
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def stop(self) -> None:
+        try:
+            self._run(_pg_bin("pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.datadir.parent, ignore_errors=True)
+
+
+def start_postgres() -> Postgres:
+    root = Path(tempfile.mkdtemp(prefix="lss-pg-"))
+    datadir = root / "data"
+    user = "postgres" if os.geteuid() == 0 else None
+    if user:
+        info = pwd.getpwnam(user)
+        os.chown(root, info.pw_uid, info.pw_gid)
+    port = free_port()
+    pg = Postgres(f"postgresql://lss@127.0.0.1:{port}/lss", datadir, port, user)
+    pg._run(_pg_bin("initdb"), "-D", str(datadir), "-U", "lss", "--auth=trust", "-E", "UTF8", "--no-sync")
+    pg._run(_pg_bin("pg_ctl"), "-D", str(datadir), "-w", "-l", str(root / "log"), "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50", "start")
+    pg._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "lss", "lss")
+    return pg
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    process: subprocess.Popen
+
+    def env(self) -> dict[str, str]:
+        return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": self.endpoint}
+
+    def client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_s3() -> S3Server:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(endpoint + "/", timeout=1)
+            return S3Server(endpoint, process)
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("moto's S3 server exited at start") from None
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("moto's S3 server did not answer within 30 s")

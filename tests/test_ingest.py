@@ -1,0 +1,314 @@
+"""The municipal inbox end to end: folder and S3 sources, SQLite and PostgreSQL stores,
+every kind of bad input, responses valid against the official rules, retries, and exactly
+once under SIGKILL and with two concurrent workers."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from ingest import tables as t
+from ingest.blobs import S3Blobs
+from ingest.service import IngestConfig, run_once, retry_quarantined
+from ingest.store import Store
+from lssinvoice.cli import main
+from peppol import sbdh
+from validate.engine import Validator
+
+from .ingest_factory import TIMEREPORT_CSV, batch, drop, invoice_xml, wrapped
+from .servers import start_postgres, start_s3
+from .test_peppol_model import exempt_invoice
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    pg = start_postgres()
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture(scope="session")
+def s3():
+    server = start_s3()
+    yield server
+    server.stop()
+
+
+def folder_config(tmp: Path, db: str | None = None, **kw) -> IngestConfig:
+    return IngestConfig(source=str(tmp / "inbox"), db=db or f"sqlite:///{tmp / 'ingest.db'}",
+                        municipality="tjorn", archive=str(tmp / "archive"), outbox=str(tmp / "outbox"), **kw)
+
+
+def outcome_table(db: str) -> dict[str, tuple[str, str | None]]:
+    store = Store(db)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.documents.c.source_name, t.documents.c.state, t.documents.c.reason_code)).all()
+    store.dispose()
+    return {r.source_name: (r.state, r.reason_code) for r in rows}
+
+
+def responses_by_source(db: str) -> dict[str, list[tuple[str, str, str]]]:
+    store = Store(db)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.documents.c.source_name, t.responses.c.kind, t.responses.c.code,
+                                   t.responses.c.state).join(t.responses)).all()
+    store.dispose()
+    out: dict[str, list] = {}
+    for r in rows:
+        out.setdefault(r.source_name, []).append((r.kind, r.code, r.state))
+    return out
+
+
+def expected(deliveries) -> dict[str, tuple[str, str | None]]:
+    return {d.name: (d.state, d.reason) for d in deliveries}
+
+
+def expected_responses(deliveries) -> dict[str, list[tuple[str, str, str]]]:
+    return {d.name: [tuple(d.response.split()) + ("sent",)] for d in deliveries if d.response}
+
+
+def assert_responses_valid(payloads: list[bytes]) -> None:
+    validator = Validator()
+    for payload in payloads:
+        envelope = sbdh.unwrap(payload)
+        assert envelope.sender == "0007:2120001306"
+        result = validator.validate_bytes(payload, "response.xml")
+        assert result.document_type in ("invoice-response", "mlr")
+        assert result.valid and not result.findings, result.findings
+
+
+# ------------------------------------------------------------------------------ folder + SQLite
+
+def test_folder_and_sqlite_every_kind_of_input(tmp_path):
+    deliveries = batch(good=3)
+    drop(tmp_path / "inbox", deliveries)
+    config = folder_config(tmp_path)
+    summary = run_once(config)
+    assert outcome_table(config.db) == expected(deliveries)
+    assert responses_by_source(config.db) == expected_responses(deliveries)
+    assert summary.count("stored") == 4 and summary.count("quarantined") == len(deliveries) - 4
+    # Nothing lost: the inbox is empty and every original is in the archive, by content.
+    assert list((tmp_path / "inbox").iterdir()) == []
+    archived = {p.name for p in (tmp_path / "archive").rglob("*") if p.is_file()}
+    import hashlib
+    for d in deliveries:
+        assert hashlib.sha256(d.data).hexdigest() in archived
+    outbox = sorted((tmp_path / "outbox").iterdir())
+    assert len(outbox) == sum(1 for d in deliveries if d.response)
+    assert_responses_valid([p.read_bytes() for p in outbox])
+
+
+def test_stored_invoice_rows_are_exact(tmp_path):
+    drop(tmp_path / "inbox", batch(good=1)[:1])
+    config = folder_config(tmp_path)
+    run_once(config)
+    store = Store(config.db)
+    with store.engine.connect() as conn:
+        inv = conn.execute(select(t.invoices)).one()
+        lines = conn.execute(select(t.invoice_lines).order_by(t.invoice_lines.c.id)).all()
+        parties = {p.role: p for p in conn.execute(select(t.parties)).all()}
+        [att] = conn.execute(select(t.attachments)).all()
+    store.dispose()
+    doc = exempt_invoice(id="INV-00000")
+    assert inv.invoice_number == "INV-00000" and inv.seller_key == "0007:5599000006"
+    # 120.5 h × 332.60 + 10.25 h × 332.60 + 3 h × 299.80 = 40078.30 + 3409.15 + 899.40
+    assert inv.payable == doc.totals().amount_due == Decimal("44386.85")
+    assert inv.buyer_reference == "TK2044" and inv.currency == "SEK"
+    assert [(line.line_id, line.quantity, line.net_amount) for line in lines] == [
+        (line.id, line.quantity, line.computed_net_amount()) for line in doc.lines]
+    assert parties["seller"].legal_id == "5599000006" and parties["buyer"].endpoint == "0007:2120001306"
+    assert (att.filename, att.mime, att.recognised_as, att.rows) == ("tidrapport.csv", "text/csv", "timereport-csv", 2)
+    assert att.size == len(TIMEREPORT_CSV)
+
+
+def test_second_run_changes_nothing(tmp_path):
+    deliveries = batch(good=2)
+    drop(tmp_path / "inbox", deliveries)
+    config = folder_config(tmp_path)
+    run_once(config)
+    before = (outcome_table(config.db), responses_by_source(config.db), sorted(os.listdir(tmp_path / "outbox")))
+    # The same files delivered again are recognised by name and content: done before.
+    drop(tmp_path / "inbox", deliveries)
+    summary = run_once(config)
+    assert {o.state for o in summary.outcomes} == {"done-before"}
+    assert (outcome_table(config.db), responses_by_source(config.db), sorted(os.listdir(tmp_path / "outbox"))) == before
+
+
+def test_too_large_is_quarantined_and_kept_in_the_inbox(tmp_path):
+    drop(tmp_path / "inbox", batch(good=1)[:1])
+    (tmp_path / "inbox" / "huge.xml").write_bytes(b"<x>" + b" " * 5000 + b"</x>")
+    config = folder_config(tmp_path, max_bytes=4000)
+    run_once(config)
+    assert outcome_table(config.db)["huge.xml"] == ("quarantined", "too-large")
+    assert (tmp_path / "inbox" / "huge.xml").exists()
+    run_once(config)  # seen again: recorded once
+    store = Store(config.db)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.documents)
+                            .where(t.documents.c.source_name == "huge.xml")).scalar_one() == 1
+    store.dispose()
+
+
+def test_retry_after_the_reference_code_is_registered(tmp_path):
+    drop(tmp_path / "inbox", [d for d in batch(good=0) if d.name == "failed-rules.xml"])
+    config = folder_config(tmp_path)
+    run_once(config)
+    assert outcome_table(config.db) == {"failed-rules.xml": ("quarantined", "failed-rules")}
+    fixed = folder_config(tmp_path, reference_codes=("NOT-OURS",))
+    summary = retry_quarantined(fixed)
+    assert [(o.name, o.state) for o in summary.outcomes] == [("failed-rules.xml", "stored")]
+    assert responses_by_source(config.db) == {"failed-rules.xml": [("T111", "RE", "sent"), ("T111", "AB", "sent")]}
+
+
+# ------------------------------------------------------------------------------ S3
+
+def test_s3_source_archive_and_outbox(tmp_path, s3, monkeypatch):
+    for key, value in s3.env().items():
+        monkeypatch.setenv(key, value)
+    client = s3.client()
+    for bucket in ("drop", "archive", "outbox"):
+        client.create_bucket(Bucket=bucket)
+    deliveries = batch(good=2)
+    for d in deliveries:
+        client.put_object(Bucket="drop", Key=f"peppol/in/{d.name}", Body=d.data)
+    config = IngestConfig(source="s3://drop/peppol/in", db=f"sqlite:///{tmp_path / 'db.sqlite'}",
+                          municipality="tjorn", archive="s3://archive/originals", outbox="s3://outbox/responses")
+    run_once(config)
+    assert outcome_table(config.db) == expected(deliveries)
+    assert client.list_objects_v2(Bucket="drop").get("KeyCount", 0) == 0
+    archived = list(S3Blobs("s3://archive/originals", client=client).list())
+    assert len({b.key.rsplit("/", 1)[-1] for b in archived}) >= len({d.data for d in deliveries})
+    outbox = S3Blobs("s3://outbox/responses", client=client)
+    keys = [b.key for b in outbox.list()]
+    assert len(keys) == sum(1 for d in deliveries if d.response)
+    assert_responses_valid([outbox.get(k) for k in keys])
+
+
+# ------------------------------------------------------------------------------ PostgreSQL
+
+def test_postgres_store(tmp_path, postgres):
+    deliveries = batch(good=2)
+    drop(tmp_path / "inbox", deliveries)
+    config = folder_config(tmp_path, db=postgres.create_database("single"))
+    run_once(config)
+    assert outcome_table(config.db) == expected(deliveries)
+    assert responses_by_source(config.db) == expected_responses(deliveries)
+
+
+def _ingest_process(config: IngestConfig, extra_env: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, **(extra_env or {})}
+    args = [sys.executable, "-m", "lssinvoice.cli", "ingest", "run", "--source", config.source, "--db", config.db,
+            "--municipality", config.municipality, "--archive", config.archive, "--outbox", config.outbox,
+            "--format", "json"]
+    return subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def many(n: int):
+    """n good invoices and the bad ones, for the concurrency and kill tests."""
+    deliveries = batch(good=0)
+    from .ingest_factory import Delivery
+    deliveries += [Delivery(f"good-{i:03d}.xml", wrapped(invoice_xml(f"INV-{i:05d}")), "stored", None, "T111 AB")
+                   for i in range(n)]
+    return [d for d in deliveries if d.reason != "duplicate"]
+
+
+def test_two_concurrent_workers_on_postgres(tmp_path, postgres):
+    deliveries = many(40)
+    drop(tmp_path / "inbox", deliveries)
+    config = folder_config(tmp_path, db=postgres.create_database("twoworkers"))
+    Store(config.db).migrate()
+    procs = [_ingest_process(config) for _ in range(2)]
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 1, err.decode()  # some quarantined
+    assert outcome_table(config.db) == expected(deliveries)
+    assert responses_by_source(config.db) == expected_responses(deliveries)
+    store = Store(config.db)
+    with store.engine.connect() as conn:
+        claims = conn.execute(select(t.status_history.c.document_id, func.count())
+                              .where(t.status_history.c.state == "claimed")
+                              .group_by(t.status_history.c.document_id)).all()
+        takeovers = conn.execute(select(func.count()).select_from(t.status_history)
+                                 .where(t.status_history.c.note.like("taken over%"))).scalar_one()
+    store.dispose()
+    assert len(claims) == len(deliveries) and {n for _, n in claims} == {1}
+    assert takeovers == 0
+    assert len(os.listdir(tmp_path / "outbox")) == sum(1 for d in deliveries if d.response)
+
+
+# ------------------------------------------------------------------------------ SIGKILL
+
+def test_kill_at_random_points_then_rerun_equals_a_clean_run(tmp_path):
+    deliveries = many(120)
+    clean = tmp_path / "clean"
+    drop(clean / "inbox", deliveries)
+    clean_config = folder_config(clean)
+    run_once(clean_config)
+
+    killed = tmp_path / "killed"
+    drop(killed / "inbox", deliveries)
+    config = folder_config(killed)
+    rng = random.Random(20261126)
+    kills = 0
+    for _ in range(12):
+        proc = _ingest_process(config)
+        time.sleep(rng.uniform(0.4, 1.6))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    final = _ingest_process(config)
+    final.communicate(timeout=300)
+    assert kills >= 3, "the kills must land while work is going on"
+    assert outcome_table(config.db) == outcome_table(clean_config.db) == expected(deliveries)
+    assert responses_by_source(config.db) == responses_by_source(clean_config.db)
+    # Every response written exactly once, under its own name, and each one valid.
+    outbox = sorted(os.listdir(killed / "outbox"))
+    assert len(outbox) == len(set(outbox)) == sum(1 for d in deliveries if d.response)
+    assert not [n for n in os.listdir(killed / "outbox") if n.startswith(".")]  # no half-written files
+    assert_responses_valid([(killed / "outbox" / n).read_bytes() for n in outbox])
+    store = Store(config.db)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.invoices)).scalar_one() == \
+            sum(1 for d in deliveries if d.state == "stored")
+    store.dispose()
+
+
+# ------------------------------------------------------------------------------ CLI
+
+def test_cli_run_status_show_and_exit_codes(tmp_path):
+    drop(tmp_path / "inbox", batch(good=1))
+    runner = CliRunner()
+    env = {"LSSINVOICE_DATA": str(tmp_path)}
+    result = runner.invoke(main, ["ingest", "run", "--format", "json"], env=env)
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert data["stored"] == 2 and data["quarantine_reasons"]["not-xml"] == 2
+    result = runner.invoke(main, ["ingest", "status", "--format", "json"], env=env)
+    assert result.exit_code == 0
+    status = json.loads(result.output)
+    assert status["invoices"] == 2 and status["documents"]["stored"] == 2
+    result = runner.invoke(main, ["ingest", "show", "1"], env=env)
+    assert result.exit_code == 0 and "stored" in result.output and "timereport-csv" in result.output
+    assert "199001011239" not in result.output  # the time report's personnummer stays in the attachment
+    result = runner.invoke(main, ["ingest", "show", "999"], env=env)
+    assert result.exit_code == 2 and "no document #999" in result.output
+
+
+def test_cli_unknown_municipality_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["ingest", "run", "--municipality", "atlantis"],
+                                env={"LSSINVOICE_DATA": str(tmp_path)})
+    assert result.exit_code == 2
+    assert "atlantis" in result.output
