@@ -46,6 +46,10 @@ class Blobs:
     def delete(self, key: str) -> None:
         raise NotImplementedError
 
+    def sweep(self) -> int:
+        """Remove what crashed writers left behind (nothing to do where writes are atomic)."""
+        return 0
+
     def uri_of(self, key: str) -> str:
         return f"{self.uri.rstrip('/')}/{key}"
 
@@ -97,7 +101,8 @@ class FolderBlobs(Blobs):
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+            # The writer's pid in the name lets sweep() tell a crashed writer's leftovers.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".part")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
@@ -110,6 +115,20 @@ class FolderBlobs(Blobs):
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def sweep(self) -> int:
+        """Delete temporary files left by writers that died (SIGKILL mid-write)."""
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        for tmp in self.root.rglob(".*.part"):
+            parts = tmp.name.rsplit(".", 3)  # ".name", pid, random, "part"
+            pid = parts[1] if len(parts) == 4 else ""
+            if pid.isdigit() and _alive(int(pid)):
+                continue
+            tmp.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
     def delete(self, key: str) -> None:
         try:
             self._path(key).unlink(missing_ok=True)
@@ -118,6 +137,16 @@ class FolderBlobs(Blobs):
 
     def uri_of(self, key: str) -> str:
         return str(self._path(key))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class S3Blobs(Blobs):

@@ -148,6 +148,8 @@ class Pipeline:
             items: Iterable[Blob] | None = None) -> list[Outcome]:
         """Process what is in the inbox (this worker's shard first, then anything left)."""
         index, count = shard
+        self.archive.sweep()
+        self.outbox.sweep()
         outcomes = []
         listing = list(items if items is not None else self.inbox.list())
         mine = [b for b in listing if zlib.crc32(b.key.encode()) % count == index]

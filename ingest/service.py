@@ -125,6 +125,8 @@ def run_once(config: IngestConfig, *, workers: int = 1,
                     summary.outcomes.append(outcome)
                     if progress:
                         progress(outcome)
+        pipeline.archive.sweep()
+        pipeline.outbox.sweep()
         pipeline.recover()
         pipeline.send_pending()
     summary.seconds = time.perf_counter() - start
