@@ -66,12 +66,15 @@ class FolderBlobs(Blobs):
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.uri = str(self.root)
+        self._made: set[Path] = set()  # folders known to exist (mkdir is slow on some filesystems)
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
+        # Keys come from our own listing or from content hashes, but never trust them to stay
+        # inside the folder: no absolute keys, no "..".
+        parts = key.split("/")
+        if key.startswith("/") or any(p in ("", ".", "..") for p in parts):
             raise BlobError(f"key {key!r} leaves the folder {self.root}")
-        return path
+        return self.root.joinpath(*parts)
 
     def list(self, prefix: str = "") -> Iterator[Blob]:
         base = self.root / prefix if prefix else self.root
@@ -100,7 +103,9 @@ class FolderBlobs(Blobs):
     def put(self, key: str, data: bytes) -> str:
         path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
             # The writer's pid in the name lets sweep() tell a crashed writer's leftovers.
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".part")
             with os.fdopen(fd, "wb") as fh:

@@ -141,6 +141,7 @@ class Pipeline:
         self.ruleset = municipal_ruleset(settings.receiver)
         self.validator = Validator(self.ruleset.id, limits=Limits(max_bytes=settings.max_bytes))
         self.response_validator = Validator()
+        self._received: dict[int, date] = {}
 
     # ---------------------------------------------------------------- the run
 
@@ -186,7 +187,11 @@ class Pipeline:
         except BlobError:
             return Outcome(blob.key, "skipped")  # gone meanwhile (another worker finished it)
         sha = hashlib.sha256(data).hexdigest()
-        doc_id, fresh = self._claim(blob.key, sha, len(data))
+        # Archive first (content-addressed, idempotent): the claim then records the document
+        # as already archived, in one transaction. A crash in between leaves only a blob that
+        # the next run claims.
+        uri = self._archive(sha, data)
+        doc_id, fresh = self._claim(blob.key, sha, len(data), uri)
         if doc_id is None:
             return Outcome(blob.key, "skipped", reason_code="owned by another worker")
         if not fresh:
@@ -194,22 +199,20 @@ class Pipeline:
             if state in FINAL:
                 self._remove_source(doc_id, blob.key)
                 return Outcome(blob.key, "done-before", doc_id)
+            if state == CLAIMED:
+                self._set_state(doc_id, ARCHIVED, archive_uri=uri)
         return self._finish(doc_id, blob.key, sha, data)
 
+    def _archive(self, sha: str, data: bytes) -> str:
+        key = archive_key(sha)
+        return self.archive.uri_of(key) if self.archive.exists(key) else self.archive.put(key, data)
+
     def _finish(self, doc_id: int, name: str, sha: str, data: bytes) -> Outcome:
-        uri = self.archive.put(archive_key(sha), data) if not self.archive.exists(archive_key(sha)) \
-            else self.archive.uri_of(archive_key(sha))
-        self._set_state(doc_id, ARCHIVED, archive_uri=uri)
         analysis = self.analyse(data, name, doc_id)
-        self._commit_final(doc_id, sha, analysis)
-        final_state = self._state(doc_id)
+        state, reason = self._commit_final(doc_id, sha, analysis)
         self.send_pending(doc_id)
-        self._remove_source(doc_id, name)
-        reason = None
-        if final_state == QUARANTINED:
-            with self.store.engine.connect() as conn:
-                reason = conn.execute(select(t.documents.c.reason_code).where(t.documents.c.id == doc_id)).scalar()
-        return Outcome(name, final_state, doc_id, reason)
+        self._remove_source(doc_id, name, archived=True)
+        return Outcome(name, state, doc_id, reason if state == QUARANTINED else None)
 
     def _resume(self, doc_id: int) -> None:
         if not self._take_over(doc_id):
@@ -226,22 +229,28 @@ class Pipeline:
             return  # the inbox file is gone and was never archived: nothing to redo here
         if hashlib.sha256(data).hexdigest() != row.sha256:
             return
+        if row.state == CLAIMED:
+            self._set_state(doc_id, ARCHIVED, archive_uri=self._archive(row.sha256, data))
         self._finish(doc_id, row.source_name, row.sha256, data)
 
     # ---------------------------------------------------------------- claims and states
 
-    def _claim(self, name: str, sha: str, size: int) -> tuple[int | None, bool]:
+    def _claim(self, name: str, sha: str, size: int, archive_uri: str | None = None) -> tuple[int | None, bool]:
         """(document id, freshly inserted) or (None, False) when another live worker owns it."""
         now = _now()
-        values = dict(source_name=name, sha256=sha, size=size, state=CLAIMED, owner=self.owner,
+        state = ARCHIVED if archive_uri else CLAIMED
+        values = dict(source_name=name, sha256=sha, size=size, state=state, owner=self.owner,
                       lease_until=now + self.settings.lease, attempts=1, received_at=now, updated_at=now,
-                      source_removed=False)
+                      source_removed=False, archive_uri=archive_uri)
         with self.store.engine.begin() as conn:
             stmt = _insert_ignore(conn, t.documents, values, ["source_name", "sha256"]).returning(t.documents.c.id)
             doc_id = conn.execute(stmt).scalar()
             if doc_id is not None:
-                conn.execute(insert(t.status_history).values(document_id=doc_id, state=CLAIMED, at=now,
-                                                             note=f"claimed by {self.owner}"))
+                history = [dict(document_id=doc_id, state=CLAIMED, at=now, note=f"claimed by {self.owner}")]
+                if archive_uri:
+                    history.append(dict(document_id=doc_id, state=ARCHIVED, at=now, note=archive_uri))
+                conn.execute(insert(t.status_history), history)
+                self._received[doc_id] = now.date()
                 return doc_id, True
             row = conn.execute(select(t.documents.c.id, t.documents.c.state).where(and_(
                 t.documents.c.source_name == name, t.documents.c.sha256 == sha))).one()
@@ -345,6 +354,8 @@ class Pipeline:
         return f"{self.settings.receiver.slug}-{doc_id:08d}-{kind}-{code}"
 
     def _received_on(self, doc_id: int) -> date:
+        if doc_id in self._received:
+            return self._received[doc_id]
         with self.store.engine.connect() as conn:
             received = conn.execute(select(t.documents.c.received_at).where(t.documents.c.id == doc_id)).scalar_one()
         return received.date()
@@ -430,13 +441,14 @@ class Pipeline:
 
     # ---------------------------------------------------------------- the final transaction
 
-    def _commit_final(self, doc_id: int, sha: str, analysis: Analysis) -> None:
+    def _commit_final(self, doc_id: int, sha: str, analysis: Analysis) -> tuple[str, str | None]:
+        """Write the outcome in one transaction; returns the document's final (state, reason)."""
         now = _now()
         with self.store.engine.begin() as conn:
-            row = conn.execute(select(t.documents.c.state, t.documents.c.owner)
+            row = conn.execute(select(t.documents.c.state, t.documents.c.owner, t.documents.c.reason_code)
                                .where(t.documents.c.id == doc_id).with_for_update()).one()
             if row.state in FINAL or row.owner != self.owner:
-                return  # someone else finished it (our lease ran out): never store twice
+                return row.state, row.reason_code  # finished by another worker: never store twice
             if analysis.state == STORED:
                 duplicate = self._duplicate_of(conn, doc_id, sha, analysis)
                 if duplicate:
@@ -464,6 +476,8 @@ class Pipeline:
                     ["document_id", "kind", "code"]))
             note = analysis.reason or (f"invoice #{invoice_id}" if invoice_id else None)
             conn.execute(insert(t.status_history).values(document_id=doc_id, state=analysis.state, at=now, note=note))
+        self._received.pop(doc_id, None)
+        return analysis.state, analysis.reason_code
 
     def _duplicate_of(self, conn: Connection, doc_id: int, sha: str, analysis: Analysis) -> str | None:
         same_bytes = conn.execute(select(t.documents.c.id).where(and_(
@@ -499,13 +513,15 @@ class Pipeline:
 
     # ---------------------------------------------------------------- inbox clean-up
 
-    def _remove_source(self, doc_id: int, name: str) -> None:
+    def _remove_source(self, doc_id: int, name: str, archived: bool | None = None) -> None:
         """Delete the inbox file once its document is final, but only when the archive holds
         its bytes (a document too large to read is never archived, so it stays)."""
         if not self.settings.remove_from_inbox:
             return
-        with self.store.engine.connect() as conn:
-            archived = conn.execute(select(t.documents.c.archive_uri).where(t.documents.c.id == doc_id)).scalar()
+        if archived is None:
+            with self.store.engine.connect() as conn:
+                archived = bool(conn.execute(select(t.documents.c.archive_uri)
+                                             .where(t.documents.c.id == doc_id)).scalar())
         if not archived:
             return
         try:
