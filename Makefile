@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/lssinvoice
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup artefacts test demo bench clean
+.PHONY: setup artefacts services test demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,17 @@ setup: $(STAMP) artefacts
 artefacts: $(STAMP)
 	$(CLI) schemas install
 
-test: setup
+# The tests start a real PostgreSQL server: install Debian's when it is missing (as root).
+services:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+		else \
+			echo "PostgreSQL server binaries are missing: install the postgresql package" >&2; exit 1; \
+		fi; \
+	fi
+
+test: setup services
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 demo: setup
