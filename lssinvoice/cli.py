@@ -17,6 +17,8 @@ COMMANDS = {
     "validate": ("lssinvoice.cmd_validate", "validate"),
     "conformance": ("lssinvoice.cmd_validate", "conformance"),
     "demo": ("lssinvoice.cmd_demo", "demo"),
+    "invoice": ("lssinvoice.cmd_invoice", "invoice"),
+    "redovisning": ("lssinvoice.cmd_invoice", "redovisning"),
     "ingest": ("lssinvoice.cmd_ingest", "ingest"),
 }
 

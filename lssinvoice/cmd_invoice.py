@@ -1,0 +1,616 @@
+"""`lssinvoice invoice create|credit|template` and `lssinvoice redovisning`.
+
+A thin shell: read the options, call :mod:`invoices`, write the files it returns, print
+what was produced. Exit status: 0 ok; 1 findings (source-check errors, a refusal by the
+rules, validation failed: nothing written); 2 usage, input or I/O error (unreadable input
+files, unknown municipality, a municipality that takes no invoices for the command used,
+a write that failed).
+
+Where files go
+    ``invoice create``/``credit``: ``OUT/<invoice number>.xml`` (UBL); with ``--sbdh`` also
+    ``OUT/outbox/<invoice number>.xml`` (the same document in the Peppol envelope, for the
+    access point). Files are created, never overwritten. ``redovisning``:
+    ``OUT/redovisning-<period>-<decision>.csv`` and ``.xlsx`` per client and the time
+    reports ``OUT/tidrapport-*.csv`` to upload with them (replaced when run again).
+
+The number series
+    Invoice numbers come from a persisted series that must outlive any one output folder,
+    so its default is next to the provider profile: ``<profile>.series.json`` beside
+    ``<profile>.toml`` (``examples/provider.toml`` → ``examples/provider.series.json``);
+    ``--series FILE`` puts it elsewhere. Sick-pay claims already made are kept beside the
+    series in ``<series stem>.sickpay-claims.json`` (one claim per sickness occasion).
+
+No personnummer is ever printed: findings show masked numbers, messages name file, row
+and field.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import click
+
+_KINDS = click.Choice(["base", "extension", "sickpay"])
+_OUTPUT = click.Choice(["text", "json"])
+
+
+# ------------------------------------------------------------------------------ helpers
+
+class _Exit(Exception):
+    def __init__(self, code: int):
+        self.code = code
+
+
+class Reporter:
+    """Collects what a command has to say, then prints it as text or as one JSON document."""
+
+    def __init__(self, command: str, fmt: str):
+        self.fmt = fmt
+        self.data: dict = {"command": command, "status": "ok", "produced": [], "findings": [], "omitted": [],
+                           "notes": [], "refusal": None, "validation": [], "voided": [], "stale_numbers": [],
+                           "errors": []}
+        from rich.console import Console
+
+        self.console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+        self.err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+
+    def text(self, message: str, *, err: bool = False, style: str | None = None) -> None:
+        if self.fmt == "text":
+            (self.err if err else self.console).print(message, style=style, markup=False)
+
+    def input_errors(self, exc) -> None:
+        self.data["status"] = "error"
+        self.data["errors"] += [str(e) for e in exc.errors]
+        self.text(f"error: {exc}", err=True)
+
+    def error(self, message: str) -> None:
+        self.data["status"] = "error"
+        self.data["errors"].append(message)
+        self.text(f"error: {message}", err=True)
+
+    def findings(self, findings) -> None:
+        self.data["findings"] = [f.to_dict() for f in findings]
+        for f in findings:
+            self.text(str(f), err=True, style="red" if f.is_error else "yellow")
+
+    def refusal(self, exc) -> None:
+        self.data["status"] = "refused"
+        self.data["refusal"] = {"code": exc.code, "message": exc.message}
+        self.findings(getattr(exc, "findings", []))
+        self.text(f"refused ({exc.code}): {exc.message}", err=True, style="red")
+        self.text("nothing written", err=True)
+
+    def omitted(self, omitted) -> None:
+        self.data["omitted"] = [o.to_dict() for o in omitted]
+        for o in omitted:
+            self.text(f"left out: decision {o.decision_id}, {o.shifts} {o.kind.value} shift(s), {o.hours:.2f} h "
+                      f"({o.where}): {o.reason}", err=True, style="yellow")
+
+    def notes(self, notes) -> None:
+        self.data["notes"] += list(notes)
+        for n in notes:
+            self.text(f"note: {n}", err=True, style="yellow")
+
+    def done(self, code: int) -> None:
+        if self.fmt == "json":
+            click.echo(json.dumps(self.data, ensure_ascii=False, indent=2))
+        sys.exit(code)
+
+
+def _policy(checks: tuple[str, ...]):
+    from invoices.checks import CheckPolicy
+
+    overrides = {}
+    for item in checks:
+        code, sep, level = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r}: expected CODE=LEVEL, e.g. LSS-SRC-031=error", param_hint="--check")
+        overrides[code.strip().upper()] = level.strip()
+    try:
+        return CheckPolicy(overrides)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--check") from None
+
+
+def _period(value: str) -> str:
+    from invoices.build import parse_period
+
+    try:
+        return parse_period(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+
+
+def default_series_path(provider: Path) -> Path:
+    """``<profile stem>.series.json`` beside the provider profile."""
+    return provider.with_name(provider.stem + ".series.json")
+
+
+def ledger_path(series: Path) -> Path:
+    return series.with_name(series.stem + ".sickpay-claims.json")
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data`` atomically (temp file, fsync, hard link); an existing
+    file is never overwritten (FileExistsError)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+
+
+def write_replace(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically (temp file, fsync, replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def issue_and_write(drafts, *, series_path: Path, prefix: str, out: Path, outbox: Path | None,
+                    ledger=None, reporter: Reporter):
+    """Issue the drafts (invoices.build.issue) writing UBL into ``out`` and, when ``outbox``
+    is given, the SBDH-wrapped documents into it. Returns the exit code and fills the
+    reporter's "produced"."""
+    from invoices.build import IssueFailed, issue
+    from invoices.series import NumberSeries
+
+    series = NumberSeries(series_path, prefix)
+    written_paths: dict[str, tuple[Path, Path | None]] = {}
+
+    def write(item) -> None:
+        ubl_path = out / item.filename
+        write_new(ubl_path, item.ubl)
+        env_path = None
+        if outbox is not None and item.sbdh is not None:
+            env_path = outbox / item.filename
+            write_new(env_path, item.sbdh)
+        written_paths[item.number] = (ubl_path, env_path)
+
+    code = 0
+    try:
+        result = issue(drafts, series=series, write=write, sbdh=outbox is not None, ledger=ledger)
+    except IssueFailed as exc:
+        result = exc.result
+        reporter.error(f"writing failed: {exc}; the numbers not written were voided")
+        code = 2
+    reporter.data["stale_numbers"] = list(result.stale)
+    if result.stale:
+        reporter.text(f"warning: numbers handed out by an earlier run and never committed (a crash?): "
+                      f"{', '.join(result.stale)} — check they were not sent, then void them", err=True,
+                      style="yellow")
+    reporter.data["voided"] = [list(v) for v in result.voided]
+    if not result.ok:
+        reporter.data["status"] = "invalid"
+        for number, res in result.invalid:
+            fatal = [f for f in res.findings if f.is_fatal]
+            reporter.data["validation"].append({"number": number, "source": res.source,
+                                                "findings": [f.to_dict() for f in res.findings]})
+            for f in fatal:
+                reporter.text(f"{res.source}: FATAL {f.rule_id}: {f.message} at {f.location}", err=True, style="red")
+        reporter.text("validation failed: nothing written; numbers voided: "
+                      + ", ".join(n for n, _ in result.voided), err=True, style="red")
+        return 1
+    for item in result.issued:
+        ubl_path, env_path = written_paths[item.number]
+        d = item.draft
+        reporter.data["produced"].append({
+            "file": str(ubl_path), "sbdh_file": str(env_path) if env_path else None, "number": item.number,
+            "document": d.document_kind, "kind": d.claim_kind, "buyer": d.buyer_name,
+            "buyer_reference": d.buyer_reference, "decision_id": d.decision_id, "period": d.period_label,
+            "issue_date": d.issue_date.isoformat(), "due_date": d.due_date.isoformat() if d.due_date else None,
+            "lines": len(d.lines), "attachments": len(d.attachments), "total": f"{item.total:.2f}",
+            "currency": item.document.currency, "sha256": item.sha256,
+        })
+    return code
+
+
+def print_produced(reporter: Reporter, title: str) -> None:
+    if reporter.fmt != "text" or not reporter.data["produced"]:
+        return
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in ("file", "invoice number", "buyer", "period", "lines", "total"):
+        table.add_column(col, justify="right" if col in ("lines", "total") else "left",
+                         no_wrap=col in ("invoice number", "period", "total"))
+    for p in reporter.data["produced"]:
+        files = p["file"] + (f"\n{p['sbdh_file']}" if p.get("sbdh_file") else "")
+        total = f"{p['total']} {p['currency']}"
+        number = p["number"] + (" (credit note)" if p["document"] == "creditnote" else "")
+        table.add_row(files, number, p["buyer"], p["period"], str(p["lines"]), total)
+    reporter.console.print(table)
+
+
+def _load_common(reporter: Reporter, provider: Path, registry_dirs, municipality: str):
+    """Provider, registry entry; exits 2 on input errors."""
+    from invoices.inputs import InputErrors, read_provider
+    from invoices.registry import RegistryError, UnknownMunicipality, load_registry
+
+    try:
+        reg = load_registry(extra_dirs=list(registry_dirs))
+        m = reg.get(municipality)
+        prov = read_provider(provider)
+    except InputErrors as exc:
+        reporter.input_errors(exc)
+        raise _Exit(2) from None
+    except (UnknownMunicipality, RegistryError) as exc:
+        reporter.error(str(exc))
+        raise _Exit(2) from None
+    return prov, m
+
+
+def _read_inputs(reporter: Reporter, timereports: Path, decisions: Path):
+    from invoices.inputs import InputErrors, read_decisions, read_timereports
+
+    errors = []
+    reports = decs = None
+    try:
+        reports = read_timereports(timereports)
+    except InputErrors as exc:
+        errors += exc.errors
+    try:
+        decs = read_decisions(decisions)
+    except InputErrors as exc:
+        errors += exc.errors
+    if errors:
+        reporter.input_errors(InputErrors(errors))
+        raise _Exit(2)
+    return reports, decs
+
+
+_USAGE_REFUSALS = {"no_invoices", "channel_unknown", "invoices_taken"}
+
+
+def _refused(reporter: Reporter, exc) -> int:
+    reporter.refusal(exc)
+    return 2 if exc.code in _USAGE_REFUSALS else 1
+
+
+def _checks_failed(reporter: Reporter, plan) -> int:
+    reporter.findings(plan.findings)
+    reporter.data["status"] = "findings"
+    n = len(plan.errors)
+    reporter.text(f"{n} error{'s' if n != 1 else ''} in the source checks: nothing written "
+                  "(levels can be changed with --check CODE=LEVEL)", err=True, style="red")
+    return 1
+
+
+# ------------------------------------------------------------------------------ commands
+
+_common_options = [
+    click.option("--provider", "provider", type=click.Path(path_type=Path), required=True,
+                 help="The provider profile (TOML)."),
+    click.option("--timereports", type=click.Path(path_type=Path), required=True,
+                 help="A time-report file (CSV/XLSX) or a folder of them."),
+    click.option("--decisions", type=click.Path(path_type=Path), required=True, help="The decisions file (CSV/XLSX)."),
+    click.option("--municipality", required=True, help="Slug, name or org nr, e.g. tjorn, boras, vasteras."),
+    click.option("--period", required=True, help="The month, YYYY-MM."),
+    click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder."),
+    click.option("--check", "checks", multiple=True, metavar="CODE=LEVEL",
+                 help="Level of a source check: error, warning or off (repeatable), e.g. LSS-SRC-031=error."),
+    click.option("--omit-unbilled", is_flag=True,
+                 help="Leave out (and report) shifts of kinds the municipality does not bill, instead of refusing."),
+    click.option("--registry", "registry_dirs", multiple=True, type=click.Path(path_type=Path),
+                 help="A folder of municipality files adding to or overriding the registry (repeatable)."),
+    click.option("--format", "fmt", type=_OUTPUT, default="text", show_default=True,
+                 help="text for people, json for machines."),
+]
+
+
+def _with_common(f):
+    for option in reversed(_common_options):
+        f = option(f)
+    return f
+
+
+@click.group()
+def invoice():
+    """Make Peppol BIS Billing 3.0 invoices from time reports (and credit notes, templates)."""
+
+
+@invoice.command("create")
+@_with_common
+@click.option("--kind", type=_KINDS, default="base", show_default=True,
+              help="base decision, temporary extension, or extra cost of sick pay.")
+@click.option("--sickpay", "sickpay", type=click.Path(path_type=Path), default=None,
+              help="The sickness-occasion file (TOML), with --kind sickpay.")
+@click.option("--sbdh", is_flag=True, help="Also write each invoice in the Peppol envelope to OUT/outbox/.")
+@click.option("--series", "series", type=click.Path(path_type=Path), default=None,
+              help="The invoice-number series file [default: <provider>.series.json beside the profile].")
+@click.option("--issue-date", "issue_date", default=None, metavar="YYYY-MM-DD", help="Invoice date [default: today].")
+@click.option("--payment-terms", "payment_terms", type=click.IntRange(0, 365), default=None, metavar="DAYS",
+              help="Payment terms in days [default: the municipality's, from the registry].")
+def create(provider, timereports, decisions, municipality, period, out, checks, omit_unbilled, registry_dirs,
+           fmt, kind, sickpay, sbdh, series, issue_date, payment_terms):
+    """Make the month's invoice(s) for one municipality: checked, numbered, validated, written.
+
+    One invoice per decision (base or temporary extension), or one per sickness occasion
+    (--kind sickpay --sickpay OCCASION.toml). Every document passes the validation engine
+    before anything is written. Exit status: 0 written, 1 refused or findings (nothing
+    written), 2 usage, input or I/O error.
+    """
+    reporter = Reporter("invoice create", fmt)
+    try:
+        sys.exit(_create(reporter, provider, timereports, decisions, municipality, period, out, checks,
+                         omit_unbilled, registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms))
+    except _Exit as e:
+        reporter.done(e.code)
+
+
+def _create(reporter, provider, timereports, decisions, municipality, period, out, checks, omit_unbilled,
+            registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms) -> int:
+    from invoices.build import BuildOptions, BuildRefused, plan_invoices, plan_sickpay, require_invoices
+    from invoices.claims import SickPayLedger
+    from invoices.inputs import InputErrors
+    from invoices.occasion import read_occasion
+    from invoices.series import NumberSeries, SeriesError
+
+    policy = _policy(checks)
+    period = _period(period)
+    when = _issue_date(issue_date)
+    if kind == "sickpay" and sickpay is None:
+        raise click.UsageError("--kind sickpay needs --sickpay OCCASION.toml")
+    if kind != "sickpay" and sickpay is not None:
+        raise click.UsageError("--sickpay is for --kind sickpay")
+    prov, m = _load_common(reporter, provider, registry_dirs, municipality)
+    try:
+        require_invoices(m, kind)
+    except BuildRefused as exc:
+        reporter.done(_refused(reporter, exc))
+    reports, decs = _read_inputs(reporter, timereports, decisions)
+    spec = None
+    if sickpay is not None:
+        try:
+            spec = read_occasion(sickpay)
+        except InputErrors as exc:
+            reporter.input_errors(exc)
+            return _finish(reporter, 2)
+    series_path = series or default_series_path(provider)
+    if not series_path.parent.is_dir():
+        reporter.error(f"the folder of the series file {series_path} does not exist")
+        return _finish(reporter, 2)
+    options = BuildOptions(issue_date=when, policy=policy, omit_unbilled=omit_unbilled,
+                           payment_terms_days=payment_terms)
+    ledger = None
+    try:
+        if kind == "sickpay":
+            ledger = SickPayLedger(ledger_path(series_path))
+            voided = [e.number for e in NumberSeries(series_path, prov.invoice_prefix).journal() if e.status == "void"]
+            plan = plan_sickpay(prov, reports, decs, m, period, spec, options,
+                                claimed=ledger.records(), inactive_numbers=voided)
+        else:
+            plan = plan_invoices(prov, reports, decs, m, period, kind, options)
+    except BuildRefused as exc:
+        return _finish(reporter, _refused(reporter, exc))
+    except SeriesError as exc:
+        reporter.error(str(exc))
+        return _finish(reporter, 2)
+    reporter.data.update(municipality=m.display_name, period=period, kind=kind)
+    reporter.omitted(plan.omitted)
+    reporter.notes(plan.notes)
+    if plan.errors:
+        return _finish(reporter, _checks_failed(reporter, plan))
+    reporter.findings(plan.findings)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        code = issue_and_write(plan.drafts, series_path=series_path, prefix=prov.invoice_prefix, out=out,
+                               outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter)
+    except BuildRefused as exc:
+        return _finish(reporter, _refused(reporter, exc))
+    except (SeriesError, OSError) as exc:
+        reporter.error(str(exc))
+        return _finish(reporter, 2)
+    print_produced(reporter, f"{m.display_name}, {period}: {kind}")
+    return _finish(reporter, code)
+
+
+def _finish(reporter: Reporter, code: int) -> int:
+    reporter.done(code)
+    return code  # not reached
+
+
+def _issue_date(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint="--issue-date") from None
+
+
+@invoice.command("credit")
+@click.option("--provider", "provider", type=click.Path(path_type=Path), required=True,
+              help="The provider profile (TOML) that issued the invoice.")
+@click.option("--original", type=click.Path(path_type=Path), required=True,
+              help="The invoice to credit (UBL, or UBL in an SBDH envelope).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--reason", default=None, help="Why it is credited (goes into the note; no personal data).")
+@click.option("--sbdh", is_flag=True, help="Also write the credit note in the Peppol envelope to OUT/outbox/.")
+@click.option("--series", "series", type=click.Path(path_type=Path), default=None,
+              help="The invoice-number series file [default: <provider>.series.json beside the profile].")
+@click.option("--issue-date", "issue_date", default=None, metavar="YYYY-MM-DD", help="Credit note date [default: today].")
+@click.option("--format", "fmt", type=_OUTPUT, default="text", show_default=True)
+def credit(provider, original, out, reason, sbdh, series, issue_date, fmt):
+    """Credit an earlier invoice in full (a CreditNote referring to it).
+
+    To correct an invoice, credit it and make a new one. A credited sick-pay invoice
+    releases its sickness occasion for a corrected claim.
+    """
+    reporter = Reporter("invoice credit", fmt)
+    try:
+        sys.exit(_credit(reporter, provider, original, out, reason, sbdh, series, issue_date))
+    except _Exit as e:
+        reporter.done(e.code)
+
+
+def _credit(reporter, provider, original, out, reason, sbdh, series, issue_date) -> int:
+    from invoices.build import BuildOptions, BuildRefused, plan_credit_note, read_original
+    from invoices.claims import SickPayLedger
+    from invoices.inputs import InputError, InputErrors, read_provider
+    from invoices.series import SeriesError
+
+    when = _issue_date(issue_date)
+    try:
+        prov = read_provider(provider)
+        try:
+            data = original.read_bytes()
+        except OSError as exc:
+            raise InputErrors([InputError(original.name, None, None, f"cannot be read ({exc.__class__.__name__})")]) from None
+        doc = read_original(data, original.name)
+    except InputErrors as exc:
+        reporter.input_errors(exc)
+        return _finish(reporter, 2)
+    try:
+        plan = plan_credit_note(doc, prov, BuildOptions(issue_date=when), reason)
+    except BuildRefused as exc:
+        return _finish(reporter, _refused(reporter, exc))
+    series_path = series or default_series_path(provider)
+    ledger_file = ledger_path(series_path)
+    ledger = SickPayLedger(ledger_file) if ledger_file.exists() else None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        code = issue_and_write(plan.drafts, series_path=series_path, prefix=prov.invoice_prefix, out=out,
+                               outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter)
+    except (SeriesError, OSError) as exc:
+        reporter.error(str(exc))
+        return _finish(reporter, 2)
+    print_produced(reporter, f"credit note for {doc.id}")
+    return _finish(reporter, code)
+
+
+@invoice.command("template")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True,
+              help="File format of the time-report and decisions templates.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace files that exist.")
+def template(fmt, out, force):
+    """Write blank input files: time report, decisions, provider profile, sickness occasion.
+
+    Each template carries one commented example row (synthetic, fictional data).
+    """
+    from invoices.occasion import occasion_template_toml
+    from invoices.templates import (
+        decisions_template_csv,
+        decisions_template_xlsx,
+        provider_template_toml,
+        timereport_template_csv,
+        timereport_template_xlsx,
+    )
+
+    files = {
+        f"tidrapport-mall.{fmt}": timereport_template_xlsx() if fmt == "xlsx" else timereport_template_csv().encode("utf-8"),
+        f"beslut-mall.{fmt}": decisions_template_xlsx() if fmt == "xlsx" else decisions_template_csv().encode("utf-8"),
+        "provider-mall.toml": provider_template_toml().encode("utf-8"),
+        "sjukdomstillfalle-mall.toml": occasion_template_toml().encode("utf-8"),
+    }
+    existing = [name for name in files if (out / name).exists()]
+    if existing and not force:
+        click.echo(f"error: would replace {', '.join(existing)} in {out} (use --force)", err=True)
+        sys.exit(2)
+    try:
+        for name, data in files.items():
+            write_replace(out / name, data)
+    except OSError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    for name in files:
+        click.echo(str(out / name))
+    sys.exit(0)
+
+
+@click.command()
+@_with_common
+def redovisning(provider, timereports, decisions, municipality, period, out, checks, omit_unbilled,
+                registry_dirs, fmt):
+    """Write the monthly report for a municipality that takes no invoices (Västerås).
+
+    Per client: the report as CSV and XLSX (period, per-assistant hours split into active
+    and waiting time, signatures, totals at the year's rate) and the time reports to upload
+    with it in the municipality's e-service. Exit status as for `invoice create`.
+    """
+    reporter = Reporter("redovisning", fmt)
+    try:
+        sys.exit(_redovisning(reporter, provider, timereports, decisions, municipality, period, out, checks,
+                              omit_unbilled, registry_dirs))
+    except _Exit as e:
+        reporter.done(e.code)
+
+
+def _redovisning(reporter, provider, timereports, decisions, municipality, period, out, checks, omit_unbilled,
+                 registry_dirs) -> int:
+    from invoices.build import BuildOptions, BuildRefused
+    from invoices.redovisning import plan_redovisning
+
+    policy = _policy(checks)
+    period = _period(period)
+    prov, m = _load_common(reporter, provider, registry_dirs, municipality)
+    reports, decs = _read_inputs(reporter, timereports, decisions)
+    try:
+        plan = plan_redovisning(prov, reports, decs, m, period,
+                                BuildOptions(issue_date=date.today(), policy=policy, omit_unbilled=omit_unbilled))
+    except BuildRefused as exc:
+        return _finish(reporter, _refused(reporter, exc))
+    reporter.data.update(municipality=m.display_name, period=period)
+    reporter.omitted(plan.omitted)
+    if plan.errors:
+        return _finish(reporter, _checks_failed(reporter, plan))
+    reporter.findings(plan.findings)
+    try:
+        written = write_redovisning(plan, out)
+    except OSError as exc:
+        reporter.error(str(exc))
+        return _finish(reporter, 2)
+    reporter.data["produced"] = written
+    print_redovisning(reporter, f"{m.display_name}, {period}: monthly report (redovisning)")
+    return _finish(reporter, 0)
+
+
+def write_redovisning(plan, out: Path) -> list[dict]:
+    """Write each client's report (CSV, XLSX) and time reports into ``out``; what was written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for rep in plan.reports:
+        csv_path, xlsx_path = out / f"{rep.stem}.csv", out / f"{rep.stem}.xlsx"
+        write_replace(csv_path, rep.csv_bytes())
+        write_replace(xlsx_path, rep.xlsx_bytes())
+        attached = []
+        for name, data in rep.timereports:
+            write_replace(out / name, data)
+            attached.append(str(out / name))
+        written.append({"file": str(csv_path), "xlsx_file": str(xlsx_path), "timereports": attached,
+                        "decisions": list(rep.decision_ids), "period": rep.period, "buyer": plan.municipality,
+                        "hours": f"{rep.total_hours:.2f}", "total": f"{rep.total_amount:.2f}", "currency": "SEK"})
+    return written
+
+
+def print_redovisning(reporter: Reporter, title: str) -> None:
+    if reporter.fmt != "text" or not reporter.data["produced"]:
+        return
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in ("file", "decisions", "period", "time reports", "hours", "total"):
+        table.add_column(col, justify="right" if col in ("time reports", "hours", "total") else "left")
+    for p in reporter.data["produced"]:
+        table.add_row(f"{p['file']}\n{p['xlsx_file']}", ", ".join(p["decisions"]), p["period"],
+                      str(len(p["timereports"])), p["hours"], f"{p['total']} {p['currency']}")
+    reporter.console.print(table)
