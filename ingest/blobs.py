@@ -37,8 +37,12 @@ class Blobs:
     def get(self, key: str, max_bytes: int | None = None) -> bytes:
         raise NotImplementedError
 
-    def put(self, key: str, data: bytes) -> str:
+    def put(self, key: str, data: bytes, durable: bool = True) -> str:
+        """Store atomically. ``durable=False`` leaves flushing to a later :meth:`sync`."""
         raise NotImplementedError
+
+    def sync(self) -> None:
+        """Make every earlier non-durable put durable."""
 
     def exists(self, key: str) -> bool:
         raise NotImplementedError
@@ -67,6 +71,7 @@ class FolderBlobs(Blobs):
         self.root = Path(root)
         self.uri = str(self.root)
         self._made: set[Path] = set()  # folders known to exist (mkdir is slow on some filesystems)
+        self._dirty = False
 
     def _path(self, key: str) -> Path:
         # Keys come from our own listing or from content hashes, but never trust them to stay
@@ -100,7 +105,7 @@ class FolderBlobs(Blobs):
             raise TooLarge(key, len(data), max_bytes)
         return data
 
-    def put(self, key: str, data: bytes) -> str:
+    def put(self, key: str, data: bytes, durable: bool = True) -> str:
         path = self._path(key)
         try:
             if path.parent not in self._made:
@@ -110,12 +115,21 @@ class FolderBlobs(Blobs):
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".part")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    fh.flush()
+                    os.fsync(fh.fileno())
             os.replace(tmp, path)
         except OSError as exc:
             raise BlobError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        self._dirty = self._dirty or not durable
         return str(path)
+
+    def sync(self) -> None:
+        """One ``syncfs`` of the folder's filesystem (where libc has it), else ``sync``."""
+        if not self._dirty:
+            return
+        _syncfs(self.root)
+        self._dirty = False
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -142,6 +156,23 @@ class FolderBlobs(Blobs):
 
     def uri_of(self, key: str) -> str:
         return str(self._path(key))
+
+
+def _syncfs(folder: Path) -> None:
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()
 
 
 def _alive(pid: int) -> bool:
@@ -209,8 +240,8 @@ class S3Blobs(Blobs):
             raise TooLarge(key, len(data), max_bytes)
         return data
 
-    def put(self, key: str, data: bytes) -> str:
-        try:
+    def put(self, key: str, data: bytes, durable: bool = True) -> str:
+        try:  # an S3 PUT is durable when it returns
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
         except Exception as exc:
             raise self._error("write", key, exc) from None

@@ -146,21 +146,37 @@ class Pipeline:
     # ---------------------------------------------------------------- the run
 
     def run(self, *, shard: tuple[int, int] = (0, 1), progress: Callable[[Outcome], None] | None = None,
-            items: Iterable[Blob] | None = None) -> list[Outcome]:
-        """Process what is in the inbox (this worker's shard first, then anything left)."""
+            items: Iterable[Blob] | None = None, batch: int = 50) -> list[Outcome]:
+        """Process what is in the inbox (this worker's shard), then finish what others left."""
         index, count = shard
         self.archive.sweep()
         self.outbox.sweep()
         outcomes = []
         listing = list(items if items is not None else self.inbox.list())
         mine = [b for b in listing if zlib.crc32(b.key.encode()) % count == index]
-        for blob in mine:
-            outcome = self.process(blob)
-            outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+        for start in range(0, len(mine), batch):
+            for outcome in self.process_batch(mine[start:start + batch]):
+                outcomes.append(outcome)
+                if progress:
+                    progress(outcome)
         self.recover()
         self.send_pending()
+        return outcomes
+
+    def process_batch(self, blobs: list[Blob]) -> list[Outcome]:
+        """Process documents, then make their effects durable together.
+
+        Archive and outbox files are written without a flush each; one filesystem sync per
+        batch precedes everything that depends on them being on disk: marking responses sent
+        and removing inbox files. A crash (even a power loss) before that sync leaves those
+        steps undone, and the next run redoes them.
+        """
+        outcomes = [self.process(blob, deferred=True) for blob in blobs]
+        finished = [(o.document_id, o.name) for o in outcomes
+                    if o.document_id is not None and o.state in (STORED, QUARANTINED, "done-before")]
+        self.archive.sync()
+        self.send_pending(doc_ids=[doc_id for doc_id, _ in finished])
+        self._remove_sources(finished)
         return outcomes
 
     def recover(self) -> None:
@@ -179,7 +195,8 @@ class Pipeline:
 
     # ---------------------------------------------------------------- one document
 
-    def process(self, blob: Blob) -> Outcome:
+    def process(self, blob: Blob, deferred: bool = False) -> Outcome:
+        """One document. ``deferred``: leave sending and inbox removal to :meth:`process_batch`."""
         try:
             data = self.inbox.get(blob.key, max_bytes=self.settings.max_bytes)
         except TooLarge as exc:
@@ -197,21 +214,24 @@ class Pipeline:
         if not fresh:
             state = self._state(doc_id)
             if state in FINAL:
-                self._remove_source(doc_id, blob.key)
+                if not deferred:
+                    self._remove_source(doc_id, blob.key)
                 return Outcome(blob.key, "done-before", doc_id)
             if state == CLAIMED:
                 self._set_state(doc_id, ARCHIVED, archive_uri=uri)
-        return self._finish(doc_id, blob.key, sha, data)
+        return self._finish(doc_id, blob.key, sha, data, deferred)
 
     def _archive(self, sha: str, data: bytes) -> str:
         key = archive_key(sha)
-        return self.archive.uri_of(key) if self.archive.exists(key) else self.archive.put(key, data)
+        return self.archive.uri_of(key) if self.archive.exists(key) else self.archive.put(key, data, durable=False)
 
-    def _finish(self, doc_id: int, name: str, sha: str, data: bytes) -> Outcome:
+    def _finish(self, doc_id: int, name: str, sha: str, data: bytes, deferred: bool = False) -> Outcome:
         analysis = self.analyse(data, name, doc_id)
         state, reason = self._commit_final(doc_id, sha, analysis)
-        self.send_pending(doc_id)
-        self._remove_source(doc_id, name, archived=True)
+        if not deferred:
+            self.archive.sync()
+            self.send_pending(doc_ids=[doc_id])
+            self._remove_source(doc_id, name, archived=True)
         return Outcome(name, state, doc_id, reason if state == QUARANTINED else None)
 
     def _resume(self, doc_id: int) -> None:
@@ -316,18 +336,19 @@ class Pipeline:
                     data, NOT_FOR_US,
                     f"the envelope is addressed to {envelope.receiver}, not to {self.settings.receiver.name} "
                     f"({self.settings.receiver.participant})", doc_id, envelope)
-        result = self.validator.validate_bytes(data, name)
+        result = self.validator.validate_parsed(data, tree, name)
         analysis = Analysis(STORED, document_kind=result.document_type or None, ruleset=result.ruleset or None,
                             envelope=envelope, findings=result.findings)
         if result.document_type not in INVOICE_KINDS:
             message = "; ".join(f.message for f in result.findings if f.is_fatal) or \
                 f"a {result.document_type or 'document'} is not an invoice or credit note"
             return self._not_a_document(data, WRONG_TYPE, message, doc_id, envelope, result.findings)
+        document = envelope.payload if envelope else tree.getroot()
         if not result.valid:
             fatal = [f for f in result.findings if f.is_fatal]
             analysis.state, analysis.reason_code = QUARANTINED, FAILED_RULES
             analysis.reason = f"{len(fatal)} fatal finding(s): " + ", ".join(sorted({f.rule_id for f in fatal}))
-            analysis.responses.append(self._invoice_response(data, doc_id, InvoiceStatus.REJECTED, fatal))
+            analysis.responses.append(self._invoice_response(document, doc_id, InvoiceStatus.REJECTED, fatal))
             return analysis
         try:
             analysis.read = read_ubl(envelope.payload if envelope else tree)
@@ -335,7 +356,7 @@ class Pipeline:
             analysis.state, analysis.reason_code, analysis.reason = QUARANTINED, UNREADABLE, str(exc)
             analysis.findings.append(Finding("LSS-ING-003", Severity.FATAL, str(exc), step="parse"))
             return analysis
-        analysis.responses.append(self._invoice_response(data, doc_id, InvoiceStatus.RECEIVED, []))
+        analysis.responses.append(self._invoice_response(document, doc_id, InvoiceStatus.RECEIVED, []))
         return analysis
 
     def _not_a_document(self, data: bytes, code: str, reason: str, doc_id: int,
@@ -360,7 +381,7 @@ class Pipeline:
             received = conn.execute(select(t.documents.c.received_at).where(t.documents.c.id == doc_id)).scalar_one()
         return received.date()
 
-    def _invoice_response(self, data: bytes, doc_id: int, code: InvoiceStatus,
+    def _invoice_response(self, invoice: etree._Element | bytes, doc_id: int, code: InvoiceStatus,
                           problems: list[Finding]) -> tuple[str, str, str, bytes]:
         clarifications = [_clarification(f) for f in problems[:MAX_CLARIFICATIONS]]
         if len(problems) > MAX_CLARIFICATIONS:
@@ -368,7 +389,7 @@ class Pipeline:
                 "OTH", f"{len(problems) - MAX_CLARIFICATIONS} more problem(s) not listed"))
         rid = self._response_id(doc_id, "T111", code.value)
         response = InvoiceResponse.answering(
-            data, id=rid, issue_date=self._received_on(doc_id), response_code=code,
+            invoice, id=rid, issue_date=self._received_on(doc_id), response_code=code,
             clarifications=clarifications,
             note=None if code is InvoiceStatus.RECEIVED else "The invoice cannot be processed: see the reasons.")
         # We answer, whoever the invoice names as its buyer (it may be addressed wrongly).
@@ -411,20 +432,32 @@ class Pipeline:
             problems = "; ".join(f"{f.rule_id}: {f.message}" for f in result.findings if f.is_fatal)
             raise ResponseInvalid(f"generated {kind} response is not valid: {problems}")
 
-    def send_pending(self, doc_id: int | None = None) -> int:
-        """Write pending responses to the outbox (idempotent by name), then mark them sent."""
+    def send_pending(self, doc_ids: list[int] | None = None) -> int:
+        """Write pending responses to the outbox, sync once, then mark them sent.
+
+        Names are deterministic (the response id), so writing one again after a crash
+        replaces it with the same bytes: the access point sees each response once.
+        """
         query = select(t.responses).where(t.responses.c.state == "pending")
-        if doc_id is not None:
-            query = query.where(t.responses.c.document_id == doc_id)
+        if doc_ids is not None:
+            if not doc_ids:
+                return 0
+            query = query.where(t.responses.c.document_id.in_(doc_ids))
         with self.store.engine.connect() as conn:
             pending = conn.execute(query.order_by(t.responses.c.id)).all()
+        if not pending:
+            return 0
+        written = []
         for row in pending:
             payload = self._envelope_response(row) if self.settings.wrap_responses else row.xml
-            uri = self.outbox.put(f"{row.response_id}.xml", payload)
-            with self.store.engine.begin() as conn:
-                conn.execute(update(t.responses).where(and_(t.responses.c.id == row.id,
+            written.append((row.id, self.outbox.put(f"{row.response_id}.xml", payload, durable=False)))
+        self.outbox.sync()
+        now = _now()
+        with self.store.engine.begin() as conn:
+            for row_id, uri in written:
+                conn.execute(update(t.responses).where(and_(t.responses.c.id == row_id,
                                                             t.responses.c.state == "pending"))
-                             .values(state="sent", outbox_uri=uri, sent_at=_now()))
+                             .values(state="sent", outbox_uri=uri, sent_at=now))
         return len(pending)
 
     def _envelope_response(self, row) -> bytes:
@@ -499,11 +532,8 @@ class Pipeline:
         finding = Finding("LSS-ING-DUPLICATE", Severity.FATAL, why, step="ingest")
         analysis.findings.append(finding)
         # The AB prepared for a new invoice becomes an RE naming the duplicate.
-        kind, code, receiver, xml = analysis.responses[0] if analysis.responses else ("T111", "AB", "", b"")
-        data = analysis.envelope.payload if analysis.envelope else None
-        source = etree.tostring(data) if data is not None else None
-        analysis.responses = [self._invoice_response(source or self._archived_bytes(doc_id), doc_id,
-                                                     InvoiceStatus.REJECTED, [finding])]
+        document = analysis.envelope.payload if analysis.envelope else self._archived_bytes(doc_id)
+        analysis.responses = [self._invoice_response(document, doc_id, InvoiceStatus.REJECTED, [finding])]
         return analysis
 
     def _archived_bytes(self, doc_id: int) -> bytes:
@@ -512,6 +542,26 @@ class Pipeline:
         return self.archive.get(archive_key(sha))
 
     # ---------------------------------------------------------------- inbox clean-up
+
+    def _remove_sources(self, finished: list[tuple[int, str]]) -> None:
+        """Remove the inbox files of final, archived documents; one transaction records it."""
+        if not self.settings.remove_from_inbox or not finished:
+            return
+        with self.store.engine.connect() as conn:
+            archived = {r.id for r in conn.execute(select(t.documents.c.id).where(and_(
+                t.documents.c.id.in_([d for d, _ in finished]), t.documents.c.state.in_(FINAL),
+                t.documents.c.archive_uri.is_not(None))))}
+        removed = []
+        for doc_id, name in finished:
+            if doc_id in archived:
+                try:
+                    self.inbox.delete(name)
+                except BlobError:
+                    continue
+                removed.append(doc_id)
+        if removed:
+            with self.store.engine.begin() as conn:
+                conn.execute(update(t.documents).where(t.documents.c.id.in_(removed)).values(source_removed=True))
 
     def _remove_source(self, doc_id: int, name: str, archived: bool | None = None) -> None:
         """Delete the inbox file once its document is final, but only when the archive holds

@@ -96,7 +96,7 @@ def _init_worker(config: IngestConfig) -> None:
 
 def _work(chunk: list[tuple[str, int]]) -> list[Outcome]:
     assert _WORKER is not None
-    return [_WORKER.process(Blob(key, size)) for key, size in chunk]
+    return _WORKER.process_batch([Blob(key, size) for key, size in chunk])
 
 
 def _chunks(items: list[Blob], size: int) -> Iterator[list[tuple[str, int]]]:

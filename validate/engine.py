@@ -75,6 +75,13 @@ class Validator:
             tree = parse_xml(data, source=source, limits=self.limits)
         except XmlRefused as refused:
             return self._refused(source, refused.finding, _ms(start))
+        return self.validate_parsed(data, tree, source, start)
+
+    def validate_parsed(self, data: bytes, tree: etree._ElementTree, source: str = "",
+                        start: float | None = None) -> ValidationResult:
+        """Validate a document the caller already parsed with :func:`validate.xmlsafe.parse_xml`
+        (``data`` are the bytes it was parsed from), sparing a second parse."""
+        start = time.perf_counter() if start is None else start
         result = ValidationResult(source=source)
         parse_step = StepResult("parse")
         result.steps.append(parse_step)

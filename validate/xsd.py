@@ -135,6 +135,7 @@ def _finding(entry) -> Finding:
 
 
 _CACHE: dict[Path, XsdValidator] = {}
+_BY_KIND: dict[tuple, "XsdValidator"] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -153,6 +154,12 @@ def validator_for(kind: Kind | str | DocumentType) -> XsdValidator:
     An SBDH envelope has no UBL schema: validate its payload (``detect.sbdh_payload``).
     """
     kind = _kind_of(kind)
+    # Fast path: resolving the artefact path (user cache dir, stat) costs more than an XSD
+    # check of a small invoice; the cache location only changes with the environment.
+    fast_key = (kind, os.environ.get("LSSINVOICE_ARTEFACTS"))
+    validator = _BY_KIND.get(fast_key)
+    if validator is not None:
+        return validator
     relpath = XSD_BY_KIND.get(kind)
     if relpath is None:
         raise ValueError(f"no UBL XSD for document kind {kind}: validate the SBDH payload instead")
@@ -161,6 +168,7 @@ def validator_for(kind: Kind | str | DocumentType) -> XsdValidator:
         validator = _CACHE.get(path)
         if validator is None:
             validator = _CACHE[path] = XsdValidator(relpath)
+        _BY_KIND[fast_key] = validator
     return validator
 
 
