@@ -235,7 +235,8 @@ class BuildRefused(Exception):
     ``no_tax_registration``, ``nothing_to_bill``, ``kind_not_billed``, ``rate_unknown``,
     ``base_timereports_missing``, ``personal_data_in_free_text``, ``document_invalid``,
     ``occasion_outside_period``, ``client_not_in_timereports``, ``sick_assistant_unknown``,
-    ``not_an_invoice``, ``not_our_invoice``, and the sick-pay codes of
+    ``not_an_invoice``, ``not_our_invoice``, ``checks_failed``, ``invoices_taken`` (redovisning
+    for a municipality that takes invoices), and the sick-pay codes of
     :class:`invoices.sickpay.SickPayRefused` (``no_substitute_work``,
     ``duplicate_occasion``, ``karens_missing``, …).
     """
@@ -997,7 +998,7 @@ class IssueFailed(Exception):
         self.cause = cause
 
 
-def issue(drafts: Sequence[InvoiceDraft], *, series: NumberSeries, write: Callable[[Issued], None],
+def issue(drafts: Plan | Sequence[InvoiceDraft], *, series: NumberSeries, write: Callable[[Issued], None],
           validator=None, sbdh: bool = False, ledger: SickPayLedger | None = None,
           created: datetime | None = None) -> IssueResult:
     """Number, build, validate and (through ``write``) write the drafts; see the module notes.
@@ -1012,6 +1013,11 @@ def issue(drafts: Sequence[InvoiceDraft], *, series: NumberSeries, write: Callab
     from peppol.sbdh import wrap
     from peppol.ubl import to_ubl
 
+    if isinstance(drafts, Plan):
+        if drafts.errors:
+            raise BuildRefused("checks_failed", f"{len(drafts.errors)} error(s) in the source checks: nothing is "
+                               "numbered or written", drafts.findings)
+        drafts = drafts.drafts
     if not drafts:
         return IssueResult()
     if validator is None:

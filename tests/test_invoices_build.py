@@ -1,0 +1,862 @@
+"""Invoices from time reports (invoices.build): exact amounts, every refusal, numbering.
+
+Synthetic personnummer only (valid Luhn check digit, obviously fictional names). Every
+issued document goes through the real validation engine inside ``issue``.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import dataclasses
+import io
+import re
+from datetime import date, time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from stdnum import luhn
+
+from invoices.build import (
+    BuildOptions,
+    BuildRefused,
+    IssueFailed,
+    VAT_EXEMPTION_REASON,
+    issue,
+    line_amount,
+    municipality_matches,
+    parse_period,
+    plan_credit_note,
+    plan_invoices,
+    plan_sickpay,
+    read_original,
+    round_hours,
+    year_pieces,
+)
+from invoices.checks import CheckPolicy
+from invoices.claims import SickPayLedger
+from invoices.inputs import InputErrors, parse_local_shift, read_decisions, read_provider, read_timereports
+from invoices.model import (
+    Address,
+    Assistant,
+    Client,
+    Contact,
+    Decision,
+    DecisionKind,
+    GrantedPer,
+    Provider,
+    Shift,
+    ShiftKind,
+    Signatures,
+    TimeReport,
+)
+from invoices.occasion import OccasionSpec, occasion_template_toml, read_occasion
+from invoices.registry import load_registry
+from invoices.series import NumberSeries
+from invoices.sickpay import SickPayPercentages
+from peppol import codes
+from peppol.sbdh import unwrap
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+NS = {"cac": codes.UBL_CAC_NS, "cbc": codes.UBL_CBC_NS}
+
+
+# --------------------------------------------------------------------------- fixtures
+
+def synthetic_pnr(birth: str, serial: str) -> str:
+    """YYYYMMDDSSSC with a valid Luhn check digit (fictional)."""
+    return birth + serial + luhn.calc_check_digit(birth[2:] + serial)
+
+
+CLIENT = Client(pnr=synthetic_pnr("19750315", "128"), name="Klienta Testbrukare")
+CLIENT2 = Client(pnr=synthetic_pnr("19700202", "345"), name="Annan Testbrukare")
+ANNA = Assistant(pnr=synthetic_pnr("19880412", "282"), name="Assistenta Ettan")
+BERTIL = Assistant(pnr=synthetic_pnr("19790903", "155"), name="Assistent Tvåan")
+CECILIA = Assistant(pnr=synthetic_pnr("19950127", "364"), name="Vikarie Treans")
+MINOR = Assistant(pnr=synthetic_pnr("20080601", "123"), name="Ungdom Testsson")  # turns 18 on 2026-06-01
+PEOPLE = (CLIENT, CLIENT2, ANNA, BERTIL, CECILIA, MINOR)
+
+PROVIDER = Provider(
+    name="Testbolaget Assistans AB", org_nr="5599011235",
+    address=Address(street="Testgatan 1", postal_code="411 01", city="Göteborg"),
+    contact=Contact(name="Fakturafrågor Test", phone="031-000 00 00", email="faktura@test.invalid"),
+    f_tax=True, bankgiro="55512347", invoice_prefix="T-",
+)
+REGISTRY = load_registry(use_env=False)
+TJORN = REGISTRY.get("tjorn")
+BORAS = REGISTRY.get("boras")
+VASTERAS = REGISTRY.get("vasteras")
+ISSUE_DATE = date(2024, 4, 2)
+OPTS = BuildOptions(issue_date=ISSUE_DATE)
+
+_rows = iter(range(2, 10_000))
+
+
+def shift(day: str, start: str, end: str, *, kind: ShiftKind | str = ShiftKind.ACTIVE, decision: str = "D-BASE",
+          who: Assistant = ANNA, client: Client = CLIENT) -> Shift:
+    s, e = parse_local_shift(date.fromisoformat(day), time.fromisoformat(start), time.fromisoformat(end))
+    return Shift(assistant_pnr=who.pnr, client_pnr=client.pnr, start=s, end=e, kind=ShiftKind(kind),
+                 decision_id=decision, source=f"t.csv row {next(_rows)}")
+
+
+def report(*shifts: Shift, who: Assistant = ANNA, client: Client = CLIENT, signed=(True, True),
+           month: str | None = None) -> TimeReport:
+    return TimeReport(
+        assistant=who, client=client, month=month or shifts[0].start.strftime("%Y-%m"), shifts=shifts,
+        signatures=Signatures(assistant=signed[0], supervisor=signed[1]), calculation_period="4 veckor",
+        collective_agreement=None, collective_agreement_stated=True)
+
+
+def decision(id: str = "D-BASE", kind: str = "base", municipality: str = "Tjörns kommun", hours: str = "300",
+             per: str = "month", valid_from: str = "2019-01-01", valid_to: str = "2026-12-31",
+             client: Client = CLIENT) -> Decision:
+    return Decision(id=id, client_pnr=client.pnr, municipality=municipality, kind=DecisionKind(kind),
+                    valid_from=date.fromisoformat(valid_from), valid_to=date.fromisoformat(valid_to),
+                    granted_hours=Decimal(hours), granted_per=GrantedPer(per))
+
+
+def series(tmp_path: Path, prefix: str = "T-") -> NumberSeries:
+    return NumberSeries(tmp_path / "series.json", prefix)
+
+
+def issue_all(plan, tmp_path: Path, **kw):
+    """Issue into a dict (number -> Issued); returns (result, written)."""
+    written: dict = {}
+    result = issue(plan, series=kw.pop("series", None) or series(tmp_path),
+                   write=lambda item: written.setdefault(item.number, item), **kw)
+    return result, written
+
+
+def xml(item) -> etree._Element:
+    return etree.fromstring(item.ubl)
+
+
+def texts(root: etree._Element, path: str) -> list[str]:
+    return [e.text for e in root.xpath(path, namespaces=NS)]
+
+
+def attachments(item) -> dict[str, bytes]:
+    root = xml(item)
+    return {e.get("filename"): base64.b64decode(e.text)
+            for e in root.xpath("//cbc:EmbeddedDocumentBinaryObject", namespaces=NS)}
+
+
+def without_attachments(item) -> str:
+    """The UBL text with the embedded attachments' content removed."""
+    root = xml(item)
+    for e in root.xpath("//cbc:EmbeddedDocumentBinaryObject", namespaces=NS):
+        e.text = ""
+    return etree.tostring(root, encoding="unicode")
+
+
+def test_fixture_people_are_synthetic_and_valid():
+    from invoices.model import validate_pnr
+
+    for p in PEOPLE:
+        assert validate_pnr(p.pnr) == p.pnr
+
+
+# ------------------------------------------------------------------------------ rounding
+
+@pytest.mark.parametrize("seconds,hours", [
+    (27000, Decimal("7.50")),     # 7 h 30 min
+    (26400, Decimal("7.33")),     # 7 h 20 min = 7.3333…
+    (25800, Decimal("7.17")),     # 7 h 10 min = 7.1666…
+    (18, Decimal("0.01")),        # 0.005 h exactly: half-up, not half-even (which gives 0.00)
+    (17, Decimal("0.00")),
+    (82800, Decimal("23.00")),
+    (90000, Decimal("25.00")),
+])
+def test_round_hours_is_half_up_to_hundredths(seconds, hours):
+    assert round_hours(seconds) == hours
+    assert str(round_hours(seconds)) == str(hours)
+
+
+@pytest.mark.parametrize("hours,rate,amount", [
+    ("7.5", "284.81", "2136.08"),     # 2136.075 → 2136.08 (half-up; half-even would give 2136.08 too, see next)
+    ("2.5", "284.81", "712.03"),      # 712.025 → 712.03 (half-even would give 712.02)
+    ("7.33", "332.60", "2437.96"),    # 2437.958
+    ("0.01", "0.50", "0.01"),         # 0.005 → 0.01
+    ("217", "332.60", "72174.20"),
+])
+def test_line_amount_is_rounded_once_half_up(hours, rate, amount):
+    assert line_amount(Decimal(hours), Decimal(rate)) == Decimal(amount)
+
+
+def test_year_pieces_cut_at_local_new_year():
+    s = shift("2024-12-31", "22:00", "06:00")
+    assert year_pieces(s) == [(2024, 7200), (2025, 21600)]
+    assert year_pieces(shift("2024-03-30", "22:00", "07:00")) == [(2024, 8 * 3600)]  # DST night: 8 real hours
+
+
+def test_parse_period_and_municipality_matching():
+    assert parse_period("2024-3") == "2024-03"
+    with pytest.raises(ValueError, match="not a month"):
+        parse_period("March")
+    for text in ("tjorn", "Tjörns kommun", "TJÖRNS  KOMMUN", "212000-1306", "2120001306", "0007:2120001306"):
+        assert municipality_matches(TJORN, text), text
+    for text in ("boras", "Tjörn", "212000-1561", ""):
+        assert not municipality_matches(TJORN, text), text
+
+
+# ------------------------------------------------------------------------ a Tjörn invoice
+
+def tjorn_plan(*reports: TimeReport, decisions=None, period="2024-03", kind="base", options=OPTS):
+    return plan_invoices(PROVIDER, list(reports), decisions or [decision()], TJORN, period, kind, options)
+
+
+def test_tjorn_march_2024_at_fk_amount(tmp_path):
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "15:30")))
+    assert plan.findings == [] and plan.omitted == []
+    (draft,) = plan.drafts
+    (line,) = draft.lines
+    assert (line.quantity, line.unit_code, line.price, line.net_amount) == (
+        Decimal("7.50"), "HUR", Decimal("332.60"), Decimal("2494.50"))
+    assert draft.total == Decimal("2494.50")
+    result, written = issue_all(plan, tmp_path)
+    assert result.ok and result.voided == [] and list(written) == ["T-2024-00001"]
+    item = written["T-2024-00001"]
+    root = xml(item)
+    assert root.tag == f"{{{codes.UBL_INVOICE_NS}}}Invoice"
+    assert texts(root, "cbc:InvoiceTypeCode") == ["380"]
+    assert texts(root, "cbc:BuyerReference") == ["TK2044"]
+    assert texts(root, "cbc:IssueDate") == ["2024-04-02"]
+    assert texts(root, "cbc:DueDate") == ["2024-05-02"]  # Tjörn: 30 days (documented default)
+    assert texts(root, "cac:InvoicePeriod/cbc:StartDate") == ["2024-03-01"]
+    assert texts(root, "cac:InvoicePeriod/cbc:EndDate") == ["2024-03-31"]
+    seller = "cac:AccountingSupplierParty/cac:Party/"
+    buyer = "cac:AccountingCustomerParty/cac:Party/"
+    assert texts(root, seller + "cbc:EndpointID") == ["5599011235"]
+    assert root.xpath(seller + "cbc:EndpointID/@schemeID", namespaces=NS) == ["0007"]
+    assert texts(root, buyer + "cbc:EndpointID") == ["2120001306"]
+    assert root.xpath(buyer + "cbc:EndpointID/@schemeID", namespaces=NS) == ["0007"]
+    assert texts(root, seller + "cac:PartyTaxScheme/cbc:CompanyID") == ["Godkänd för F-skatt"]
+    assert texts(root, seller + "cac:PartyTaxScheme/cac:TaxScheme/cbc:ID") == ["TAX"]
+    assert texts(root, buyer + "cac:PartyLegalEntity/cbc:RegistrationName") == ["Tjörns kommun"]
+    assert texts(root, buyer + "cac:PostalAddress/cbc:StreetName") == ["C/O SOLTAK AB"]
+    assert texts(root, buyer + "cac:PostalAddress/cbc:PostalZone") == ["442 15"]
+    cat = "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/"
+    assert texts(root, cat + "cbc:ID") == ["E"]
+    assert texts(root, cat + "cbc:TaxExemptionReasonCode") == ["VATEX-EU-132-1G"]
+    assert texts(root, cat + "cbc:TaxExemptionReason") == [VAT_EXEMPTION_REASON]
+    assert texts(root, "cac:TaxTotal/cbc:TaxAmount") == ["0.00"]
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["30"]
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentID") == ["T-2024-00001"]
+    assert texts(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID") == ["55512347"]
+    assert texts(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID") == [
+        "SE:BANKGIRO"]
+    assert texts(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["2494.50"]
+    assert texts(root, "cac:InvoiceLine/cbc:InvoicedQuantity") == ["7.5"]
+    assert root.xpath("cac:InvoiceLine/cbc:InvoicedQuantity/@unitCode", namespaces=NS) == ["HUR"]
+    assert texts(root, "cac:InvoiceLine/cbc:LineExtensionAmount") == ["2494.50"]
+    assert texts(root, "cac:InvoiceLine/cac:Price/cbc:PriceAmount") == ["332.60"]
+    assert root.xpath("//cbc:EmbeddedDocumentBinaryObject/@mimeCode", namespaces=NS) == ["text/csv"]
+    # committed with the SHA-256 of exactly these bytes
+    (entry,) = series(tmp_path).journal()
+    assert (entry.status, entry.document_sha256) == ("committed", item.sha256)
+
+
+def test_lines_per_kind_and_totals_exact(tmp_path):
+    plan = tjorn_plan(
+        report(shift("2024-03-04", "08:00", "15:20"),                       # 7.33 h
+               shift("2024-03-04", "15:20", "17:00", kind="waiting"),       # 1.67 h (1.6666…)
+               shift("2024-03-05", "08:00", "08:10")),                      # 0.17 h; active total 7.5 h
+        report(shift("2024-03-06", "22:00", "06:00", kind="waiting", who=BERTIL), who=BERTIL))  # crosses midnight
+    (draft,) = plan.drafts
+    got = [(ln.item_name, ln.quantity, ln.net_amount) for ln in draft.lines]
+    assert got == [
+        ("Personlig assistans, aktiv tid", Decimal("7.50"), Decimal("2494.50")),
+        ("Personlig assistans, väntetid", Decimal("9.67"), Decimal("3216.24")),  # 9.6666… h → 9.67 × 332.60
+    ]
+    assert draft.total == Decimal("5710.74")
+    result, written = issue_all(plan, tmp_path)
+    assert result.ok
+    root = xml(written["T-2024-00001"])
+    assert texts(root, "cac:LegalMonetaryTotal/cbc:LineExtensionAmount") == ["5710.74"]
+    assert texts(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["5710.74"]
+    assert len(attachments(written["T-2024-00001"])) == 2  # one time report per assistant
+
+
+@pytest.mark.parametrize("day,hours,amount", [
+    ("2024-03-31", Decimal("23.00"), Decimal("7649.80")),   # clocks go forward: a 23-hour day
+    ("2024-10-27", Decimal("25.00"), Decimal("8315.00")),   # clocks go back: a 25-hour day
+    ("2024-06-01", Decimal("24.00"), Decimal("7982.40")),
+])
+def test_dst_days_count_real_hours(tmp_path, day, hours, amount):
+    plan = tjorn_plan(report(shift(day, "00:00", "00:00")), period=day[:7])
+    (line,) = plan.drafts[0].lines
+    assert (line.quantity, line.net_amount) == (hours, amount)
+    result, _ = issue_all(plan, tmp_path)
+    assert result.ok
+
+
+def test_dst_night_in_the_examples_counts_eight_hours():
+    reports = [r for r in read_timereports(EXAMPLES / "timereports" / "tjorn-2024-03")
+               if any(s.start.day == 30 and s.kind is ShiftKind.WAITING for s in r.shifts)]
+    (night,) = [s for r in reports for s in r.shifts if s.start.day == 30 and s.kind is ShiftKind.WAITING]
+    assert night.hours == Decimal(8)  # 22:00-07:00 wall clock, one hour skipped
+
+
+def test_shift_running_into_next_month_extends_the_period(tmp_path):
+    plan = tjorn_plan(report(shift("2024-03-31", "22:00", "06:00")))
+    (draft,) = plan.drafts
+    assert draft.period == (date(2024, 3, 1), date(2024, 4, 1))
+    (line,) = draft.lines
+    assert (line.quantity, line.period.start, line.period.end) == (Decimal("8.00"), date(2024, 3, 1), date(2024, 4, 1))
+    result, written = issue_all(plan, tmp_path)
+    assert result.ok
+    assert texts(xml(written["T-2024-00001"]), "cac:InvoicePeriod/cbc:EndDate") == ["2024-04-01"]
+    # a shift ending exactly at midnight stays inside the month
+    draft = tjorn_plan(report(shift("2024-03-31", "16:00", "00:00"))).drafts[0]
+    assert draft.period == (date(2024, 3, 1), date(2024, 3, 31))
+
+
+# ----------------------------------------------------------------------- year change
+
+TESTKOMMUN = """\
+format = 1
+slug = "testkommun"
+name = { value = "Testkommunen", source = "test fixture: a fictional municipality" }
+org_nr = { value = "212000-9994", source = "test fixture" }
+peppol_id = { value = "0007:2120009994", source = "test fixture" }
+reference_code = { value = "TEST01", source = "test fixture" }
+payment_terms_days = { value = 20, source = "test fixture" }
+
+[channels]
+base = { value = "peppol", source = "test fixture" }
+extension = { value = "peppol", source = "test fixture" }
+sickpay = { value = "peppol", source = "test fixture" }
+
+[billed_kinds]
+value = ["active", "waiting"]
+source = "test fixture"
+
+[[rate_rules]]
+kind = "by_year"
+source = "test fixture: fictional amounts"
+
+[rate_rules.amounts]
+2024 = { value = "332.60", source = "test fixture" }
+2025 = { value = "350.00", source = "test fixture" }
+"""
+
+
+@pytest.fixture
+def testkommun(tmp_path):
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    (folder / "testkommun.toml").write_text(TESTKOMMUN, encoding="utf-8")
+    return load_registry([folder], use_env=False).get("testkommun")
+
+
+def test_new_year_shift_without_a_sourced_rate_is_refused():
+    with pytest.raises(BuildRefused) as e:
+        tjorn_plan(report(shift("2024-12-31", "22:00", "06:00")), period="2024-12")
+    assert e.value.code == "rate_unknown"
+    assert "Tjörns kommun" in e.value.message and "2025" in e.value.message
+
+
+def test_new_year_shift_splits_at_the_two_years_rates(tmp_path, testkommun):
+    plan = plan_invoices(PROVIDER, [report(shift("2024-12-31", "22:00", "06:00"))],
+                         [decision(municipality="testkommun")], testkommun, "2024-12", "base", OPTS)
+    (draft,) = plan.drafts
+    got = [(ln.quantity, ln.price, ln.net_amount, ln.period.start, ln.period.end) for ln in draft.lines]
+    assert got == [
+        (Decimal("2.00"), Decimal("332.60"), Decimal("665.20"), date(2024, 12, 1), date(2024, 12, 31)),
+        (Decimal("6.00"), Decimal("350.00"), Decimal("2100.00"), date(2025, 1, 1), date(2025, 1, 1)),
+    ]
+    assert draft.total == Decimal("2765.20")
+    assert draft.period == (date(2024, 12, 1), date(2025, 1, 1))
+    assert draft.due_date == date(2024, 4, 22)  # the entry's 20 days
+    result, written = issue_all(plan, tmp_path)
+    assert result.ok
+    root = xml(written["T-2024-00001"])
+    assert texts(root, "cbc:BuyerReference") == ["TEST01"]
+    assert texts(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["2765.20"]
+
+
+# --------------------------------------------------------------------------- refusals
+
+def test_vasteras_takes_no_invoices():
+    with pytest.raises(BuildRefused) as e:
+        plan_invoices(PROVIDER, [report(shift("2021-03-01", "08:00", "16:00"))],
+                      [decision(municipality="Västerås stad")], VASTERAS, "2021-03")
+    assert e.value.code == "no_invoices"
+    assert "Västerås stad takes no invoices" in e.value.message
+    assert "lssinvoice redovisning" in e.value.message
+    spec = _spec(sick_days=(date(2021, 3, 1),))
+    with pytest.raises(BuildRefused) as e:
+        plan_sickpay(PROVIDER, [], [], VASTERAS, "2021-03", spec)
+    assert e.value.code == "no_invoices" and "sick pay" in e.value.message
+
+
+def test_unsigned_report_is_an_error_and_nothing_is_issued(tmp_path):
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "16:00"), signed=(False, True)))
+    assert [f.code for f in plan.errors] == ["LSS-SRC-030"]
+    with pytest.raises(BuildRefused) as e:
+        issue_all(plan, tmp_path)
+    assert e.value.code == "checks_failed"
+    assert not (tmp_path / "series.json").exists()  # no number was reserved
+
+
+def test_supervisor_signature_is_a_warning_unless_configured():
+    r = report(shift("2024-03-04", "08:00", "16:00"), signed=(True, False))
+    plan = tjorn_plan(r)
+    assert plan.ok and [(f.code, f.severity) for f in plan.findings] == [("LSS-SRC-031", "warning")]
+    strict = BuildOptions(issue_date=ISSUE_DATE, policy=CheckPolicy({"LSS-SRC-031": "error"}))
+    plan = tjorn_plan(r, options=strict)
+    assert not plan.ok and [f.code for f in plan.errors] == ["LSS-SRC-031"]
+
+
+def test_under_18_is_refused():
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "16:00", who=MINOR), who=MINOR))
+    assert [f.code for f in plan.errors] == ["LSS-SRC-010"]
+    assert MINOR.pnr not in str(plan.errors[0])  # masked
+
+
+def test_hours_beyond_the_decision_are_refused():
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "18:00")), decisions=[decision(hours="8", per="week")])
+    assert [f.code for f in plan.errors] == ["LSS-SRC-001"]
+    assert "2.00 h beyond the decision" in plan.errors[0].message
+
+
+def test_overlap_with_another_clients_shift_is_found():
+    mine = report(shift("2024-03-04", "08:00", "16:00"))
+    other = report(shift("2024-03-04", "15:00", "20:00", client=CLIENT2, decision="D-OTHER"), client=CLIENT2)
+    plan = plan_invoices(PROVIDER, [mine, other],
+                         [decision(), decision("D-OTHER", municipality="Borås Stad", client=CLIENT2)],
+                         TJORN, "2024-03", "base", OPTS)
+    assert [f.code for f in plan.errors] == ["LSS-SRC-020"]
+    assert "1.00 h" in plan.errors[0].message
+
+
+def test_on_call_is_not_billed_by_name():
+    r = report(shift("2024-03-04", "08:00", "16:00"), shift("2024-03-04", "16:00", "22:00", kind="on_call"))
+    with pytest.raises(BuildRefused) as e:
+        tjorn_plan(r)
+    assert e.value.code == "kind_not_billed"
+    assert "Tjörns kommun" in e.value.message and "on_call" in e.value.message
+    assert "6.00 h" in e.value.message and ANNA.pnr not in e.value.message
+
+
+def test_on_call_left_out_explicitly_is_reported(tmp_path):
+    r = report(shift("2024-03-04", "08:00", "16:00"), shift("2024-03-04", "16:00", "22:00", kind="on_call"),
+               shift("2024-03-05", "16:00", "22:00", kind="standby"))
+    plan = tjorn_plan(r, options=BuildOptions(issue_date=ISSUE_DATE, omit_unbilled=True))
+    assert [(o.kind, o.shifts, o.hours) for o in plan.omitted] == [
+        (ShiftKind.ON_CALL, 1, Decimal("6.00")), (ShiftKind.STANDBY, 1, Decimal("6.00"))]
+    (draft,) = plan.drafts
+    assert [(ln.quantity, ln.net_amount) for ln in draft.lines] == [(Decimal("8.00"), Decimal("2660.80"))]
+    result, written = issue_all(plan, tmp_path)
+    assert result.ok
+    (content,) = attachments(written["T-2024-00001"]).values()
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+    assert [(r["kind"], r["comment"][:15]) for r in rows] == [
+        ("active", ""), ("on_call", "ej fakturerad: "), ("standby", "ej fakturerad: ")]
+
+
+def test_nothing_to_bill_is_refused():
+    with pytest.raises(BuildRefused) as e:
+        tjorn_plan(report(shift("2024-02-05", "08:00", "16:00")))  # February, not March
+    assert e.value.code == "nothing_to_bill"
+
+
+def test_extension_invoice_is_separate_and_carries_the_base_reports(tmp_path):
+    decisions = [decision(), decision("D-EXT", kind="extension", hours="40", per="period",
+                                      valid_from="2024-03-18", valid_to="2024-03-24")]
+    reports = [report(shift("2024-03-18", "08:00", "16:00"), shift("2024-03-18", "16:00", "20:00", decision="D-EXT")),
+               report(shift("2024-03-19", "08:00", "16:00", who=BERTIL), who=BERTIL)]
+    base = plan_invoices(PROVIDER, reports, decisions, TJORN, "2024-03", "base", OPTS)
+    ext = plan_invoices(PROVIDER, reports, decisions, TJORN, "2024-03", "extension", OPTS)
+    assert [ln.quantity for ln in base.drafts[0].lines] == [Decimal("16.00")]
+    assert [ln.quantity for ln in ext.drafts[0].lines] == [Decimal("4.00")]
+    assert ext.drafts[0].total == Decimal("1330.40")
+    result, written = issue_all(ext, tmp_path)
+    assert result.ok
+    files = attachments(written["T-2024-00001"])
+    assert len(files) == 3  # the extension's report, and both assistants' base reports
+    descriptions = texts(xml(written["T-2024-00001"]), "cac:AdditionalDocumentReference/cbc:DocumentDescription")
+    # assistants are numbered within the invoice (in personnummer order: Bertil 1, Anna 2), never named
+    assert descriptions == ["Tidrapport 2024-03, assistent 2, tillfällig utökning D-EXT",
+                            "Tidrapport 2024-03, assistent 1, grundbeslut D-BASE (underlag)",
+                            "Tidrapport 2024-03, assistent 2, grundbeslut D-BASE (underlag)"]
+
+
+def test_extension_without_base_reports_is_refused():
+    decisions = [decision(), decision("D-EXT", kind="extension", per="period")]
+    with pytest.raises(BuildRefused) as e:
+        plan_invoices(PROVIDER, [report(shift("2024-03-18", "16:00", "20:00", decision="D-EXT"))], decisions,
+                      TJORN, "2024-03", "extension", OPTS)
+    assert e.value.code == "base_timereports_missing"
+
+
+def test_buyer_without_reference_code_is_refused(tmp_path):
+    folder = tmp_path / "reg"
+    folder.mkdir()
+    (folder / "testkommun.toml").write_text(
+        TESTKOMMUN.replace('reference_code = { value = "TEST01", source = "test fixture" }\n', ""), encoding="utf-8")
+    m = load_registry([folder], use_env=False).get("testkommun")
+    with pytest.raises(BuildRefused) as e:
+        plan_invoices(PROVIDER, [report(shift("2024-03-04", "08:00", "16:00"))],
+                      [decision(municipality="testkommun")], m, "2024-03", "base", OPTS)
+    assert e.value.code == "no_reference_code" and "Testkommunen" in e.value.message
+
+
+def test_provider_without_tax_registration_is_refused():
+    p = PROVIDER.model_copy(update={"f_tax": False})
+    with pytest.raises(BuildRefused) as e:
+        plan_invoices(p, [report(shift("2024-03-04", "08:00", "16:00"))], [decision()], TJORN, "2024-03")
+    assert e.value.code == "no_tax_registration"
+
+
+# ------------------------------------------------------------------------ personal data
+
+def test_names_and_personnummer_only_in_the_attachments(tmp_path):
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "16:00")),
+                      report(shift("2024-03-05", "08:00", "16:00", who=BERTIL), who=BERTIL))
+    result, written = issue_all(plan, tmp_path, sbdh=True)
+    item = written["T-2024-00001"]
+    outside = without_attachments(item)
+    for p in (CLIENT, ANNA, BERTIL):
+        assert p.name not in outside
+        for form in (p.pnr, p.pnr[2:], f"{p.pnr[:8]}-{p.pnr[8:]}", f"{p.pnr[2:8]}-{p.pnr[8:]}"):
+            assert form not in outside
+    inside = b"".join(attachments(item).values()).decode("utf-8")
+    assert CLIENT.name in inside and f"{CLIENT.pnr[:8]}-{CLIENT.pnr[8:]}" in inside
+    assert ANNA.name in inside and BERTIL.name in inside
+    assert CLIENT.name.encode() not in item.sbdh.replace(item.ubl, b"")  # nor in the envelope
+
+
+@pytest.mark.parametrize("decision_id", [f"D-{CLIENT.pnr}", "Klienta Testbrukare 2024", "D-650101-1230"])
+def test_personal_data_in_free_text_is_refused(decision_id):
+    # the decision id is shown in the line descriptions and the note
+    from invoices.model import validate_pnr
+    if decision_id.startswith("D-65"):
+        validate_pnr("650101-1230")  # the generic check: any valid personnummer, not only known people
+    with pytest.raises(BuildRefused) as e:
+        tjorn_plan(report(shift("2024-03-04", "08:00", "16:00", decision=decision_id)),
+                   decisions=[decision(decision_id)])
+    assert e.value.code == "personal_data_in_free_text"
+    assert CLIENT.pnr not in e.value.message and "Klienta" not in e.value.message
+
+
+def test_attachment_reads_back_as_the_same_time_report(tmp_path):
+    r = report(shift("2024-03-04", "08:00", "15:30"), shift("2024-03-30", "22:00", "07:00", kind="waiting"),
+               shift("2024-03-31", "09:00", "00:00", kind="waiting"), signed=(True, False))
+    result, written = issue_all(tjorn_plan(r), tmp_path)
+    (content,) = attachments(written["T-2024-00001"]).values()
+    path = tmp_path / "back.csv"
+    path.write_bytes(content)
+    (back,) = read_timereports(path)
+    assert back.assistant == ANNA and back.client == CLIENT and back.signatures == r.signatures
+    assert back.calculation_period == "4 veckor" and back.collective_agreement_stated
+    assert [(s.start, s.end, s.kind, s.hours) for s in back.shifts] == [(s.start, s.end, s.kind, s.hours) for s in r.shifts]
+
+
+# --------------------------------------------------------------------------- issuing
+
+def test_validation_failure_writes_nothing_and_voids_the_number(tmp_path):
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "16:00")))
+    bad_line = plan.drafts[0].lines[0].model_copy(update={"unit_code": "HOURS"})  # not a UN/ECE Rec 20 code
+    broken = dataclasses.replace(plan.drafts[0], lines=(bad_line,))
+    result, written = issue_all([broken], tmp_path)
+    assert not result.ok and written == {}
+    (number, res), = result.invalid
+    assert number == "T-2024-00001"
+    assert "BR-CL-23" in {f.rule_id for f in res.findings if f.is_fatal}
+    assert result.voided == [("T-2024-00001", "not written: validation failed (BR-CL-23)")]
+    (entry,) = series(tmp_path).journal()
+    assert (entry.status, entry.reason) == ("void", "not written: validation failed (BR-CL-23)")
+    # the next run does not reuse the number
+    result, written = issue_all(plan, tmp_path)
+    assert list(written) == ["T-2024-00002"]
+
+
+def test_all_or_nothing_when_one_of_several_is_invalid(tmp_path):
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "16:00")),
+                      report(shift("2024-03-05", "08:00", "16:00", client=CLIENT2, decision="D-2"), client=CLIENT2),
+                      decisions=[decision(), decision("D-2", client=CLIENT2)])
+    assert len(plan.drafts) == 2
+    bad = dataclasses.replace(plan.drafts[1], lines=(plan.drafts[1].lines[0].model_copy(update={"unit_code": "HOURS"}),))
+    result, written = issue_all([plan.drafts[0], bad], tmp_path)
+    assert written == {} and [n for n, _ in result.voided] == ["T-2024-00001", "T-2024-00002"]
+
+
+def test_write_failure_voids_what_was_not_written(tmp_path):
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "16:00")),
+                      report(shift("2024-03-05", "08:00", "16:00", client=CLIENT2, decision="D-2"), client=CLIENT2),
+                      decisions=[decision(), decision("D-2", client=CLIENT2)])
+    written = []
+
+    def write(item):
+        if written:
+            raise OSError("disk full")
+        written.append(item.number)
+
+    s = series(tmp_path)
+    with pytest.raises(IssueFailed) as e:
+        issue(plan, series=s, write=write)
+    assert written == ["T-2024-00001"]
+    assert [i.number for i in e.value.result.issued] == ["T-2024-00001"]
+    journal = {j.number: (j.status, j.reason) for j in s.journal()}
+    assert journal == {"T-2024-00001": ("committed", None),
+                       "T-2024-00002": ("void", "not written: OSError: disk full")}
+
+
+def test_numbers_left_by_a_crash_are_reported_and_never_reused(tmp_path):
+    s = series(tmp_path)
+    crashed = s.reserve(year=2024)  # a run that died after reserving
+    result, written = issue_all(tjorn_plan(report(shift("2024-03-04", "08:00", "16:00"))), tmp_path, series=s)
+    assert result.stale == [crashed] == ["T-2024-00001"]
+    assert list(written) == ["T-2024-00002"]
+
+
+def test_sbdh_envelope(tmp_path):
+    result, written = issue_all(tjorn_plan(report(shift("2024-03-04", "08:00", "16:00"))), tmp_path, sbdh=True)
+    item = written["T-2024-00001"]
+    env = unwrap(item.sbdh)
+    assert (env.sender, env.receiver) == ("0007:5599011235", "0007:2120001306")
+    assert env.document_type_id == codes.INVOICE_DOCUMENT_TYPE_ID
+    assert env.process_id == codes.BILLING_PROCESS_ID
+    assert env.country_c1 == "SE"
+    assert etree.tostring(env.payload, method="c14n") == etree.tostring(etree.fromstring(item.ubl), method="c14n")
+
+
+# ------------------------------------------------------------------------- the examples
+
+def _examples(folder: str):
+    return (read_provider(EXAMPLES / "provider.toml"), read_timereports(EXAMPLES / "timereports" / folder),
+            read_decisions(EXAMPLES / "decisions.csv"))
+
+
+@pytest.mark.parametrize("slug,folder,kind,lines,total,n_attachments", [
+    ("tjorn", "tjorn-2024-03", "base",
+     [("aktiv tid", "217.00", "332.60", "72174.20"), ("väntetid", "44.00", "332.60", "14634.40")], "86808.60", 3),
+    ("tjorn", "tjorn-2024-03", "extension", [("aktiv tid", "28.00", "332.60", "9312.80")], "9312.80", 4),
+    ("boras", "boras-2024-03", "base",
+     [("aktiv tid", "220.50", "303", "66811.50"), ("väntetid", "40.00", "303", "12120.00")], "78931.50", 2),
+])
+def test_example_invoices(tmp_path, slug, folder, kind, lines, total, n_attachments):
+    provider, reports, decisions = _examples(folder)
+    plan = plan_invoices(provider, reports, decisions, REGISTRY.get(slug), "2024-03", kind, OPTS)
+    assert plan.findings == []
+    (draft,) = plan.drafts
+    assert [(ln.item_name.split(", ")[1], str(ln.quantity), str(ln.price), str(ln.net_amount))
+            for ln in draft.lines] == lines
+    assert str(draft.total) == total and len(draft.attachments) == n_attachments
+    result, written = issue_all(plan, tmp_path, series=NumberSeries(tmp_path / "s.json", provider.invoice_prefix))
+    assert result.ok and list(written) == ["PA-2024-00001"]
+
+
+# ------------------------------------------------------------------------------ sick pay
+
+def _spec(**kw) -> OccasionSpec:
+    values = dict(client_pnr=CLIENT.pnr, sick_assistant_pnr=ANNA.pnr,
+                  sick_days=(date(2024, 3, 11), date(2024, 3, 12)), substitute_pnrs=(CECILIA.pnr,),
+                  sick_pay=Decimal("1159.20"),
+                  percentages=SickPayPercentages(holiday_pay="12", employer_contributions="31.42",
+                                                 insurance="0.6", pension="4.5"),
+                  karens_date=date(2024, 3, 11), source="occasion.toml")
+    values.update(kw)
+    return OccasionSpec(**values)
+
+
+SICK_REPORTS = [
+    report(shift("2024-03-04", "08:00", "15:00"), shift("2024-03-13", "08:00", "15:00")),              # Anna
+    report(shift("2024-03-11", "08:00", "15:00", who=CECILIA), shift("2024-03-12", "08:00", "15:00", who=CECILIA),
+           who=CECILIA),                                                                              # the substitute
+]
+
+
+def sick_plan(reports=SICK_REPORTS, spec=None, **kw):
+    return plan_sickpay(PROVIDER, reports, [decision()], TJORN, "2024-03", spec or _spec(), OPTS, **kw)
+
+
+def test_sickpay_invoice_line_by_line(tmp_path):
+    plan = sick_plan()
+    assert plan.findings == [] and plan.notes == []
+    (draft,) = plan.drafts
+    got = [(ln.item_name, ln.quantity, ln.unit_code, ln.net_amount, ln.item_description) for ln in draft.lines]
+    assert got == [
+        ("Sjuklön", 1, "C62", Decimal("1159.20"), "Sjuklön enligt lönespecifikation, sjukdagar 2024-03-11–2024-03-12"),
+        ("Semesterersättning", 1, "C62", Decimal("139.10"), "12 % av 1159.20 kr"),               # 139.104
+        ("Lagstadgad arbetsgivaravgift", 1, "C62", Decimal("407.93"), "31.42 % av 1298.30 kr"),  # 407.92586
+        ("Avtalsförsäkring", 1, "C62", Decimal("7.79"), "0.6 % av 1298.30 kr"),                  # 7.7898
+        ("Kollektivavtalad pension", 1, "C62", Decimal("58.42"), "4.5 % av 1298.30 kr"),         # 58.4235
+    ]
+    assert draft.total == Decimal("1772.44")
+    assert draft.period == (date(2024, 3, 11), date(2024, 3, 12))
+    result, written = issue_all(plan, tmp_path)
+    assert result.ok
+    item = written["T-2024-00001"]
+    root = xml(item)
+    assert texts(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["1772.44"]
+    files = attachments(item)
+    assert list(files) == ["merkostnad-sjuklon-2024-03-11.csv", "tidrapport-2024-03-sjuklon-2024-03-11-02.csv",
+                           "tidrapport-2024-03-sjuklon-2024-03-11-03.csv"]
+    calc = list(csv.reader(io.StringIO(files["merkostnad-sjuklon-2024-03-11.csv"].decode("utf-8"))))
+    as_dict = {row[0]: row[1] for row in calc if len(row) > 1}
+    assert as_dict["Den enskildes namn"] == CLIENT.name
+    assert as_dict["Sjuk assistent, personnummer"] == f"{ANNA.pnr[:8]}-{ANNA.pnr[8:]}"
+    assert as_dict["Karensavdrag, datum"] == "2024-03-11"
+    assert as_dict["Sjukdagar med vikarie"] == "2024-03-11, 2024-03-12"
+    assert as_dict["Summa"] == "1772.44"
+    outside = without_attachments(item)
+    assert CLIENT.name not in outside and ANNA.name not in outside and ANNA.pnr[2:] not in outside
+
+
+def test_sickpay_without_substitute_work_is_refused():
+    reports = [SICK_REPORTS[0], report(shift("2024-03-14", "08:00", "15:00", who=CECILIA), who=CECILIA)]
+    with pytest.raises(BuildRefused) as e:
+        sick_plan(reports)
+    assert e.value.code == "no_substitute_work"
+    assert "1 not on a sick day" in e.value.message
+
+
+def test_sickpay_second_claim_for_the_same_occasion_is_refused(tmp_path):
+    s = series(tmp_path)
+    ledger = SickPayLedger(tmp_path / "claims.json")
+    result, written = issue_all(sick_plan(), tmp_path, series=s, ledger=ledger)
+    assert result.ok and len(ledger.records()) == 1
+    for spec in (_spec(), _spec(sick_days=(date(2024, 3, 12), date(2024, 3, 13)))):  # same, and overlapping
+        with pytest.raises(BuildRefused) as e:
+            sick_plan(spec=spec, claimed=ledger.records())
+        assert e.value.code == "duplicate_occasion" and "T-2024-00001" in e.value.message
+    # a different occasion of the same assistant is fine
+    other = report(shift("2024-03-20", "08:00", "15:00", who=CECILIA), who=CECILIA)
+    assert sick_plan([*SICK_REPORTS, other], spec=_spec(sick_days=(date(2024, 3, 20),)),
+                     claimed=ledger.records()).drafts
+    # the ledger refuses too, even when the plan was made without it (two runs at once)
+    with pytest.raises(BuildRefused) as e:
+        issue_all(sick_plan(), tmp_path, series=s, ledger=ledger)
+    assert e.value.code == "duplicate_occasion"
+    assert {j.number: j.status for j in s.journal()} == {"T-2024-00001": "committed", "T-2024-00002": "void"}
+
+
+def test_sickpay_claim_released_by_a_void_number_or_a_credit_note(tmp_path):
+    s = series(tmp_path)
+    ledger = SickPayLedger(tmp_path / "claims.json")
+    result, written = issue_all(sick_plan(), tmp_path, series=s, ledger=ledger)
+    original = written["T-2024-00001"]
+    credit = plan_credit_note(read_original(original.ubl), PROVIDER, OPTS, "fel sjuklönebelopp")
+    result, credited = issue_all(credit, tmp_path, series=s, ledger=ledger)
+    assert result.ok and ledger.records()[0].credited_by == "T-2024-00002"
+    assert sick_plan(claimed=ledger.records()).drafts  # may be claimed again, corrected
+
+
+def test_sickpay_needs_the_occasion_in_the_period_and_known_people():
+    with pytest.raises(BuildRefused) as e:
+        plan_sickpay(PROVIDER, SICK_REPORTS, [], TJORN, "2024-04", _spec(), OPTS)
+    assert e.value.code == "occasion_outside_period"
+    with pytest.raises(BuildRefused) as e:
+        sick_plan(spec=_spec(client_pnr=CLIENT2.pnr))
+    assert e.value.code == "client_not_in_timereports"
+    stranger = synthetic_pnr("19600101", "234")
+    with pytest.raises(BuildRefused) as e:
+        sick_plan(spec=_spec(sick_assistant_pnr=stranger))
+    assert e.value.code == "sick_assistant_unknown"
+    plan = sick_plan(spec=_spec(sick_assistant_pnr=stranger, sick_assistant_name="Sjuk Testperson"))
+    assert plan.notes and "no time report" in plan.notes[0]
+
+
+def test_sickpay_example_file_and_template():
+    spec = read_occasion(EXAMPLES / "sickpay-tjorn-2024-03.toml")
+    assert (spec.sick_pay, spec.karens_date, spec.sick_days) == (
+        Decimal("1159.20"), date(2024, 3, 11), (date(2024, 3, 11), date(2024, 3, 12)))
+    assert spec.percentages.employer_contributions == Decimal("31.42")
+    provider, reports, decisions = _examples("tjorn-2024-03")
+    plan = plan_sickpay(provider, reports, decisions, TJORN, "2024-03", spec, OPTS)
+    assert plan.drafts[0].total == Decimal("1772.44") and plan.findings == []
+
+
+def test_occasion_template_reads_as_it_is(tmp_path):
+    path = tmp_path / "occ.toml"
+    path.write_text(occasion_template_toml(), encoding="utf-8")
+    spec = read_occasion(path)
+    assert spec.sick_pay == Decimal("1846.40") and spec.wage_per == "hour"
+
+
+def test_occasion_file_errors_name_the_key(tmp_path):
+    path = tmp_path / "occ.toml"
+    path.write_text(f"""
+[occasion]
+client_pnr = "{CLIENT.pnr[:8]}-0001"
+sick_assistant_pnr = "{ANNA.pnr}"
+sick_days = []
+substitute_pnr = "{ANNA.pnr}"
+sick_pay = 1159.20
+karens_date = 2024-03-11
+no_karens_reason = "ingen karens"
+colour = "blue"
+
+[percentages]
+holiday_pay = "120"
+employer_contributions = "31.42"
+insurance = "0.6"
+""", encoding="utf-8")
+    with pytest.raises(InputErrors) as e:
+        read_occasion(path)
+    got = {(err.field, err.message.split(";")[0].split(" (")[0]) for err in e.value}
+    assert got == {
+        ("[occasion] colour", "unknown key"),
+        ("[occasion] client_pnr", "not a valid personnummer or samordningsnummer"),
+        ("[occasion] sick_days", "must be a list of dates, e.g. [2024-03-11, 2024-03-12]"),
+        ("[occasion] sick_pay", 'write the number as a string in quotes, e.g. "31.42"'),
+        ("[occasion] karens_date", "give either karens_date or no_karens_reason, not both"),
+        ("[occasion] substitute_pnr", "the substitute is the sick assistant"),
+        ("[percentages] holiday_pay", "120 is not a percentage between 0 and 100"),
+        ("[percentages] pension", "missing"),
+    }
+    assert all(err.file == "occ.toml" for err in e.value)
+    assert CLIENT.pnr[:8] not in str(e.value)
+
+
+# --------------------------------------------------------------------------- credit notes
+
+def test_credit_note_credits_the_invoice_in_full(tmp_path):
+    s = series(tmp_path)
+    result, written = issue_all(tjorn_plan(report(shift("2024-03-04", "08:00", "15:30"))), tmp_path, series=s)
+    original = written["T-2024-00001"]
+    plan = plan_credit_note(read_original(original.sbdh or original.ubl), PROVIDER, OPTS, "fel timmar")
+    result, written = issue_all(plan, tmp_path, series=s, sbdh=True)
+    assert result.ok
+    item = written["T-2024-00002"]
+    root = xml(item)
+    assert root.tag == f"{{{codes.UBL_CREDIT_NOTE_NS}}}CreditNote"
+    assert texts(root, "cbc:CreditNoteTypeCode") == ["381"]
+    assert texts(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID") == ["T-2024-00001"]
+    assert texts(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate") == ["2024-04-02"]
+    assert texts(root, "cbc:BuyerReference") == ["TK2044"]
+    assert texts(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["2494.50"]
+    assert texts(root, "cac:CreditNoteLine/cbc:CreditedQuantity") == ["7.5"]
+    assert texts(root, "cbc:Note") == ["Kreditnota: krediterar faktura T-2024-00001 av 2024-04-02 i sin helhet. "
+                                       "Orsak: fel timmar"]
+    assert unwrap(item.sbdh).document_type_id == codes.CREDIT_NOTE_DOCUMENT_TYPE_ID
+    # an SBDH-wrapped original reads too; a credit note is not credited again
+    with pytest.raises(BuildRefused) as e:
+        plan_credit_note(read_original(item.sbdh), PROVIDER, OPTS)
+    assert e.value.code == "not_an_invoice"
+
+
+def test_credit_note_refusals(tmp_path):
+    result, written = issue_all(tjorn_plan(report(shift("2024-03-04", "08:00", "15:30"))), tmp_path)
+    doc = read_original(written["T-2024-00001"].ubl)
+    other = PROVIDER.model_copy(update={"org_nr": "5566778899"})
+    with pytest.raises(BuildRefused) as e:
+        plan_credit_note(doc, other, OPTS)
+    assert e.value.code == "not_our_invoice"
+    with pytest.raises(BuildRefused) as e:
+        plan_credit_note(doc, PROVIDER, OPTS, f"fel klient {CLIENT.pnr}")
+    assert e.value.code == "personal_data_in_free_text"
+    with pytest.raises(InputErrors) as e:
+        read_original(b"<not-xml", "x.xml")
+    assert e.value.errors[0].file == "x.xml"
+
+
+def test_no_floats_anywhere_in_amounts():
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "15:30")))
+    for ln in plan.drafts[0].lines:
+        assert all(isinstance(v, Decimal) for v in (ln.quantity, ln.price, ln.net_amount))
+    assert re.fullmatch(r"\d+\.\d{2}", str(plan.drafts[0].total))
