@@ -179,6 +179,10 @@ class RedovisningPlan:
         return [f for f in self.findings if f.is_error]
 
     @property
+    def warnings(self) -> list[SourceFinding]:
+        return [f for f in self.findings if not f.is_error]
+
+    @property
     def ok(self) -> bool:
         return not self.errors
 
