@@ -86,7 +86,9 @@ Checks at the source
 from __future__ import annotations
 
 import calendar
+import csv
 import hashlib
+import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -748,9 +750,6 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
 
 def _sickpay_csv(claim: SickPayClaim, spec: OccasionSpec, period: str) -> bytes:
     """The claim's supporting CSV: identities, the occasion, the calculation line by line."""
-    import csv
-    import io
-
     occ = claim.occasion
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")

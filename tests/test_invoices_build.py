@@ -855,6 +855,20 @@ def test_credit_note_refusals(tmp_path):
     assert e.value.errors[0].file == "x.xml"
 
 
+def test_plusgiro_and_iban_payment_means(tmp_path):
+    p = PROVIDER.model_copy(update={"bankgiro": None, "plusgiro": "4000006", "iban": "SE4550000000058398257466",
+                                    "bic": "ESSESESS"})
+    plan = plan_invoices(p, [report(shift("2024-03-04", "08:00", "16:00"))], [decision()], TJORN, "2024-03",
+                         "base", OPTS)
+    result, written = issue_all(plan, tmp_path)
+    assert result.ok
+    root = xml(written["T-2024-00001"])
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["30", "30"]
+    assert texts(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID") == ["4000006", "SE4550000000058398257466"]
+    assert texts(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID") == [
+        "SE:PLUSGIRO", "ESSESESS"]
+
+
 def test_no_floats_anywhere_in_amounts():
     plan = tjorn_plan(report(shift("2024-03-04", "08:00", "15:30")))
     for ln in plan.drafts[0].lines:

@@ -5,7 +5,6 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -21,7 +20,6 @@ from tests.test_invoices_build import (
     CLIENT,
     EXAMPLES,
     PROVIDER,
-    REGISTRY,
     TJORN,
     VASTERAS,
     decision,
