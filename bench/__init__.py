@@ -27,6 +27,6 @@ def register(name: str) -> Callable[[Benchmark], Benchmark]:
 
 def load_all() -> dict[str, Benchmark]:
     """Import the benchmark modules (registering them) and return the registry."""
-    from bench import validation  # noqa: F401  (registers "validation")
+    from bench import ingest, validation  # noqa: F401  (registers "ingest", "validation")
 
     return BENCHMARKS

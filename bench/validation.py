@@ -742,7 +742,7 @@ def run() -> str:
         big_file.write_bytes(latency.big_data)
         java = java_compare([*example_paths(), big_file], started)
     speed_probe("end", probes)
-    lines = [f"Measured by `make bench` (`bench/validation.py`, its docstring says what is and is not "
+    lines = ["Measured by `make bench` (`bench/validation.py`, its docstring says what is and is not "
              "measured).", "", *machine(date), "",
              *render_targets(latency.typical, steady_rate(runs[2]), capacity, cold), "",
              *render_startup(started), "",

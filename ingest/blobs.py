@@ -44,6 +44,10 @@ class Blobs:
     def sync(self) -> None:
         """Make every earlier non-durable put durable."""
 
+    def put_if_absent(self, key: str, data: bytes, durable: bool = True) -> str:
+        """For content-addressed keys: write unless the key already holds (the same) bytes."""
+        return self.uri_of(key) if self.exists(key) else self.put(key, data, durable=durable)
+
     def exists(self, key: str) -> bool:
         raise NotImplementedError
 
@@ -246,6 +250,11 @@ class S3Blobs(Blobs):
         except Exception as exc:
             raise self._error("write", key, exc) from None
         return f"s3://{self.bucket}/{self._key(key)}"
+
+    def put_if_absent(self, key: str, data: bytes, durable: bool = True) -> str:
+        # One PUT instead of HEAD + PUT: rewriting a content-addressed key with the same
+        # bytes changes nothing.
+        return self.put(key, data, durable=durable)
 
     def exists(self, key: str) -> bool:
         try:

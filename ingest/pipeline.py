@@ -222,8 +222,7 @@ class Pipeline:
         return self._finish(doc_id, blob.key, sha, data, deferred)
 
     def _archive(self, sha: str, data: bytes) -> str:
-        key = archive_key(sha)
-        return self.archive.uri_of(key) if self.archive.exists(key) else self.archive.put(key, data, durable=False)
+        return self.archive.put_if_absent(archive_key(sha), data, durable=False)
 
     def _finish(self, doc_id: int, name: str, sha: str, data: bytes, deferred: bool = False) -> Outcome:
         analysis = self.analyse(data, name, doc_id)
@@ -477,6 +476,7 @@ class Pipeline:
     def _commit_final(self, doc_id: int, sha: str, analysis: Analysis) -> tuple[str, str | None]:
         """Write the outcome in one transaction; returns the document's final (state, reason)."""
         now = _now()
+        attachment_uris = archive_attachments(analysis.read, self.archive) if analysis.state == STORED else {}
         with self.store.engine.begin() as conn:
             row = conn.execute(select(t.documents.c.state, t.documents.c.owner, t.documents.c.reason_code)
                                .where(t.documents.c.id == doc_id).with_for_update()).one()
@@ -488,7 +488,7 @@ class Pipeline:
                     analysis = self._as_duplicate(analysis, duplicate, doc_id)
             invoice_id = None
             if analysis.state == STORED:
-                invoice_id = _store_invoice(conn, doc_id, analysis.read, self.archive)
+                invoice_id = _store_invoice(conn, doc_id, analysis.read, attachment_uris)
             envelope = analysis.envelope
             conn.execute(update(t.documents).where(t.documents.c.id == doc_id).values(
                 state=analysis.state, updated_at=now, document_kind=analysis.document_kind,
@@ -641,7 +641,18 @@ def _recognise_attachment(att) -> tuple[str | None, int | None]:
     return None, None
 
 
-def _store_invoice(conn: Connection, doc_id: int, read, archive: Blobs) -> int:
+def archive_attachments(read, archive: Blobs) -> dict[str, str]:
+    """Archive embedded attachments by content (before the store transaction: the writes
+    are idempotent, and no file I/O should hold the database's write lock)."""
+    uris = {}
+    for att in read.document.attachments:
+        if att.content:
+            sha = hashlib.sha256(att.content).hexdigest()
+            uris[sha] = archive.put_if_absent(archive_key(sha), att.content, durable=False)
+    return uris
+
+
+def _store_invoice(conn: Connection, doc_id: int, read, attachment_uris: dict[str, str]) -> int:
     doc = read.document
     totals = read.stated_totals or doc.totals()
     means = doc.payment_means[0] if doc.payment_means else None
@@ -671,10 +682,7 @@ def _store_invoice(conn: Connection, doc_id: int, read, archive: Blobs) -> int:
     rows = []
     for att in doc.attachments:
         sha = hashlib.sha256(att.content).hexdigest() if att.content else None
-        uri = None
-        if att.content:
-            key = archive_key(sha)
-            uri = archive.uri_of(key) if archive.exists(key) else archive.put(key, att.content)
+        uri = attachment_uris.get(sha) if sha else None
         recognised, count = _recognise_attachment(att)
         rows.append(dict(invoice_id=invoice_id, reference=att.id, description=att.description,
                          filename=att.filename, mime=att.mime_code, size=len(att.content) if att.content else None,

@@ -9,6 +9,10 @@
    and write them, the SBDH-wrapped copies into ``<out>/outbox/`` (for the municipal ingest
    to pick up), show that Västerås takes no invoices, and write Västerås' monthly report
    for March 2021 instead. Every written file is validated once more from disk.
+3. The municipalities' side (:func:`municipal_demo`): each SBDH-wrapped invoice is delivered
+   into the inbox of the municipality its envelope names (``<out>/municipalities/<slug>/``),
+   together with one resubmission and one broken file, and ``ingest run`` takes them in:
+   stored and answered (AB), or quarantined and answered (RE) or not, with the reason.
 
 The output folder (default ``./demo-out``) is the demo's own: it is emptied at the start of
 each run when it carries the demo's marker file, and refused when it exists without it.
@@ -42,10 +46,11 @@ def demo(out, examples, skip_official):
     unexpected = 0 if skip_official else official_examples(console)
     try:
         result = provider_demo(out, console, examples=examples)
+        municipal = municipal_demo(out, result.outbox, console)
     except DemoError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    sys.exit(0 if unexpected == 0 and result.ok else 1)
+    sys.exit(0 if unexpected == 0 and result.ok and municipal.ok else 1)
 
 
 def official_examples(console) -> int:
@@ -231,4 +236,77 @@ def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXA
     for problem in result.problems:
         console.print(f"[red]problem[/] {problem}")
     console.print(f"{len(result.invoices)} invoices written and validated; SBDH copies in {outbox}")
+    return result
+
+
+# ------------------------------------------------------------------------- municipal part
+
+@dataclass
+class MunicipalDemoResult:
+    rows: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# What each extra delivery must come to: the demo checks it, it does not just print it.
+_EXPECTED_EXTRA = {"resubmitted-copy.xml": ("quarantined", "duplicate"), "scanner-error.xml": ("quarantined", "not-xml")}
+
+
+def municipal_demo(out: Path, outbox: Path, console=None) -> MunicipalDemoResult:
+    """Deliver the provider's SBDH invoices to each addressed municipality's inbox and ingest
+    them there (folder inbox, SQLite store, folder archive and outbox)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ingest.service import IngestConfig, run_once, status
+    from invoices.registry import load_registry
+    from peppol import sbdh
+
+    console = console or Console(highlight=False)
+    result = MunicipalDemoResult()
+    registry = load_registry()
+    delivered: dict[str, list[Path]] = {}
+    for path in sorted(outbox.glob("*.xml")):
+        receiver = sbdh.unwrap(path.read_bytes()).receiver
+        slug = registry.get(receiver).slug
+        inbox = out / "municipalities" / slug / "inbox"
+        inbox.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, inbox / path.name)
+        delivered.setdefault(slug, []).append(inbox / path.name)
+    if not delivered:
+        result.problems.append(f"no SBDH invoices in {outbox} to deliver")
+        return result
+    # Show the inbox's guards on the first municipality: a resubmission and a broken file.
+    first = sorted(delivered)[0]
+    inbox = out / "municipalities" / first / "inbox"
+    shutil.copyfile(delivered[first][0], inbox / "resubmitted-copy.xml")
+    (inbox / "scanner-error.xml").write_bytes(b"%PDF-1.7 not an e-invoice")
+
+    table = Table(title="Municipal demo: ingest of the delivered invoices", title_justify="left")
+    for col in ("municipality", "document", "state", "reason", "responses"):
+        table.add_column(col)
+    for slug in sorted(delivered):
+        home = out / "municipalities" / slug
+        config = IngestConfig(source=str(home / "inbox"), db=f"sqlite:///{(home / 'ingest.db').resolve()}",
+                              municipality=slug, archive=str(home / "archive"), outbox=str(home / "outbox"))
+        summary = run_once(config)
+        responses = sorted(p.name for p in (home / "outbox").glob("*.xml"))
+        for o in summary.outcomes:
+            mine = [r for r in responses if o.document_id is not None and f"-{o.document_id:08d}-" in r]
+            table.add_row(registry.get(slug).display_name, o.name, o.state, o.reason_code or "",
+                          ", ".join(r.split("-", 2)[-1].removesuffix(".xml") for r in mine) or "-")
+            expected = _EXPECTED_EXTRA.get(o.name, ("stored", None))
+            if (o.state, o.reason_code) != expected:
+                result.problems.append(f"{slug}: {o.name} ended {o.state} ({o.reason_code}), expected {expected}")
+            result.rows.append({"municipality": slug, "document": o.name, "state": o.state,
+                                "reason": o.reason_code, "responses": mine})
+        counts = status(config.db)
+        console.print(f"{registry.get(slug).display_name}: store {counts['documents']}, "
+                      f"responses {counts['responses']}, invoices {counts['invoices']} ({home})")
+    console.print(table)
+    for problem in result.problems:
+        console.print(f"[red]problem[/] {problem}")
     return result

@@ -1,0 +1,133 @@
+"""Benchmark of the municipal ingest pipeline, ``make bench``.
+
+What is measured: ``lssinvoice ingest run`` (through :func:`ingest.service.run_once`, the
+function the command calls) over an inbox of generated SBDH-wrapped BIS 3 invoices to Tjörns
+kommun (each with an embedded time-report CSV, each valid and unique), end to end: listing,
+reading, archiving, validation with the BIS 3 rule set plus the municipal rules, parsing,
+deduplication, storing, building and validating an Invoice Response (AB), writing it to the
+outbox, removing the inbox file. Worker start-up (spawn, imports, rule compiles) is included
+in the wall time; generating the invoices is not.
+
+Runs: 10,000 invoices from a local folder into SQLite with 1 and 2 workers; the same with 2
+workers from a loopback S3 server (moto's standalone server, the archive and outbox in S3
+too); and 2,000 invoices with 2 workers to show that memory does not grow with the batch.
+Peak memory is the largest resident set of any one process (the main one or a worker),
+read from the kernel (``ru_maxrss``) in a fresh child process per run.
+
+Not measured: invalid documents (they skip parsing and storing, so they are cheaper),
+PostgreSQL (the tests run it; it is the store for several hosts, not for speed here), the
+network beyond loopback.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import register
+
+TARGET = 150.0
+REPO = Path(__file__).resolve().parent.parent
+
+
+def generate(folder: Path, count: int) -> None:
+    """``count`` distinct, valid invoices (numbers differ), SBDH-wrapped, one file each."""
+    sys.path.insert(0, str(REPO))
+    from tests.ingest_factory import invoice_xml, wrapped
+
+    folder.mkdir(parents=True, exist_ok=True)
+    template = invoice_xml("BENCH-TEMPLATE")
+    marker = b"<cbc:ID>BENCH-TEMPLATE</cbc:ID>"
+    for i in range(count):
+        xml = template.replace(marker, f"<cbc:ID>BENCH-{i:06d}</cbc:ID>".encode(), 1)
+        (folder / f"inv-{i:06d}.xml").write_bytes(wrapped(xml))
+
+
+_CHILD = r"""
+import json, resource, sys, time
+from ingest.service import IngestConfig, run_once
+config = IngestConfig(**json.loads(sys.argv[1]))
+start = time.perf_counter()
+summary = run_once(config, workers=int(sys.argv[2]))
+seconds = time.perf_counter() - start
+peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(json.dumps({"seconds": seconds, "stored": summary.count("stored"), "quarantined": summary.count("quarantined"),
+                  "peak_mb": peak / 1024}))
+"""
+
+
+def run(config: dict, workers: int, env: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(config), str(workers)], cwd=REPO,
+                         env={**os.environ, **(env or {})}, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def folder_run(source: Path, work: Path, workers: int) -> dict:
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(source, work / "inbox")
+    config = dict(source=str(work / "inbox"), db=f"sqlite:///{work / 'ingest.db'}", municipality="tjorn",
+                  archive=str(work / "archive"), outbox=str(work / "outbox"))
+    return run(config, workers)
+
+
+def s3_run(source: Path, workers: int) -> dict:
+    sys.path.insert(0, str(REPO))
+    from tests.servers import start_s3
+
+    server = start_s3()
+    try:
+        client = server.client()
+        for bucket in ("drop", "archive", "outbox"):
+            client.create_bucket(Bucket=bucket)
+        for path in sorted(source.iterdir()):
+            client.put_object(Bucket="drop", Key=f"in/{path.name}", Body=path.read_bytes())
+        with tempfile.TemporaryDirectory() as tmp:
+            config = dict(source="s3://drop/in", db=f"sqlite:///{tmp}/ingest.db", municipality="tjorn",
+                          archive="s3://archive/originals", outbox="s3://outbox/responses")
+            return run(config, workers, env=server.env())
+    finally:
+        server.stop()
+
+
+def _row(label: str, n: int, r: dict) -> str:
+    rate = n / r["seconds"]
+    verdict = "PASS" if rate >= TARGET else "MISS"
+    return (f"| {label} | {n} | {r['stored']} | {r['seconds']:.1f} | **{rate:.0f}** | {r['peak_mb']:.0f} | "
+            f"{verdict} |")
+
+
+@register("ingest")
+def ingest_benchmark() -> str:
+    big, small = 10_000, 2_000
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        start = time.perf_counter()
+        generate(root / "big", big)
+        shutil.copytree(root / "big", root / "small", ignore=lambda d, names: sorted(names)[small:])
+        gen_s = time.perf_counter() - start
+        runs = [
+            ("folder → SQLite, 1 worker", big, folder_run(root / "big", root / "w1", 1)),
+            ("folder → SQLite, 2 workers", big, folder_run(root / "big", root / "w2", 2)),
+            ("folder → SQLite, 2 workers (batch of 2,000)", small, folder_run(root / "small", root / "w2s", 2)),
+            ("loopback S3 (moto server) → SQLite, 2 workers", big, s3_run(root / "big", 2)),
+        ]
+    lines = [
+        "Measured by `make bench` (`bench/ingest.py`; its docstring says what is and is not measured).",
+        "",
+        f"- machine: {os.cpu_count()} cores; invoices generated in {gen_s:.0f} s (not timed below)",
+        f"- target: ≥ {TARGET:.0f} invoices/s end to end with the machine's 2 cores; memory flat in the batch size",
+        "",
+        "| run | invoices | stored | wall s (start-up included) | invoices/s | peak RSS of one process, MB | target |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    lines += [_row(label, n, r) for label, n, r in runs]
+    peak_big, peak_small = runs[1][2]["peak_mb"], runs[2][2]["peak_mb"]
+    lines += ["", f"Memory, 2 workers: {peak_small:.0f} MB for {small:,} invoices, {peak_big:.0f} MB for {big:,} "
+                  f"({'flat' if peak_big <= peak_small * 1.15 else 'GROWS'} within 15 %)."]
+    return "\n".join(lines)
