@@ -230,9 +230,12 @@ def test_two_concurrent_workers_on_postgres(tmp_path, postgres):
     config = folder_config(tmp_path, db=postgres.create_database("twoworkers"))
     Store(config.db).migrate()
     procs = [_ingest_process(config) for _ in range(2)]
+    codes = []
     for p in procs:
         out, err = p.communicate(timeout=300)
-        assert p.returncode == 1, err.decode()  # some quarantined
+        codes.append(p.returncode)
+        assert p.returncode in (0, 1), err.decode()  # 1: this worker quarantined something
+    assert 1 in codes  # the bad deliveries were quarantined by one worker or the other
     assert outcome_table(config.db) == expected(deliveries)
     assert responses_by_source(config.db) == expected_responses(deliveries)
     store = Store(config.db)
