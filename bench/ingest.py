@@ -76,6 +76,12 @@ def folder_run(source: Path, work: Path, workers: int) -> dict:
     return run(config, workers)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def s3_run(source: Path, workers: int) -> dict:
     sys.path.insert(0, str(REPO))
     from tests.servers import start_s3
@@ -90,14 +96,18 @@ def s3_run(source: Path, workers: int) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             config = dict(source="s3://drop/in", db=f"sqlite:///{tmp}/ingest.db", municipality="tjorn",
                           archive="s3://archive/originals", outbox="s3://outbox/responses")
-            return run(config, workers, env=server.env())
+            before = _cpu_seconds(server.process.pid)
+            result = run(config, workers, env=server.env())
+            result["server_cpu_s"] = _cpu_seconds(server.process.pid) - before
+            return result
     finally:
         server.stop()
 
 
-def _row(label: str, n: int, r: dict) -> str:
+def _row(label: str, n: int, r: dict, workers: int) -> str:
     rate = n / r["seconds"]
-    verdict = "PASS" if rate >= TARGET else "MISS"
+    # The target is for the machine (2 cores): one worker uses one of them.
+    verdict = ("PASS" if rate >= TARGET else "MISS") if workers == 2 else "n/a (1 core)"
     return (f"| {label} | {n} | {r['stored']} | {r['seconds']:.1f} | **{rate:.0f}** | {r['peak_mb']:.0f} | "
             f"{verdict} |")
 
@@ -112,10 +122,10 @@ def ingest_benchmark() -> str:
         shutil.copytree(root / "big", root / "small", ignore=lambda d, names: sorted(names)[small:])
         gen_s = time.perf_counter() - start
         runs = [
-            ("folder → SQLite, 1 worker", big, folder_run(root / "big", root / "w1", 1)),
-            ("folder → SQLite, 2 workers", big, folder_run(root / "big", root / "w2", 2)),
-            ("folder → SQLite, 2 workers (batch of 2,000)", small, folder_run(root / "small", root / "w2s", 2)),
-            ("loopback S3 (moto server) → SQLite, 2 workers", big, s3_run(root / "big", 2)),
+            ("folder → SQLite, 1 worker", big, folder_run(root / "big", root / "w1", 1), 1),
+            ("folder → SQLite, 2 workers", big, folder_run(root / "big", root / "w2", 2), 2),
+            ("folder → SQLite, 2 workers (batch of 2,000)", small, folder_run(root / "small", root / "w2s", 2), 2),
+            ("loopback S3 (moto server) → SQLite, 2 workers", big, s3_run(root / "big", 2), 2),
         ]
     lines = [
         "Measured by `make bench` (`bench/ingest.py`; its docstring says what is and is not measured).",
@@ -126,8 +136,14 @@ def ingest_benchmark() -> str:
         "| run | invoices | stored | wall s (start-up included) | invoices/s | peak RSS of one process, MB | target |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
-    lines += [_row(label, n, r) for label, n, r in runs]
+    lines += [_row(label, n, r, w) for label, n, r, w in runs]
     peak_big, peak_small = runs[1][2]["peak_mb"], runs[2][2]["peak_mb"]
+    s3 = runs[3][2]
+    lines += ["", f"S3: the moto server (a Python process on the same 2 cores, 4 requests per invoice: GET, "
+                  f"archive PUT, response PUT, DELETE, plus listing) used {s3['server_cpu_s']:.0f} s of CPU in the "
+                  f"{s3['seconds']:.0f} s run ({s3['server_cpu_s'] / s3['seconds']:.0%} of one core): the S3 figure "
+                  "measures the test server as much as the pipeline; against a real S3 service the server's CPU "
+                  "is not ours."]
     lines += ["", f"Memory, 2 workers: {peak_small:.0f} MB for {small:,} invoices, {peak_big:.0f} MB for {big:,} "
                   f"({'flat' if peak_big <= peak_small * 1.15 else 'GROWS'} within 15 %)."]
     return "\n".join(lines)

@@ -137,10 +137,11 @@ def run_once(config: IngestConfig, *, workers: int = 1,
 
 def watch(config: IngestConfig, *, workers: int = 1, interval: float = 5.0,
           progress: Callable[[Outcome], None] | None = None,
+          on_listing: Callable[[int], None] | None = None,
           stop: Callable[[], bool] = lambda: False) -> Iterator[RunSummary]:
     """Run again every ``interval`` seconds until ``stop()`` (or Ctrl-C)."""
     while not stop():
-        yield run_once(config, workers=workers, progress=progress)
+        yield run_once(config, workers=workers, progress=progress, on_listing=on_listing)
         time.sleep(interval)
 
 

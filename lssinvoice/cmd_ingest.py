@@ -74,32 +74,28 @@ def run(source, db, municipality, archive, outbox, reference_code, s3_endpoint, 
     """
     from ingest.blobs import BlobError
     from ingest.service import run_once
+    from ingest.service import watch as watch_runs
     from invoices.registry import RegistryError, UnknownMunicipality
 
     config = _config(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region,
                      max_bytes, keep_inbox)
-    total = {"n": 0}
+    quarantined = 0
     try:
-        while True:
-            with progress_counter("ingesting") as bar:
-                summary = run_once(config, workers=workers, progress=lambda o: bar.advance(),
-                                   on_listing=bar.total)
-            data = summary.to_dict()
-            if fmt == "json":
-                click.echo(json.dumps(data))
-            else:
-                _print_summary(data)
-            total["n"] += data["quarantined"]
-            if not watch:
-                break
-            import time
-
-            time.sleep(interval)
+        with progress_counter("ingesting") as bar:
+            hooks = dict(workers=workers, progress=lambda o: bar.advance(), on_listing=bar.total)
+            runs = watch_runs(config, interval=interval, **hooks) if watch else [run_once(config, **hooks)]
+            for summary in runs:
+                data = summary.to_dict()
+                if fmt == "json":
+                    click.echo(json.dumps(data))
+                else:
+                    _print_summary(data)
+                quarantined += data["quarantined"]
     except (UnknownMunicipality, RegistryError, BlobError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         pass
-    sys.exit(1 if total["n"] else 0)
+    sys.exit(1 if quarantined else 0)
 
 
 def _print_summary(data: dict) -> None:

@@ -8,7 +8,7 @@ from peppol import codes, sbdh
 from peppol.model import Attachment
 from peppol.ubl import to_ubl
 
-from .test_peppol_model import SELLER_ORGNR, TJORN, exempt_invoice
+from .test_peppol_model import SELLER_ORGNR, TJORN, buyer, exempt_invoice
 
 SELLER = f"0007:{SELLER_ORGNR}"
 US = f"0007:{TJORN}"
@@ -30,6 +30,14 @@ def invoice_xml(number: str, **overrides) -> bytes:
 def wrapped(xml: bytes, *, receiver: str = US, sender: str = SELLER, instance: str | None = None) -> bytes:
     return sbdh.wrap(xml, sender=sender, receiver=receiver, document_type_id=codes.INVOICE_DOCUMENT_TYPE_ID,
                      process_id=codes.BILLING_PROCESS_ID, instance_id=instance)
+
+
+def boras_as_buyer():
+    """An invoice made out to Borås but delivered (SBDH) to Tjörn: the buyer is not us."""
+    from peppol.model import Identifier
+
+    return buyer(registration_name="Borås Stad", endpoint="0007:2120001561",
+                 legal_registration_id=Identifier(value="2120001561", scheme="0007"))
 
 
 def broken_envelope() -> bytes:
@@ -61,6 +69,8 @@ def batch(good: int = 3) -> list[Delivery]:
         Delivery("failed-rules.xml", wrapped(invoice_xml("BADREF-1", buyer_reference="NOT-OURS")),
                  "quarantined", "failed-rules", "T111 RE"),
         Delivery("broken-sbdh.xml", broken_envelope(), "quarantined", "broken-sbdh", "T71 RE"),
+        Delivery("unknown-buyer.xml", wrapped(invoice_xml("OTHERBUYER-1", buyer=boras_as_buyer())),
+                 "quarantined", "failed-rules", "T111 RE"),
         Delivery("not-for-us.xml", wrapped(invoice_xml("ELSEWHERE-1"), receiver=OTHER_MUNICIPALITY),
                  "quarantined", "not-for-us", "T71 RE"),
         Delivery("resent-number.xml", wrapped(invoice_xml("INV-00000", notes=["Skickad igen"])),

@@ -110,6 +110,43 @@ def test_folder_and_sqlite_every_kind_of_input(tmp_path):
     assert_responses_valid([p.read_bytes() for p in outbox])
 
 
+def test_quarantine_findings_name_the_rule(tmp_path):
+    deliveries = [d for d in batch(good=0) if d.name in ("unknown-buyer.xml", "failed-rules.xml")]
+    drop(tmp_path / "inbox", deliveries)
+    config = folder_config(tmp_path)
+    run_once(config)
+    store = Store(config.db)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.documents.c.source_name, t.findings.c.rule_id, t.findings.c.severity)
+                            .join(t.findings).where(t.findings.c.severity == "fatal")).all()
+    store.dispose()
+    assert sorted((r.source_name, r.rule_id) for r in rows) == [
+        ("failed-rules.xml", "LSS-MUN-001"), ("unknown-buyer.xml", "LSS-MUN-002")]
+    # The RE names the problem with a status reason: REF for the reference, REC for the receiver.
+    texts = {p.name: p.read_text("utf-8") for p in (tmp_path / "outbox").iterdir()}
+    assert sum('listID="OPStatusReason">REF<' in x for x in texts.values()) == 1
+    assert sum('listID="OPStatusReason">REC<' in x for x in texts.values()) == 1
+
+
+def test_watch_picks_up_what_arrives_later(tmp_path):
+    from ingest.service import watch
+
+    deliveries = batch(good=2)[:2]
+    drop(tmp_path / "inbox", deliveries[:1])
+    config = folder_config(tmp_path)
+    runs = []
+
+    def stop() -> bool:
+        if len(runs) == 1:
+            drop(tmp_path / "inbox", deliveries[1:])  # arrives between two polls
+        return len(runs) >= 2
+
+    for summary in watch(config, interval=0.1, stop=stop):
+        runs.append(summary)
+    assert [[o.name for o in r.outcomes] for r in runs] == [["good-000.xml"], ["good-001.xml"]]
+    assert outcome_table(config.db) == expected(deliveries)
+
+
 def test_stored_invoice_rows_are_exact(tmp_path):
     drop(tmp_path / "inbox", batch(good=1)[:1])
     config = folder_config(tmp_path)
