@@ -295,11 +295,11 @@ def occasion_template_toml() -> str:
 # Amounts and percentages are strings in quotes ("31.42"), never bare decimals.
 
 [occasion]
-client_pnr = "19800101-9879"            # the client / den assistansberättigade
-sick_assistant_pnr = "19900101-1239"    # the regular assistant who was sick
+client_pnr = "19800101-9879"            # the client / den assistansberättigade (synthetic)
+sick_assistant_pnr = "19900101-1239"    # the regular assistant who was sick (synthetic)
 sick_assistant_name = "Testa Testsson"  # optional if the assistant has a time report
 sick_days = [2024-05-02, 2024-05-03]    # the sick days
-substitute_pnr = "19850615-4569"        # the substitute (vikarie) whose time report shows the work
+substitute_pnr = "19850615-4569"        # the substitute (vikarie) whose time report shows the work (synthetic)
 sick_pay = "1846.40"                    # sick pay in SEK (sjuklön), from the payslip
 karens_date = 2024-05-02                # date of the qualifying-day deduction, or instead:
 # no_karens_reason = "..."              # why no karens was deducted

@@ -24,8 +24,8 @@ __all__ = [
 ]
 
 # Synthetic identities (valid format and Luhn check digit, fictional names).
-_ASSISTANT_PNR = "19900101-1239"
-_CLIENT_PNR = "19800101-9879"
+_ASSISTANT_PNR = "19900101-1239"  # synthetic
+_CLIENT_PNR = "19800101-9879"  # synthetic
 _ORG_NR = "559999-0008"
 _BANKGIRO = "999-9996"
 

@@ -51,6 +51,10 @@ from typing import Any, ClassVar, Iterable, TypeVar
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
+from peppol.codes import (
+    CREDIT_NOTE_TYPE_CODES, EAS_CODES, INVOICE_TYPE_CODES, STATUS_ACTION_CODES, STATUS_REASON_CODES,
+)
+
 __all__ = [
     "ResponseRuleError",
     "INVOICE_RESPONSE_CUSTOMIZATION_ID", "INVOICE_RESPONSE_PROFILE_ID",
@@ -133,35 +137,6 @@ class ClarificationList(str, enum.Enum):
         return self.value
 
 
-STATUS_REASON_CODES: dict[str, str] = {
-    "NON": "No issue",
-    "REF": "References incorrect",
-    "LEG": "Legal information incorrect",
-    "REC": "Receiver unknown",
-    "QUA": "Item quality insufficient",
-    "DEL": "Delivery issues",
-    "PRI": "Prices incorrect",
-    "QTY": "Quantity incorrect",
-    "ITM": "Items incorrect",
-    "PAY": "Payment terms incorrect",
-    "UNR": "Not recognized",
-    "FIN": "Finance incorrect",
-    "PPD": "Partially paid",
-    "OTH": "Other",
-}
-"""Code list ``OPStatusReason`` (as tested by PEPPOL-T111-R007), code -> name."""
-
-STATUS_ACTION_CODES: dict[str, str] = {
-    "NOA": "No action required",
-    "PIN": "Provide information",
-    "NIN": "Issue new invoice",
-    "CNF": "Credit fully",
-    "CNP": "Credit partially",
-    "CNA": "Credit the amount",
-    "OTH": "Other",
-}
-"""Code list ``OPStatusAction`` (as tested by PEPPOL-T111-R006), code -> name."""
-
 _CLARIFICATION_CODES = {ClarificationList.REASON: STATUS_REASON_CODES, ClarificationList.ACTION: STATUS_ACTION_CODES}
 _CLARIFICATION_RULE = {ClarificationList.REASON: "PEPPOL-T111-R007", ClarificationList.ACTION: "PEPPOL-T111-R006"}
 _CLARIFICATION_NEEDED = (InvoiceStatus.UNDER_QUERY, InvoiceStatus.CONDITIONALLY_ACCEPTED, InvoiceStatus.REJECTED)
@@ -193,27 +168,10 @@ class IssueType(str, enum.Enum):
         return self.value
 
 
-# Electronic Address Scheme (EAS), as checked by BR-CL-25 in the CEN rules bundled with
-# Peppol BIS Billing 3.0.19 (the Peppol code list the T111/T71 data models refer to).
-EAS_CODES = frozenset(
-    "0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158 0170 0177 "
-    "0183 0184 0188 0190 0191 0192 0193 0194 0195 0196 0198 0199 0200 0201 0202 0203 0204 0205 "
-    "0208 0209 0210 0211 0212 0213 0215 0216 0217 0218 0219 0220 0221 0225 0230 0235 0240 9910 "
-    "9913 9914 9915 9918 9919 9920 9922 9923 9924 9925 9926 9927 9928 9929 9930 9931 9932 9933 "
-    "9934 9935 9936 9937 9938 9939 9940 9941 9942 9943 9944 9945 9946 9947 9948 9949 9950 9951 "
-    "9952 9953 9957 9959 AN AQ AS AU EM".split()
-)
-# ISO 6523 ICD, as checked by BR-CL-10 in the same rules: 0002-0240 except 0092, 0103,
-# 0181 and 0182.
+# ISO 6523 ICD, as checked by BR-CL-10 in the CEN rules bundled with Peppol BIS Billing
+# 3.0.19: 0002-0240 except 0092, 0103, 0181 and 0182. (EAS, OPStatusReason/-Action and the
+# invoice/credit note type codes come from peppol.codes.)
 ICD_CODES = frozenset(f"{n:04d}" for n in range(2, 241) if n not in (92, 103, 181, 182))
-# UNTDID 1001 invoice and credit note type codes of Peppol BIS Billing 3.0 (BR-CL-01):
-# the documents an Invoice Response can answer.
-INVOICE_TYPE_CODES = frozenset(
-    "71 80 81 82 84 102 130 202 203 204 211 218 219 295 325 326 331 380 382 383 384 385 386 387 "
-    "388 389 390 393 394 395 456 457 471 472 473 500 501 502 503 527 553 575 623 633 751 780 817 "
-    "870 875 876 877 935".split()
-)
-CREDIT_NOTE_TYPE_CODES = frozenset("81 83 261 262 296 308 381 396 420 458 532".split())
 
 
 # --------------------------------------------------------------------------------------
