@@ -26,6 +26,7 @@ import os
 import socket
 import uuid
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -63,6 +64,7 @@ UNREADABLE = "unreadable-invoice"
 DUPLICATE = "duplicate"
 
 INVOICE_KINDS = ("invoice", "creditnote")
+BATCH_BYTES = 64 * 1024 * 1024  # read at most this much of the inbox ahead of processing
 MAX_CLARIFICATIONS = 20
 
 TIMEREPORT_COLUMNS = {"assistant_pnr", "client_pnr", "date", "start", "end", "kind", "decision_id"}
@@ -142,6 +144,8 @@ class Pipeline:
         self.validator = Validator(self.ruleset.id, limits=Limits(max_bytes=settings.max_bytes))
         self.response_validator = Validator()
         self._received: dict[int, date] = {}
+        # Threads for inbox/archive/outbox I/O only (boto3 clients are thread-safe).
+        self._io = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lss-io")
 
     # ---------------------------------------------------------------- the run
 
@@ -166,12 +170,19 @@ class Pipeline:
     def process_batch(self, blobs: list[Blob]) -> list[Outcome]:
         """Process documents, then make their effects durable together.
 
+        Reading from the inbox and writing to the archive run concurrently (I/O threads: on
+        S3 each request is a round trip, which would otherwise leave the CPU idle); the
+        validation, parsing and store transactions stay one document at a time.
+
         Archive and outbox files are written without a flush each; one filesystem sync per
         batch precedes everything that depends on them being on disk: marking responses sent
         and removing inbox files. A crash (even a power loss) before that sync leaves those
         steps undone, and the next run redoes them.
         """
-        outcomes = [self.process(blob, deferred=True) for blob in blobs]
+        outcomes: list[Outcome] = []
+        for group in _by_size(blobs, BATCH_BYTES):  # bounded memory, whatever the files' sizes
+            loaded = list(self._io.map(self._load, group))
+            outcomes += [self._process_loaded(blob, item, deferred=True) for blob, item in zip(group, loaded)]
         finished = [(o.document_id, o.name) for o in outcomes
                     if o.document_id is not None and o.state in (STORED, QUARANTINED, "done-before")]
         self.archive.sync()
@@ -197,17 +208,30 @@ class Pipeline:
 
     def process(self, blob: Blob, deferred: bool = False) -> Outcome:
         """One document. ``deferred``: leave sending and inbox removal to :meth:`process_batch`."""
+        return self._process_loaded(blob, self._load(blob), deferred)
+
+    def _load(self, blob: Blob) -> tuple[bytes, str, str] | Exception:
+        """Read, hash and archive one inbox item (the I/O part; runs in the I/O threads).
+
+        Archived first (content-addressed, idempotent): the claim then records the document as
+        already archived, in one transaction. A crash in between leaves only a blob that the
+        next run claims."""
         try:
             data = self.inbox.get(blob.key, max_bytes=self.settings.max_bytes)
-        except TooLarge as exc:
-            return self._too_large(blob, exc)
-        except BlobError:
-            return Outcome(blob.key, "skipped")  # gone meanwhile (another worker finished it)
+        except (TooLarge, BlobError) as exc:
+            return exc
         sha = hashlib.sha256(data).hexdigest()
-        # Archive first (content-addressed, idempotent): the claim then records the document
-        # as already archived, in one transaction. A crash in between leaves only a blob that
-        # the next run claims.
-        uri = self._archive(sha, data)
+        return data, sha, self._archive(sha, data)
+
+    def _process_loaded(self, blob: Blob, loaded: tuple[bytes, str, str] | Exception,
+                        deferred: bool = False) -> Outcome:
+        if isinstance(loaded, TooLarge):
+            return self._too_large(blob, loaded)
+        if isinstance(loaded, BlobError):
+            return Outcome(blob.key, "skipped")  # gone meanwhile (another worker finished it)
+        if isinstance(loaded, Exception):
+            raise loaded
+        data, sha, uri = loaded
         doc_id, fresh = self._claim(blob.key, sha, len(data), uri)
         if doc_id is None:
             return Outcome(blob.key, "skipped", reason_code="owned by another worker")
@@ -446,10 +470,11 @@ class Pipeline:
             pending = conn.execute(query.order_by(t.responses.c.id)).all()
         if not pending:
             return 0
-        written = []
-        for row in pending:
-            payload = self._envelope_response(row) if self.settings.wrap_responses else row.xml
-            written.append((row.id, self.outbox.put(f"{row.response_id}.xml", payload, durable=False)))
+        payloads = [(row, self._envelope_response(row) if self.settings.wrap_responses else row.xml)
+                    for row in pending]
+        uris = self._io.map(lambda item: self.outbox.put(f"{item[0].response_id}.xml", item[1], durable=False),
+                            payloads)
+        written = [(row.id, uri) for (row, _), uri in zip(payloads, uris)]
         self.outbox.sync()
         now = _now()
         with self.store.engine.begin() as conn:
@@ -551,14 +576,9 @@ class Pipeline:
             archived = {r.id for r in conn.execute(select(t.documents.c.id).where(and_(
                 t.documents.c.id.in_([d for d, _ in finished]), t.documents.c.state.in_(FINAL),
                 t.documents.c.archive_uri.is_not(None))))}
-        removed = []
-        for doc_id, name in finished:
-            if doc_id in archived:
-                try:
-                    self.inbox.delete(name)
-                except BlobError:
-                    continue
-                removed.append(doc_id)
+        names = {doc_id: name for doc_id, name in finished if doc_id in archived}
+        gone = self.inbox.delete_many(list(names.values()))
+        removed = [doc_id for doc_id, name in names.items() if name in gone]
         if removed:
             with self.store.engine.begin() as conn:
                 conn.execute(update(t.documents).where(t.documents.c.id.in_(removed)).values(source_removed=True))
@@ -601,6 +621,20 @@ class ResponseInvalid(Exception):
 
 # --------------------------------------------------------------------------------------
 # Mapping the BIS model to rows
+
+
+def _by_size(blobs: list[Blob], limit: int) -> Iterable[list[Blob]]:
+    """Consecutive groups whose listed sizes add up to at most ``limit`` (one item at least)."""
+    group: list[Blob] = []
+    total = 0
+    for blob in blobs:
+        if group and total + blob.size > limit:
+            yield group
+            group, total = [], 0
+        group.append(blob)
+        total += blob.size
+    if group:
+        yield group
 
 
 def _seller_key(doc) -> str:
