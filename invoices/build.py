@@ -115,7 +115,7 @@ from peppol.model import (
     VatExemption,
 )
 
-from .checks import CheckPolicy, SourceFinding, overlapping_shifts, run_checks
+from .checks import CheckPolicy, FindingsOutcome, SourceFinding, overlapping_shifts, run_checks
 from .claims import ClaimRecord, SickPayLedger, refuse_if_recorded
 from .inputs import InputError, InputErrors
 from .model import (
@@ -369,7 +369,7 @@ class InvoiceDraft:
 
 
 @dataclass
-class Plan:
+class Plan(FindingsOutcome):
     """What would be produced, and what the source checks found."""
 
     claim_kind: str
@@ -379,18 +379,6 @@ class Plan:
     findings: list[SourceFinding] = field(default_factory=list)
     omitted: list[OmittedTime] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[SourceFinding]:
-        return [f for f in self.findings if f.is_error]
-
-    @property
-    def warnings(self) -> list[SourceFinding]:
-        return [f for f in self.findings if not f.is_error]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def _pydantic_message(exc: ValidationError) -> str:

@@ -124,6 +124,24 @@ class SourceFinding:
         return f"{self.severity.upper()} {self.code}: {self.message}{at}"
 
 
+class FindingsOutcome:
+    """Mixin for a plan that carries source findings (``self.findings``): errors stop it."""
+
+    findings: list[SourceFinding]
+
+    @property
+    def errors(self) -> list[SourceFinding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def warnings(self) -> list[SourceFinding]:
+        return [f for f in self.findings if not f.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
 @dataclass(frozen=True)
 class CheckPolicy:
     """The level of each code: ``error``, ``warning`` or ``off``. Codes not given keep their

@@ -78,7 +78,7 @@ from .build import (
     source_checks,
     year_pieces,
 )
-from .checks import SourceFinding
+from .checks import FindingsOutcome, SourceFinding
 from .model import Decision, DecisionKind, Provider, Shift, ShiftKind, TimeReport
 from .registry import ChannelUnknown, Municipality
 from .underlag import format_pnr, safe_filename_part, timereport_csv
@@ -167,24 +167,12 @@ def _xlsx_cell(value: Cell):
 
 
 @dataclass
-class RedovisningPlan:
+class RedovisningPlan(FindingsOutcome):
     municipality: str
     period: str
     reports: list[ClientReport]
     findings: list[SourceFinding] = field(default_factory=list)
     omitted: list[OmittedTime] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[SourceFinding]:
-        return [f for f in self.findings if f.is_error]
-
-    @property
-    def warnings(self) -> list[SourceFinding]:
-        return [f for f in self.findings if not f.is_error]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def plan_redovisning(provider: Provider, reports: Sequence[TimeReport], decisions: Sequence[Decision],
