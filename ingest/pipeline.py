@@ -147,6 +147,12 @@ class Pipeline:
         # Threads for inbox/archive/outbox I/O only (boto3 clients are thread-safe).
         self._io = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lss-io")
 
+    def close(self) -> None:
+        """Stop the I/O threads and release database connections (a watch loop makes a new
+        pipeline per poll)."""
+        self._io.shutdown(wait=True)
+        self.store.dispose()
+
     # ---------------------------------------------------------------- the run
 
     def run(self, *, shard: tuple[int, int] = (0, 1), progress: Callable[[Outcome], None] | None = None,

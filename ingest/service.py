@@ -131,7 +131,7 @@ def run_once(config: IngestConfig, *, workers: int = 1,
         pipeline.send_pending()
     summary.seconds = time.perf_counter() - start
     summary.states = counts_by_state(pipeline.store)
-    pipeline.store.dispose()
+    pipeline.close()
     return summary
 
 
@@ -185,7 +185,7 @@ def retry_quarantined(config: IngestConfig, reason_code: str | None = None,
     pipeline.send_pending()
     summary.seconds = time.perf_counter() - start
     summary.states = counts_by_state(store)
-    store.dispose()
+    pipeline.close()
     return summary
 
 
