@@ -51,6 +51,7 @@ from typing import Any, ClassVar, Iterable, TypeVar
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
+from peppol.identifiers import peppol_id, se_orgnr
 from peppol.codes import (
     CREDIT_NOTE_TYPE_CODES, EAS_CODES, INVOICE_TYPE_CODES, STATUS_ACTION_CODES, STATUS_REASON_CODES,
 )
@@ -195,24 +196,10 @@ def _filled(value: str | None, what: str) -> None:
         raise ResponseRuleError("XML", f"{what} contains a character XML 1.0 does not allow")
 
 
-def _gln_ok(v: str) -> bool:
-    body, check = v[:-1], v[-1]
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == int(check)
-
-
 def _mod11_ok(v: str) -> bool:
     body, check = v[:-1], v[-1]
     total = sum(int(d) * (i % 6 + 2) for i, d in enumerate(reversed(body)))
     return int(v) > 0 and (11 - total % 11) % 11 == int(check)
-
-
-def _luhn_ok(v: str) -> bool:
-    total = 0
-    for i, d in enumerate(reversed(v[:9])):
-        n = int(d) * (2 if i % 2 == 0 else 1)
-        total += n // 10 + n % 10
-    return (10 - total % 10) % 10 == int(v[9])
 
 
 def _mod97_0208_ok(v: str) -> bool:
@@ -229,9 +216,10 @@ def _abn_ok(v: str) -> bool:
 # scheme -> (rule, pattern, checksum, what the value must be). The fatal identifier checks
 # of parts/common/rules.sch (poacc 3.0.15), applied to EndpointID and PartyIdentification/ID.
 _ID_CHECKS = {
-    "0007": ("PEPPOL-COMMON-R049", r"[0-9]{10}", _luhn_ok,
+    "0007": ("PEPPOL-COMMON-R049", r"[0-9]{10}", se_orgnr.is_valid,
              "a Swedish organisation number: 10 digits with a Luhn check digit"),
-    "0088": ("PEPPOL-COMMON-R040", r"[0-9]{2,}", _gln_ok, "a GLN with a valid GS1 check digit"),
+    "0088": ("PEPPOL-COMMON-R040", r"[0-9]{2,}", lambda v: peppol_id.is_valid(f"0088:{v}"),
+             "a GLN with a valid GS1 check digit"),
     "0192": ("PEPPOL-COMMON-R041", r"[0-9]{9}", _mod11_ok,
              "a Norwegian organisation number: 9 digits with a modulus 11 check digit"),
     "0208": ("PEPPOL-COMMON-R043", r"[0-9]{10}", _mod97_0208_ok,
