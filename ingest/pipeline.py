@@ -189,12 +189,15 @@ class Pipeline:
         for group in _by_size(blobs, BATCH_BYTES):  # bounded memory, whatever the files' sizes
             loaded = list(self._io.map(self._load, group))
             outcomes += [self._process_loaded(blob, item, deferred=True) for blob, item in zip(group, loaded)]
-        finished = [(o.document_id, o.name) for o in outcomes
-                    if o.document_id is not None and o.state in (STORED, QUARANTINED, "done-before")]
+        self._settle([(o.document_id, o.name) for o in outcomes
+                      if o.document_id is not None and o.state in (STORED, QUARANTINED, "done-before")])
+        return outcomes
+
+    def _settle(self, finished: list[tuple[int, str]]) -> None:
+        """After final states are committed: archive durable, responses sent, inbox cleared."""
         self.archive.sync()
         self.send_pending(doc_ids=[doc_id for doc_id, _ in finished])
         self._remove_sources(finished)
-        return outcomes
 
     def recover(self) -> None:
         """Finish documents whose owner died mid-way, from the archive or the inbox."""
@@ -207,8 +210,7 @@ class Pipeline:
             leftovers = conn.execute(select(t.documents.c.id, t.documents.c.source_name)
                                      .where(and_(t.documents.c.state.in_(FINAL),
                                                  t.documents.c.source_removed.is_(False)))).all()
-        for row in leftovers:
-            self._remove_source(row.id, row.source_name)
+        self._remove_sources([(row.id, row.source_name) for row in leftovers])
 
     # ---------------------------------------------------------------- one document
 
@@ -245,7 +247,7 @@ class Pipeline:
             state = self._state(doc_id)
             if state in FINAL:
                 if not deferred:
-                    self._remove_source(doc_id, blob.key)
+                    self._remove_sources([(doc_id, blob.key)])
                 return Outcome(blob.key, "done-before", doc_id)
             if state == CLAIMED:
                 self._set_state(doc_id, ARCHIVED, archive_uri=uri)
@@ -258,9 +260,7 @@ class Pipeline:
         analysis = self.analyse(data, name, doc_id)
         state, reason = self._commit_final(doc_id, sha, analysis)
         if not deferred:
-            self.archive.sync()
-            self.send_pending(doc_ids=[doc_id])
-            self._remove_source(doc_id, name, archived=True)
+            self._settle([(doc_id, name)])
         return Outcome(name, state, doc_id, reason if state == QUARANTINED else None)
 
     def _resume(self, doc_id: int) -> None:
@@ -588,24 +588,6 @@ class Pipeline:
         if removed:
             with self.store.engine.begin() as conn:
                 conn.execute(update(t.documents).where(t.documents.c.id.in_(removed)).values(source_removed=True))
-
-    def _remove_source(self, doc_id: int, name: str, archived: bool | None = None) -> None:
-        """Delete the inbox file once its document is final, but only when the archive holds
-        its bytes (a document too large to read is never archived, so it stays)."""
-        if not self.settings.remove_from_inbox:
-            return
-        if archived is None:
-            with self.store.engine.connect() as conn:
-                archived = bool(conn.execute(select(t.documents.c.archive_uri)
-                                             .where(t.documents.c.id == doc_id)).scalar())
-        if not archived:
-            return
-        try:
-            self.inbox.delete(name)
-        except BlobError:
-            return
-        with self.store.engine.begin() as conn:
-            conn.execute(update(t.documents).where(t.documents.c.id == doc_id).values(source_removed=True))
 
     def _too_large(self, blob: Blob, exc: TooLarge) -> Outcome:
         """Too large to read: kept where it is (nothing lost), recorded as quarantined once."""

@@ -213,28 +213,26 @@ def show(config_db: str, doc_id: int) -> dict | None:
         doc = conn.execute(select(t.documents).where(t.documents.c.id == doc_id)).first()
         if doc is None:
             return None
-        out = {k: _plain(v) for k, v in doc._mapping.items()}
-        out["history"] = [{k: _plain(v) for k, v in r._mapping.items() if k not in ("id", "document_id")}
-                          for r in conn.execute(select(t.status_history).where(
-                              t.status_history.c.document_id == doc_id).order_by(t.status_history.c.id))]
-        out["findings"] = [{k: _plain(v) for k, v in r._mapping.items() if k not in ("id", "document_id")}
-                           for r in conn.execute(select(t.findings).where(t.findings.c.document_id == doc_id))]
-        out["responses"] = [{k: _plain(v) for k, v in r._mapping.items() if k not in ("xml", "document_id")}
-                            for r in conn.execute(select(t.responses).where(t.responses.c.document_id == doc_id))]
+        out = _plain_row(doc)
+        out["history"] = [_plain_row(r, "id", "document_id") for r in conn.execute(
+            select(t.status_history).where(t.status_history.c.document_id == doc_id).order_by(t.status_history.c.id))]
+        out["findings"] = [_plain_row(r, "id", "document_id") for r in conn.execute(
+            select(t.findings).where(t.findings.c.document_id == doc_id))]
+        out["responses"] = [_plain_row(r, "xml", "document_id") for r in conn.execute(
+            select(t.responses).where(t.responses.c.document_id == doc_id))]
         invoice = conn.execute(select(t.invoices).where(t.invoices.c.document_id == doc_id)).first()
         if invoice is not None:
-            inv = {k: _plain(v) for k, v in invoice._mapping.items()}
-            inv["lines"] = [{k: _plain(v) for k, v in r._mapping.items() if k not in ("id", "invoice_id")}
-                            for r in conn.execute(select(t.invoice_lines).where(
-                                t.invoice_lines.c.invoice_id == invoice.id).order_by(t.invoice_lines.c.id))]
-            inv["parties"] = [{k: _plain(v) for k, v in r._mapping.items() if k not in ("id", "invoice_id")}
-                              for r in conn.execute(select(t.parties).where(t.parties.c.invoice_id == invoice.id))]
-            inv["attachments"] = [{k: _plain(v) for k, v in r._mapping.items() if k not in ("id", "invoice_id")}
-                                  for r in conn.execute(select(t.attachments).where(
-                                      t.attachments.c.invoice_id == invoice.id))]
+            inv = _plain_row(invoice)
+            for key, table in (("lines", t.invoice_lines), ("parties", t.parties), ("attachments", t.attachments)):
+                inv[key] = [_plain_row(r, "id", "invoice_id") for r in conn.execute(
+                    select(table).where(table.c.invoice_id == invoice.id).order_by(table.c.id))]
             out["invoice"] = inv
     store.dispose()
     return out
+
+
+def _plain_row(row, *leave_out: str) -> dict:
+    return {k: _plain(v) for k, v in row._mapping.items() if k not in leave_out}
 
 
 def _plain(value):
