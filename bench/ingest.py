@@ -55,9 +55,10 @@ config = IngestConfig(**json.loads(sys.argv[1]))
 start = time.perf_counter()
 summary = run_once(config, workers=int(sys.argv[2]))
 seconds = time.perf_counter() - start
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": seconds, "stored": summary.count("stored"), "quarantined": summary.count("quarantined"),
-                  "peak_mb": peak / 1024}))
+                  "peak_mb": max(me.ru_maxrss, kids.ru_maxrss) / 1024,
+                  "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}))
 """
 
 
@@ -82,11 +83,11 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def s3_run(source: Path, workers: int) -> dict:
+def s3_run(source: Path, workers: int, kind: str = "rclone") -> dict:
     sys.path.insert(0, str(REPO))
     from tests.servers import start_s3
 
-    server = start_s3()
+    server = start_s3(kind)
     try:
         client = server.client()
         for bucket in ("drop", "archive", "outbox"):

@@ -45,6 +45,7 @@ from validate.engine import Validator
 from validate.findings import Finding, Severity
 from validate.xmlsafe import Limits, XmlRefused, parse_xml
 
+from . import queries as q
 from . import tables as t
 from .blobs import Blob, BlobError, Blobs, TooLarge, archive_key
 from .municipal import BUYER_ENDPOINT, BUYER_REFERENCE, Receiver, municipal_ruleset
@@ -66,6 +67,9 @@ DUPLICATE = "duplicate"
 INVOICE_KINDS = ("invoice", "creditnote")
 BATCH_BYTES = 64 * 1024 * 1024  # read at most this much of the inbox ahead of processing
 MAX_CLARIFICATIONS = 20
+# Attachments up to this size (decoded) are kept in the store; larger ones are archived by
+# content. A time-report CSV is a few kilobytes; scanned PDFs go to the archive.
+INLINE_ATTACHMENT_BYTES = 256 * 1024
 
 TIMEREPORT_COLUMNS = {"assistant_pnr", "client_pnr", "date", "start", "end", "kind", "decision_id"}
 
@@ -292,17 +296,16 @@ class Pipeline:
                       lease_until=now + self.settings.lease, attempts=1, received_at=now, updated_at=now,
                       source_removed=False, archive_uri=archive_uri)
         with self.store.engine.begin() as conn:
-            stmt = _insert_ignore(conn, t.documents, values, ["source_name", "sha256"]).returning(t.documents.c.id)
-            doc_id = conn.execute(stmt).scalar()
+            stmt = q.insert_ignore(conn.dialect.name, "documents", ("source_name", "sha256"), returning="id")
+            doc_id = conn.execute(stmt, values).scalar()
             if doc_id is not None:
                 history = [dict(document_id=doc_id, state=CLAIMED, at=now, note=f"claimed by {self.owner}")]
                 if archive_uri:
                     history.append(dict(document_id=doc_id, state=ARCHIVED, at=now, note=archive_uri))
-                conn.execute(insert(t.status_history), history)
+                conn.execute(q.INSERT_HISTORY, history)
                 self._received[doc_id] = now.date()
                 return doc_id, True
-            row = conn.execute(select(t.documents.c.id, t.documents.c.state).where(and_(
-                t.documents.c.source_name == name, t.documents.c.sha256 == sha))).one()
+            row = conn.execute(q.DOCUMENT_BY_SOURCE, {"p_name": name, "p_sha": sha}).one()
         if row.state in FINAL:
             return row.id, False
         return (row.id, False) if self._take_over(row.id) else (None, False)
@@ -335,7 +338,7 @@ class Pipeline:
 
     def _state(self, doc_id: int) -> str:
         with self.store.engine.connect() as conn:
-            return conn.execute(select(t.documents.c.state).where(t.documents.c.id == doc_id)).scalar_one()
+            return conn.execute(q.DOCUMENT_STATE, {"p_id": doc_id}).scalar_one()
 
     def _set_state(self, doc_id: int, state: str, **values) -> None:
         now = _now()
@@ -484,10 +487,8 @@ class Pipeline:
         self.outbox.sync()
         now = _now()
         with self.store.engine.begin() as conn:
-            for row_id, uri in written:
-                conn.execute(update(t.responses).where(and_(t.responses.c.id == row_id,
-                                                            t.responses.c.state == "pending"))
-                             .values(state="sent", outbox_uri=uri, sent_at=now))
+            conn.execute(q.MARK_SENT, [dict(p_id=row_id, state="sent", outbox_uri=uri, sent_at=now)
+                                       for row_id, uri in written])
         return len(pending)
 
     def _envelope_response(self, row) -> bytes:
@@ -509,8 +510,7 @@ class Pipeline:
         now = _now()
         attachment_uris = archive_attachments(analysis.read, self.archive) if analysis.state == STORED else {}
         with self.store.engine.begin() as conn:
-            row = conn.execute(select(t.documents.c.state, t.documents.c.owner, t.documents.c.reason_code)
-                               .where(t.documents.c.id == doc_id).with_for_update()).one()
+            row = conn.execute(q.DOCUMENT_FOR_FINAL, {"p_id": doc_id}).one()
             if row.state in FINAL or row.owner != self.owner:
                 return row.state, row.reason_code  # finished by another worker: never store twice
             if analysis.state == STORED:
@@ -521,38 +521,36 @@ class Pipeline:
             if analysis.state == STORED:
                 invoice_id = _store_invoice(conn, doc_id, analysis.read, attachment_uris)
             envelope = analysis.envelope
-            conn.execute(update(t.documents).where(t.documents.c.id == doc_id).values(
-                state=analysis.state, updated_at=now, document_kind=analysis.document_kind,
+            conn.execute(q.UPDATE_DOCUMENT, dict(
+                p_id=doc_id, state=analysis.state, updated_at=now, document_kind=analysis.document_kind,
                 ruleset=analysis.ruleset, reason_code=analysis.reason_code, reason=analysis.reason,
                 sbdh_sender=envelope.sender if envelope else None,
                 sbdh_receiver=envelope.receiver if envelope else None,
                 sbdh_instance_id=envelope.instance_id if envelope else None,
                 owner=None, lease_until=None))
             if analysis.findings:
-                conn.execute(insert(t.findings), [dict(
+                conn.execute(q.INSERT_FINDINGS, [dict(
                     document_id=doc_id, rule_id=f.rule_id, severity=f.severity.value, location=f.location,
                     message=f.message, ruleset=f.ruleset, step=f.step) for f in analysis.findings])
-            for kind, code, receiver, xml in analysis.responses:
+            if analysis.responses:
                 # A retried document that gets the same answer again is not answered twice.
-                conn.execute(_insert_ignore(conn, t.responses, dict(
+                conn.execute(q.insert_ignore(conn.dialect.name, "responses", ("document_id", "kind", "code")), [dict(
                     response_id=self._response_id(doc_id, kind, code), document_id=doc_id, kind=kind,
-                    code=code, receiver=receiver, xml=xml, state="pending", created_at=now),
-                    ["document_id", "kind", "code"]))
+                    code=code, receiver=receiver, xml=xml, state="pending", created_at=now)
+                    for kind, code, receiver, xml in analysis.responses])
             note = analysis.reason or (f"invoice #{invoice_id}" if invoice_id else None)
-            conn.execute(insert(t.status_history).values(document_id=doc_id, state=analysis.state, at=now, note=note))
+            conn.execute(q.INSERT_HISTORY, dict(document_id=doc_id, state=analysis.state, at=now, note=note))
         self._received.pop(doc_id, None)
         return analysis.state, analysis.reason_code
 
     def _duplicate_of(self, conn: Connection, doc_id: int, sha: str, analysis: Analysis) -> str | None:
-        same_bytes = conn.execute(select(t.documents.c.id).where(and_(
-            t.documents.c.sha256 == sha, t.documents.c.id != doc_id, t.documents.c.state == STORED))).first()
+        same_bytes = conn.execute(q.SAME_BYTES_STORED, {"p_sha": sha, "p_id": doc_id}).first()
         if same_bytes:
             return f"byte-identical resubmission of document #{same_bytes.id}"
         doc = analysis.read.document
         seller = _seller_key(doc)
-        same = conn.execute(select(t.invoices.c.document_id).where(and_(
-            t.invoices.c.seller_key == seller, t.invoices.c.invoice_number == doc.id,
-            t.invoices.c.issue_date == doc.issue_date))).first()
+        same = conn.execute(q.SAME_INVOICE, {"p_seller": seller, "p_number": doc.id,
+                                             "p_issued": doc.issue_date}).first()
         if same:
             return (f"invoice number {doc.id} of {doc.issue_date} from {seller} was already received "
                     f"(document #{same.document_id})")
@@ -664,11 +662,13 @@ def _recognise_attachment(att) -> tuple[str | None, int | None]:
 
 
 def archive_attachments(read, archive: Blobs) -> dict[str, str]:
-    """Archive embedded attachments by content (before the store transaction: the writes
-    are idempotent, and no file I/O should hold the database's write lock)."""
+    """Archive the large embedded attachments by content (small ones are kept in the store).
+
+    Before the store transaction: the writes are idempotent, and no file I/O should hold the
+    database's write lock."""
     uris = {}
     for att in read.document.attachments:
-        if att.content:
+        if att.content and len(att.content) > INLINE_ATTACHMENT_BYTES:
             sha = hashlib.sha256(att.content).hexdigest()
             uris[sha] = archive.put_if_absent(archive_key(sha), att.content, durable=False)
     return uris
@@ -678,7 +678,7 @@ def _store_invoice(conn: Connection, doc_id: int, read, attachment_uris: dict[st
     doc = read.document
     totals = read.stated_totals or doc.totals()
     means = doc.payment_means[0] if doc.payment_means else None
-    result = conn.execute(insert(t.invoices).values(
+    result = conn.execute(q.INSERT_INVOICE, dict(
         document_id=doc_id, kind=doc.kind, seller_key=_seller_key(doc), invoice_number=doc.id,
         issue_date=doc.issue_date, due_date=doc.due_date, type_code=doc.type_code, currency=doc.currency,
         buyer_reference=doc.buyer_reference, order_reference=doc.order_reference,
@@ -692,25 +692,27 @@ def _store_invoice(conn: Connection, doc_id: int, read, attachment_uris: dict[st
         payment_reference=means.payment_id if means else None,
     ))
     invoice_id = result.inserted_primary_key[0]
-    conn.execute(insert(t.invoice_lines), [dict(
+    conn.execute(q.INSERT_LINES, [dict(
         invoice_id=invoice_id, line_id=line.id, quantity=line.quantity, unit_code=line.unit_code,
         net_amount=line.net_amount if line.net_amount is not None else line.computed_net_amount(),
         price=line.price, item_name=line.item_name, description=line.item_description, note=line.note,
         period_start=line.period.start if line.period else None,
         period_end=line.period.end if line.period else None, vat_category=line.vat_category,
     ) for line in doc.lines])
-    conn.execute(insert(t.parties), [_party_row(invoice_id, "seller", doc.seller),
+    conn.execute(q.INSERT_PARTIES, [_party_row(invoice_id, "seller", doc.seller),
                                      _party_row(invoice_id, "buyer", doc.buyer)])
     rows = []
     for att in doc.attachments:
         sha = hashlib.sha256(att.content).hexdigest() if att.content else None
         uri = attachment_uris.get(sha) if sha else None
         recognised, count = _recognise_attachment(att)
+        inline = att.content if att.content and len(att.content) <= INLINE_ATTACHMENT_BYTES else None
         rows.append(dict(invoice_id=invoice_id, reference=att.id, description=att.description,
                          filename=att.filename, mime=att.mime_code, size=len(att.content) if att.content else None,
-                         sha256=sha, archive_uri=uri or att.uri, recognised_as=recognised, rows=count))
+                         sha256=sha, archive_uri=uri or att.uri, recognised_as=recognised, rows=count,
+                         content=inline))
     if rows:
-        conn.execute(insert(t.attachments), rows)
+        conn.execute(q.INSERT_ATTACHMENTS, rows)
     return invoice_id
 
 
@@ -725,17 +727,6 @@ def _party_row(invoice_id: int, role: str, party) -> dict:
         country=party.address.country,
         contact=", ".join(x for x in (contact.name, contact.telephone, contact.email) if x) if contact else None,
     )
-
-
-def _insert_ignore(conn: Connection, table, values: dict, keys: list[str]):
-    """INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL alike."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
 
 
 def counts_by_state(store: Store) -> dict[str, int]:

@@ -224,11 +224,48 @@ def show(config_db: str, doc_id: int) -> dict | None:
         if invoice is not None:
             inv = _plain_row(invoice)
             for key, table in (("lines", t.invoice_lines), ("parties", t.parties), ("attachments", t.attachments)):
-                inv[key] = [_plain_row(r, "id", "invoice_id") for r in conn.execute(
+                inv[key] = [_plain_row(r, "id", "invoice_id", "content") for r in conn.execute(
                     select(table).where(table.c.invoice_id == invoice.id).order_by(table.c.id))]
+            for att in inv["attachments"]:
+                att["kept_in"] = att["archive_uri"] or "store"
             out["invoice"] = inv
     store.dispose()
     return out
+
+
+class AttachmentError(Exception):
+    """An attachment that cannot be given out (unknown, or its bytes are not the recorded ones)."""
+
+
+def attachment_content(config_db: str, doc_id: int, name: str, *, s3_endpoint: str | None = None,
+                       region: str | None = None) -> tuple[str, bytes]:
+    """(file name, decoded bytes) of an invoice attachment, by its reference (BT-122) or file
+    name: from the store when kept there, else from the archive. The bytes must have the
+    SHA-256 recorded at ingest."""
+    import hashlib
+
+    store = Store(config_db)
+    store.migrate()
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.attachments).join(t.invoices, t.invoices.c.id == t.attachments.c.invoice_id)
+                            .where(t.invoices.c.document_id == doc_id)).all()
+    store.dispose()
+    matches = [r for r in rows if name in (r.reference, r.filename)]
+    if not matches:
+        known = ", ".join(r.filename or r.reference or "?" for r in rows) or "none"
+        raise AttachmentError(f"document #{doc_id} has no attachment {name!r} (it has: {known})")
+    row = matches[0]
+    data = row.content
+    if data is None:
+        if not row.archive_uri or not row.sha256:
+            raise AttachmentError(f"attachment {name!r} of document #{doc_id} is external ({row.archive_uri}): "
+                                  "its content was not delivered")
+        location, _, key = row.archive_uri.rpartition("/")
+        data = open_blobs(location, endpoint_url=s3_endpoint, region=region).get(key)
+    if row.sha256 and hashlib.sha256(data).hexdigest() != row.sha256:
+        raise AttachmentError(f"attachment {name!r} of document #{doc_id}: the bytes read do not have the "
+                              f"SHA-256 recorded at ingest ({row.sha256})")
+    return row.filename or row.reference or f"attachment-{row.id}", data
 
 
 def _plain_row(row, *leave_out: str) -> dict:

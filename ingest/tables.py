@@ -138,6 +138,7 @@ attachments = Table(
     Column("archive_uri", String(1024)),
     Column("recognised_as", String(40)),  # e.g. "timereport-csv"
     Column("rows", Integer),
+    Column("content", LargeBinary),  # decoded, when small (revision 0002); else see archive_uri
 )
 
 responses = Table(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -155,10 +156,37 @@ def show_cmd(document_id, db, fmt):
             click.echo(f"    line {line['line_id']}: {line['quantity']} {line['unit_code']} × {line['price']} = "
                        f"{line['net_amount']} ({line['item_name']})")
         for att in inv["attachments"]:
-            click.echo(f"    attachment {att['filename']} ({att['mime']}, {att['size']} bytes)"
+            click.echo(f"    attachment {att['filename']} ({att['mime']}, {att['size']} bytes, in {att['kept_in']})"
                        + (f" recognised as {att['recognised_as']} with {att['rows']} rows" if att["recognised_as"] else ""))
     for r in data["responses"]:
         click.echo(f"  response {r['response_id']} ({r['kind']} {r['code']}) {r['state']} {r['outbox_uri'] or ''}")
+
+
+@ingest.command("attachment")
+@click.argument("document_id", type=int)
+@click.argument("name")
+@DB
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file (default: the attachment's file name in the current folder; - for stdout).")
+@click.option("--s3-endpoint", default=None, envvar="AWS_ENDPOINT_URL", help="S3 endpoint of an S3 archive.")
+@click.option("--region", default=None, envvar="AWS_DEFAULT_REGION", help="S3 region.")
+def attachment_cmd(document_id, name, db, output, s3_endpoint, region):
+    """Write out an attachment of a stored invoice, by reference or file name (checked against
+    the SHA-256 recorded at ingest)."""
+    from ingest.service import AttachmentError, attachment_content
+
+    try:
+        filename, data = attachment_content(db, document_id, name, s3_endpoint=s3_endpoint, region=region)
+    except AttachmentError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # the archive is unreachable or the file is gone
+        _fail(f"cannot read attachment {name!r} of document #{document_id}: {exc}")
+    if output == "-":
+        click.get_binary_stream("stdout").write(data)
+        return
+    target = Path(output or Path(filename).name)
+    target.write_bytes(data)
+    click.echo(f"wrote {target} ({len(data)} bytes)", err=True)
 
 
 @ingest.command("retry")

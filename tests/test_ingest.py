@@ -3,6 +3,7 @@ every kind of bad input, responses valid against the official rules, retries, an
 once under SIGKILL and with two concurrent workers."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -19,10 +20,13 @@ from sqlalchemy import func, select
 
 from ingest import tables as t
 from ingest.blobs import S3Blobs
+from ingest.pipeline import INLINE_ATTACHMENT_BYTES
 from ingest.service import IngestConfig, run_once, retry_quarantined
 from ingest.store import Store
 from lssinvoice.cli import main
 from peppol import sbdh
+from peppol.model import Attachment
+from peppol.ubl import to_ubl
 from validate.engine import Validator
 
 from .ingest_factory import TIMEREPORT_CSV, batch, drop, invoice_xml, wrapped
@@ -39,9 +43,11 @@ def postgres():
     pg.stop()
 
 
-@pytest.fixture(scope="session")
-def s3():
-    server = start_s3()
+@pytest.fixture(scope="session", params=["moto", "rclone"])
+def s3(request):
+    """Each S3 test runs against both real servers: moto (the reference emulator) and rclone
+    (the one the benchmark uses)."""
+    server = start_s3(request.param)
     yield server
     server.stop()
 
@@ -148,7 +154,9 @@ def test_watch_picks_up_what_arrives_later(tmp_path):
 
 
 def test_stored_invoice_rows_are_exact(tmp_path):
-    drop(tmp_path / "inbox", batch(good=1)[:1])
+    [delivery] = batch(good=1)[:1]
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "delivered.xml").write_bytes(delivery.data)
     config = folder_config(tmp_path)
     run_once(config)
     store = Store(config.db)
@@ -168,6 +176,29 @@ def test_stored_invoice_rows_are_exact(tmp_path):
     assert parties["seller"].legal_id == "5599000006" and parties["buyer"].endpoint == "0007:2120001306"
     assert (att.filename, att.mime, att.recognised_as, att.rows) == ("tidrapport.csv", "text/csv", "timereport-csv", 2)
     assert att.size == len(TIMEREPORT_CSV)
+    # Small: kept decoded in the store, not copied into the archive beside the original.
+    assert (att.content, att.archive_uri) == (TIMEREPORT_CSV, None)
+    assert att.sha256 == hashlib.sha256(TIMEREPORT_CSV).hexdigest()
+    assert sorted(p.name for p in (tmp_path / "archive").rglob("*") if p.is_file()) == [
+        hashlib.sha256(delivery.data).hexdigest()]
+
+
+def test_large_attachment_is_archived_by_content(tmp_path):
+    scan = b"%PDF-1.7\n" + bytes(range(256)) * 1100  # 281,609 bytes: above the inline limit
+    assert len(scan) > INLINE_ATTACHMENT_BYTES
+    pdf = Attachment.embedded("SCAN-1", scan, filename="underlag.pdf", mime_code="application/pdf")
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "big.xml").write_bytes(wrapped(to_ubl(exempt_invoice(id="INV-BIG", attachments=[pdf]))))
+    config = folder_config(tmp_path)
+    run_once(config)
+    store = Store(config.db)
+    with store.engine.connect() as conn:
+        [att] = conn.execute(select(t.attachments)).all()
+    store.dispose()
+    sha = hashlib.sha256(scan).hexdigest()
+    assert (att.sha256, att.size, att.content, att.recognised_as) == (sha, len(scan), None, None)
+    assert att.archive_uri == str(tmp_path / "archive" / sha[:2] / sha[2:4] / sha)
+    assert (tmp_path / "archive" / sha[:2] / sha[2:4] / sha).read_bytes() == scan
 
 
 def test_second_run_changes_nothing(tmp_path):
@@ -352,3 +383,33 @@ def test_cli_unknown_municipality_is_a_usage_error(tmp_path):
                                 env={"LSSINVOICE_DATA": str(tmp_path)})
     assert result.exit_code == 2
     assert "atlantis" in result.output
+
+
+def test_attachment_command_writes_the_decoded_bytes(tmp_path):
+    scan = b"%PDF-1.7\n" + bytes(range(256)) * 1100
+    pdf = Attachment.embedded("SCAN-1", scan, filename="underlag.pdf", mime_code="application/pdf")
+    csv_att = Attachment.embedded("TID-1", TIMEREPORT_CSV, filename="tidrapport.csv", mime_code="text/csv")
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "a.xml").write_bytes(
+        wrapped(to_ubl(exempt_invoice(id="INV-ATT", attachments=[csv_att, pdf]))))
+    config = folder_config(tmp_path)
+    run_once(config)
+    runner = CliRunner()
+    small = runner.invoke(main, ["ingest", "attachment", "1", "TID-1", "--db", config.db,
+                                 "-o", str(tmp_path / "out.csv")])
+    assert small.exit_code == 0, small.output
+    assert (tmp_path / "out.csv").read_bytes() == TIMEREPORT_CSV
+    big = runner.invoke(main, ["ingest", "attachment", "1", "underlag.pdf", "--db", config.db,
+                               "-o", str(tmp_path / "out.pdf")])
+    assert big.exit_code == 0, big.output
+    assert (tmp_path / "out.pdf").read_bytes() == scan
+    missing = runner.invoke(main, ["ingest", "attachment", "1", "nope.txt", "--db", config.db])
+    assert missing.exit_code == 2
+    assert "has no attachment 'nope.txt' (it has: tidrapport.csv, underlag.pdf)" in missing.output
+    # A tampered archive copy is refused, not handed out.
+    sha = hashlib.sha256(scan).hexdigest()
+    (tmp_path / "archive" / sha[:2] / sha[2:4] / sha).write_bytes(b"changed")
+    tampered = runner.invoke(main, ["ingest", "attachment", "1", "SCAN-1", "--db", config.db,
+                                    "-o", str(tmp_path / "x.pdf")])
+    assert tampered.exit_code == 2 and "do not have the SHA-256 recorded at ingest" in tampered.output
+    assert not (tmp_path / "x.pdf").exists()
