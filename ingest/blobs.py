@@ -224,6 +224,7 @@ class S3Blobs(Blobs):
                                                 request_checksum_calculation="when_required",
                                                 response_checksum_validation="when_required",
                                                 max_pool_connections=16))
+            _continue_only_for_large_bodies(client)
         self.client = client
 
     def _key(self, key: str) -> str:
@@ -304,6 +305,29 @@ class S3Blobs(Blobs):
 
     def uri_of(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._key(key)}"
+
+
+EXPECT_CONTINUE_BYTES = 1024 * 1024
+
+
+def _continue_only_for_large_bodies(client) -> None:
+    """Send ``Expect: 100-continue`` only with bodies over 1 MiB.
+
+    botocore asks for it on every PUT of a file-like body: the server's go-ahead costs one
+    round trip before the body is sent, which pays off when a large body may be refused, not
+    for invoices and responses of a few kilobytes (most of the time of such a PUT is the
+    wait).
+    """
+    from botocore import utils
+    from botocore.handlers import add_expect_header
+
+    def expect_continue_if_large(model, params, **kwargs):
+        body = params.get("body")
+        if hasattr(body, "read") and (utils.determine_content_length(body) or 0) > EXPECT_CONTINUE_BYTES:
+            add_expect_header(model, params, **kwargs)
+
+    client.meta.events.unregister("before-call.s3", add_expect_header)
+    client.meta.events.register("before-call.s3", expect_continue_if_large)
 
 
 def open_blobs(location: str | Path, *, endpoint_url: str | None = None, region: str | None = None) -> Blobs:

@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from lxml import etree
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from peppol import sbdh
 from peppol.reader import UblReadError, read_ubl
@@ -180,9 +181,10 @@ class Pipeline:
     def process_batch(self, blobs: list[Blob]) -> list[Outcome]:
         """Process documents, then make their effects durable together.
 
-        Reading from the inbox and writing to the archive run concurrently (I/O threads: on
-        S3 each request is a round trip, which would otherwise leave the CPU idle); the
-        validation, parsing and store transactions stay one document at a time.
+        Reading from the inbox and writing to the archive run in I/O threads, ahead of the
+        processing (on S3 each request is a round trip, which would otherwise leave the CPU
+        idle): a document is processed as soon as it is loaded, while the next ones load. The
+        validation, parsing and store transactions stay one document at a time, in order.
 
         Archive and outbox files are written without a flush each; one filesystem sync per
         batch precedes everything that depends on them being on disk: marking responses sent
@@ -191,8 +193,9 @@ class Pipeline:
         """
         outcomes: list[Outcome] = []
         for group in _by_size(blobs, BATCH_BYTES):  # bounded memory, whatever the files' sizes
-            loaded = list(self._io.map(self._load, group))
-            outcomes += [self._process_loaded(blob, item, deferred=True) for blob, item in zip(group, loaded)]
+            # map() submits every load at once and yields them in order as they complete.
+            outcomes += [self._process_loaded(blob, item, deferred=True)
+                         for blob, item in zip(group, self._io.map(self._load, group))]
         self._settle([(o.document_id, o.name) for o in outcomes
                       if o.document_id is not None and o.state in (STORED, QUARANTINED, "done-before")])
         return outcomes
@@ -262,7 +265,13 @@ class Pipeline:
 
     def _finish(self, doc_id: int, name: str, sha: str, data: bytes, deferred: bool = False) -> Outcome:
         analysis = self.analyse(data, name, doc_id)
-        state, reason = self._commit_final(doc_id, sha, analysis)
+        try:
+            state, reason = self._commit_final(doc_id, sha, analysis)
+        except IntegrityError:
+            # Another worker stored the same invoice (seller, number, issue date) between our
+            # duplicate check and our insert: the unique key refused ours and the transaction
+            # rolled back whole. Once more: the check now sees theirs, and ours is a duplicate.
+            state, reason = self._commit_final(doc_id, sha, analysis)
         if not deferred:
             self._settle([(doc_id, name)])
         return Outcome(name, state, doc_id, reason if state == QUARANTINED else None)

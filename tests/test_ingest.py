@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from ingest import tables as t
-from ingest.blobs import S3Blobs
+from ingest.blobs import EXPECT_CONTINUE_BYTES, S3Blobs
 from ingest.pipeline import INLINE_ATTACHMENT_BYTES
 from ingest.service import IngestConfig, run_once, retry_quarantined
 from ingest.store import Store
@@ -201,6 +201,37 @@ def test_large_attachment_is_archived_by_content(tmp_path):
     assert (tmp_path / "archive" / sha[:2] / sha[2:4] / sha).read_bytes() == scan
 
 
+def test_same_invoice_stored_meanwhile_by_another_worker_becomes_a_duplicate(tmp_path, monkeypatch):
+    """The race of two workers: each checks for the invoice, neither sees the other's, both
+    insert. The store's unique key refuses the second insert; that document is then
+    quarantined as a duplicate and answered RE, not lost and not stored twice."""
+    from ingest.pipeline import Pipeline
+
+    (tmp_path / "inbox").mkdir()
+    first = wrapped(invoice_xml("INV-RACE"))
+    second = wrapped(invoice_xml("INV-RACE"), instance="resent-by-another-access-point")
+    (tmp_path / "inbox" / "a.xml").write_bytes(first)
+    config = folder_config(tmp_path)
+    run_once(config)
+    (tmp_path / "inbox" / "b.xml").write_bytes(second)
+    real = Pipeline._duplicate_of
+    calls = []
+
+    def blind_once(self, conn, doc_id, sha, analysis):  # the other worker's row not yet visible
+        calls.append(doc_id)
+        return None if len(calls) == 1 else real(self, conn, doc_id, sha, analysis)
+
+    monkeypatch.setattr(Pipeline, "_duplicate_of", blind_once)
+    run_once(config)
+    assert calls == [2, 2]
+    assert outcome_table(config.db) == {"a.xml": ("stored", None), "b.xml": ("quarantined", "duplicate")}
+    assert responses_by_source(config.db) == {"a.xml": [("T111", "AB", "sent")], "b.xml": [("T111", "RE", "sent")]}
+    store = Store(config.db)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.invoices)).scalar() == 1
+    store.dispose()
+
+
 def test_second_run_changes_nothing(tmp_path):
     deliveries = batch(good=2)
     drop(tmp_path / "inbox", deliveries)
@@ -262,6 +293,22 @@ def test_s3_source_archive_and_outbox(tmp_path, s3, monkeypatch):
     keys = [b.key for b in outbox.list()]
     assert len(keys) == sum(1 for d in deliveries if d.response)
     assert_responses_valid([outbox.get(k) for k in keys])
+
+
+def test_s3_put_asks_to_continue_only_for_large_bodies(s3, monkeypatch):
+    for key, value in s3.env().items():
+        monkeypatch.setenv(key, value)
+    s3.client().create_bucket(Bucket="expect")
+    blobs = S3Blobs("s3://expect/in", endpoint_url=s3.endpoint, region="us-east-1")
+    sent: dict[str, str | None] = {}
+    blobs.client.meta.events.register(
+        "before-send.s3.PutObject", lambda request, **_: sent.update({request.url.rsplit("/", 1)[-1]:
+                                                                        request.headers.get("Expect")}))
+    small, large = b"<Invoice/>" * 100, os.urandom(EXPECT_CONTINUE_BYTES + 1)
+    blobs.put("small.xml", small)
+    blobs.put("large.bin", large)
+    assert sent == {"small.xml": None, "large.bin": b"100-continue"}
+    assert (blobs.get("small.xml"), blobs.get("large.bin")) == (small, large)
 
 
 # ------------------------------------------------------------------------------ PostgreSQL

@@ -16,6 +16,8 @@ The customary presentation is ``NNNNNN-NNNN``. The 12-digit form with the centur
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from stdnum.se import orgnr as _stdnum_orgnr
 
 from . import _luhn
@@ -37,6 +39,13 @@ def compact(value: str) -> str:
 
 def validate(value: str) -> str:
     """Return the compact 10-digit form, or raise a :class:`ValueError` subclass."""
+    return _validated(str(value))
+
+
+# A document names the same few parties many times, and every model that holds a party checks
+# it again: remember the valid ones (an invalid value raises and is not remembered).
+@lru_cache(maxsize=4096)
+def _validated(value: str) -> str:
     number = compact(value)
     if not number:
         raise InvalidFormat(f"{NAME}: the value is empty.")
