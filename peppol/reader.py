@@ -17,7 +17,9 @@ document the model rejects, ``errors`` holds pydantic's error list.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -61,12 +63,45 @@ def _path(el: etree._Element) -> str:
     return el.getroottree().getpath(el) if el.getroottree() is not None else el.tag
 
 
+@lru_cache(maxsize=None)
+def _child_steps(path: str) -> tuple[str, ...] | None:
+    """``cac:A/cbc:B`` as Clark names (``{urn…}A``, ``{urn…}B``); None for any other path."""
+    steps = []
+    for step in path.split("/"):
+        prefix, _, local = step.partition(":")
+        if prefix not in NS or not local.isalnum():
+            return None
+        steps.append(f"{{{NS[prefix]}}}{local}")
+    return tuple(steps)
+
+
+def _walk(el: etree._Element, steps: tuple[str, ...], depth: int = 0) -> Iterator[etree._Element]:
+    """Elements at the end of a child path, in document order (as ElementPath gives them)."""
+    last = depth == len(steps) - 1
+    for child in el.iterchildren(steps[depth]):
+        if last:
+            yield child
+        else:
+            yield from _walk(child, steps, depth + 1)
+
+
+# The reader asks for some 170 paths per invoice. lxml's find() runs ElementPath (Python) for
+# each; walking the children by Clark name (iterchildren filters in C) gives the same elements
+# in the same order several times faster. Any other path still goes to ElementPath.
 def _find(el: etree._Element | None, path: str) -> etree._Element | None:
-    return None if el is None else el.find(path, NS)
+    if el is None:
+        return None
+    steps = _child_steps(path)
+    if steps is None:
+        return el.find(path, NS)
+    return next(_walk(el, steps), None)
 
 
 def _all(el: etree._Element | None, path: str) -> list[etree._Element]:
-    return [] if el is None else el.findall(path, NS)
+    if el is None:
+        return []
+    steps = _child_steps(path)
+    return el.findall(path, NS) if steps is None else list(_walk(el, steps))
 
 
 def _text(el: etree._Element | None, path: str | None = None) -> str | None:
