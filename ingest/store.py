@@ -64,12 +64,30 @@ class Store:
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
-            if self.is_postgres:
-                # One migrator at a time when several workers start together.
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with self.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite changes a column by copying its table, which the foreign keys of the
+                # rows pointing at it would refuse; the pragma only takes effect outside a
+                # transaction. The keys are checked once the copy is done.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()  # ends SQLAlchemy's autobegun (empty) transaction
+            try:
+                with conn.begin():
+                    if self.is_postgres:
+                        # One migrator at a time when several workers start together.
+                        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    if sqlite:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
+            finally:
+                if sqlite:
+                    conn.rollback()  # nothing open unless the upgrade failed
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

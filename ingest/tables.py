@@ -3,19 +3,66 @@
 Identity of a delivery is (source name, SHA-256 of its bytes): the same file seen twice is the
 same document, whatever crashed in between; another file with the same bytes is a
 byte-identical resubmission (a duplicate). Every state change is kept in ``status_history``.
-Amounts are stored as exact decimals (NUMERIC), never floats.
+Amounts, prices and quantities are stored as exact decimals (:class:`ExactDecimal`), never as
+binary floats.
 """
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlalchemy import (
     Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData,
     Numeric, String, Table, Text, UniqueConstraint,
 )
+from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
 
-MONEY = Numeric(18, 2, asdecimal=True)
-QUANTITY = Numeric(18, 4, asdecimal=True)
+
+class ExactDecimal(TypeDecorator):
+    """A decimal number stored exactly: NUMERIC on PostgreSQL; on SQLite, whose NUMERIC
+    affinity would keep a binary float (REAL), the plain decimal text (``"44386.85"``).
+
+    Values are :class:`~decimal.Decimal` (or int) both ways; a float is refused, and so is a
+    value with more decimals than the column's scale: nothing is rounded on the way in
+    (amounts of a valid BIS 3 invoice have at most two decimals, BR-DEC-09 … BR-DEC-23).
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int | None = None, scale: int | None = None):
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.precision, self.scale = precision, scale
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(64))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, (float, bool)) or not isinstance(value, (Decimal, int)):
+            raise TypeError(f"an exact decimal column takes Decimal or int, not {type(value).__name__}")
+        value = Decimal(value)
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a finite number")
+        if self.scale is not None:
+            scaled = value.quantize(Decimal(1).scaleb(-self.scale))
+            if scaled != value:
+                raise ValueError(f"{value} has more than {self.scale} decimals")
+            value = scaled
+        return format(value, "f") if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(value)
+
+
+MONEY = ExactDecimal(18, 2)  # BT-106 … BT-115, BT-131: two decimals at most
+NUMBER = ExactDecimal()  # prices (BT-146) and quantities (BT-129): as many decimals as given
 
 documents = Table(
     "documents", metadata,
@@ -96,10 +143,10 @@ invoice_lines = Table(
     Column("id", Integer, primary_key=True),
     Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
     Column("line_id", String(100), nullable=False),
-    Column("quantity", QUANTITY),
+    Column("quantity", NUMBER),
     Column("unit_code", String(10)),
     Column("net_amount", MONEY, nullable=False),
-    Column("price", MONEY),
+    Column("price", NUMBER),
     Column("item_name", Text),
     Column("description", Text),
     Column("note", Text),
