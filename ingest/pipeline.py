@@ -183,8 +183,9 @@ class Pipeline:
 
         Reading from the inbox and writing to the archive run concurrently in I/O threads (on
         S3 each request is a round trip, which would otherwise leave the CPU idle), for a
-        whole group before its processing; the validation, parsing and store transactions
-        stay one document at a time.
+        whole group before its processing. The group's new documents are then claimed in one
+        transaction; the validation, parsing and final transactions stay one document at a
+        time.
 
         Archive and outbox files are written without a flush each; one filesystem sync per
         batch precedes everything that depends on them being on disk: marking responses sent
@@ -197,7 +198,10 @@ class Pipeline:
             # fight it for the GIL (SaxonC holds it while it validates), which cost more CPU
             # than the overlap saved (measured); the other worker process fills the wait.
             loaded = list(self._io.map(self._load, group))
-            outcomes += [self._process_loaded(blob, item, deferred=True) for blob, item in zip(group, loaded)]
+            claimed = self._claim_new([(blob.key, item[1], len(item[0]), item[2])
+                                       for blob, item in zip(group, loaded) if isinstance(item, tuple)])
+            outcomes += [self._process_loaded(blob, item, deferred=True, claimed=claimed)
+                         for blob, item in zip(group, loaded)]
         self._settle([(o.document_id, o.name) for o in outcomes
                       if o.document_id is not None and o.state in (STORED, QUARANTINED, "done-before")])
         return outcomes
@@ -241,7 +245,7 @@ class Pipeline:
         return data, sha, self._archive(sha, data)
 
     def _process_loaded(self, blob: Blob, loaded: tuple[bytes, str, str] | Exception,
-                        deferred: bool = False) -> Outcome:
+                        deferred: bool = False, claimed: dict[tuple[str, str], int] | None = None) -> Outcome:
         if isinstance(loaded, TooLarge):
             return self._too_large(blob, loaded)
         if isinstance(loaded, BlobError):
@@ -249,7 +253,10 @@ class Pipeline:
         if isinstance(loaded, Exception):
             raise loaded
         data, sha, uri = loaded
-        doc_id, fresh = self._claim(blob.key, sha, len(data), uri)
+        if claimed and (blob.key, sha) in claimed:
+            doc_id, fresh = claimed[(blob.key, sha)], True
+        else:
+            doc_id, fresh = self._claim(blob.key, sha, len(data), uri)
         if doc_id is None:
             return Outcome(blob.key, "skipped", reason_code="owned by another worker")
         if not fresh:
@@ -299,21 +306,47 @@ class Pipeline:
 
     # ---------------------------------------------------------------- claims and states
 
+    def _claim_values(self, name: str, sha: str, size: int, archive_uri: str | None, now: datetime) -> dict:
+        return dict(source_name=name, sha256=sha, size=size, state=ARCHIVED if archive_uri else CLAIMED,
+                    owner=self.owner, lease_until=now + self.settings.lease, attempts=1, received_at=now,
+                    updated_at=now, source_removed=False, archive_uri=archive_uri)
+
+    def _claim_history(self, doc_id: int, archive_uri: str | None, now: datetime) -> list[dict]:
+        history = [dict(document_id=doc_id, state=CLAIMED, at=now, note=f"claimed by {self.owner}")]
+        if archive_uri:
+            history.append(dict(document_id=doc_id, state=ARCHIVED, at=now, note=archive_uri))
+        return history
+
+    def _claim_new(self, items: list[tuple[str, str, int, str | None]]) -> dict[tuple[str, str], int]:
+        """Claim a loaded group in one transaction: {(name, sha): id} of the documents this
+        inserted. Those already known (done before, or owned by someone) are left to
+        :meth:`_claim`, one by one."""
+        if not items:
+            return {}
+        now = _now()
+        claimed: dict[tuple[str, str], int] = {}
+        history: list[dict] = []
+        with self.store.engine.begin() as conn:
+            stmt = q.insert_ignore(conn.dialect.name, "documents", ("source_name", "sha256"), returning="id")
+            for name, sha, size, uri in items:
+                doc_id = conn.execute(stmt, self._claim_values(name, sha, size, uri, now)).scalar()
+                if doc_id is not None:
+                    claimed[(name, sha)] = doc_id
+                    history += self._claim_history(doc_id, uri, now)
+            if history:
+                conn.execute(q.INSERT_HISTORY, history)
+        for doc_id in claimed.values():
+            self._received[doc_id] = now.date()
+        return claimed
+
     def _claim(self, name: str, sha: str, size: int, archive_uri: str | None = None) -> tuple[int | None, bool]:
         """(document id, freshly inserted) or (None, False) when another live worker owns it."""
         now = _now()
-        state = ARCHIVED if archive_uri else CLAIMED
-        values = dict(source_name=name, sha256=sha, size=size, state=state, owner=self.owner,
-                      lease_until=now + self.settings.lease, attempts=1, received_at=now, updated_at=now,
-                      source_removed=False, archive_uri=archive_uri)
         with self.store.engine.begin() as conn:
             stmt = q.insert_ignore(conn.dialect.name, "documents", ("source_name", "sha256"), returning="id")
-            doc_id = conn.execute(stmt, values).scalar()
+            doc_id = conn.execute(stmt, self._claim_values(name, sha, size, archive_uri, now)).scalar()
             if doc_id is not None:
-                history = [dict(document_id=doc_id, state=CLAIMED, at=now, note=f"claimed by {self.owner}")]
-                if archive_uri:
-                    history.append(dict(document_id=doc_id, state=ARCHIVED, at=now, note=archive_uri))
-                conn.execute(q.INSERT_HISTORY, history)
+                conn.execute(q.INSERT_HISTORY, self._claim_history(doc_id, archive_uri, now))
                 self._received[doc_id] = now.date()
                 return doc_id, True
             row = conn.execute(q.DOCUMENT_BY_SOURCE, {"p_name": name, "p_sha": sha}).one()
