@@ -195,7 +195,8 @@ def issue_and_write(drafts, *, series_path: Path, prefix: str, out: Path, outbox
     reporter.data["stale_numbers"] = list(result.stale)
     if result.stale:
         reporter.text(f"warning: numbers handed out by an earlier run and never committed (a crash?): "
-                      f"{', '.join(result.stale)} — check they were not sent, then void them", err=True,
+                      f"{', '.join(result.stale)} — check they were not sent, then void them with "
+                      f"`lssinvoice invoice void NUMBER... --reason TEXT`", err=True,
                       style="yellow")
     reporter.data["voided"] = [list(v) for v in result.voided]
     if not result.ok:
@@ -495,6 +496,102 @@ def _credit(reporter, provider, original, out, reason, sbdh, series, issue_date)
         return _finish(reporter, 2)
     print_produced(reporter, f"credit note for {doc.id}")
     return _finish(reporter, code)
+
+
+def _series_for(provider: Path, series: Path | None):
+    """The provider's number series (prefix from the profile), or exit 2 saying why not."""
+    from invoices.inputs import InputErrors, read_provider
+    from invoices.series import NumberSeries
+
+    try:
+        prov = read_provider(provider)
+    except InputErrors as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    path = series or default_series_path(provider)
+    if not path.exists():
+        click.echo(f"error: {path}: no number series yet (no invoice was ever numbered with it)", err=True)
+        sys.exit(2)
+    return NumberSeries(path, prov.invoice_prefix), path
+
+
+_SERIES_OPTIONS = [
+    click.option("--provider", "provider", type=click.Path(path_type=Path), required=True,
+                 help="The provider profile (TOML); its invoice prefix names the series."),
+    click.option("--series", "series", type=click.Path(path_type=Path), default=None,
+                 help="The invoice-number series file [default: <provider>.series.json beside the profile]."),
+    click.option("--format", "fmt", type=_OUTPUT, default="text", show_default=True,
+                 help="text for people, json for machines."),
+]
+
+
+def _series_options(func):
+    for option in reversed(_SERIES_OPTIONS):
+        func = option(func)
+    return func
+
+
+@invoice.command("numbers")
+@_series_options
+def numbers(provider, series, fmt):
+    """The journal of the invoice-number series: every number handed out and what became of it.
+
+    committed: an invoice with this number was written (its SHA-256 recorded); void: burnt
+    on purpose, with a reason; reserved: handed out and never committed, a number a crash
+    left behind (or one in use by a run now). Bookkeeping wants every gap in the series
+    explained: void those with `lssinvoice invoice void`. Exit status: 0 none reserved,
+    1 some reserved, 2 no series or an unreadable one.
+    """
+    from invoices.series import SeriesError
+
+    number_series, path = _series_for(provider, series)
+    try:
+        journal = number_series.journal()
+    except SeriesError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    reserved = [e.number for e in journal if e.status == "reserved"]
+    if fmt == "json":
+        click.echo(json.dumps({"series": str(path), "numbers": [vars(e) for e in journal], "reserved": reserved},
+                              ensure_ascii=False, indent=2))
+    else:
+        counts = {status: sum(1 for e in journal if e.status == status) for status in ("committed", "void", "reserved")}
+        click.echo(f"{path}: {len(journal)} numbers — " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+        for e in journal:
+            detail = {"committed": f"sha256 {(e.document_sha256 or '')[:12]}… at {e.committed_at}",
+                      "void": f"at {e.voided_at}: {e.reason}",
+                      "reserved": f"at {e.reserved_at}, never committed: check it was not sent, then void it"}[e.status]
+            click.echo(f"  {e.number:20s} {e.status:9s} {detail}")
+    sys.exit(1 if reserved else 0)
+
+
+@invoice.command("void")
+@click.argument("numbers_", metavar="NUMBER...", nargs=-1, required=True)
+@click.option("--reason", required=True, help="Why the numbers are burnt (kept in the journal; no personal data).")
+@_series_options
+def void(numbers_, reason, provider, series, fmt):
+    """Burn invoice numbers that were handed out but never used (e.g. left by a crash), with
+    a reason, so the gap in the series is explained. A number already committed to an invoice
+    is refused: that invoice is cancelled with a credit note (`invoice credit`). Voiding a
+    void number again changes nothing. Exit status: 0 voided, 2 refused or unknown number."""
+    from invoices.series import SeriesError
+
+    number_series, path = _series_for(provider, series)
+    done, refused = [], []
+    for number in numbers_:
+        try:
+            number_series.void(number, reason)
+            done.append(number)
+        except SeriesError as exc:
+            refused.append({"number": number, "error": str(exc)})
+    if fmt == "json":
+        click.echo(json.dumps({"series": str(path), "voided": done, "refused": refused}, ensure_ascii=False, indent=2))
+    else:
+        for number in done:
+            click.echo(f"voided {number}: {reason.strip()}")
+        for item in refused:
+            click.echo(f"error: {item['error']}", err=True)
+    sys.exit(2 if refused else 0)
 
 
 @invoice.command("template")

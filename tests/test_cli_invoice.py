@@ -335,3 +335,41 @@ def test_demo_command(runner, tmp_path):
     assert "4 invoices written and validated" in result.stdout
     assert "refused as it should be Västerås stad" in result.stdout
     no_personal_data(result.output)
+
+
+def test_numbers_and_void_explain_a_number_left_by_a_crash(runner, ex, tmp_path):
+    assert create(runner, ex, tmp_path / "out").exit_code == 0
+    prov = read_provider(ex / "provider.toml")
+    series_file = ex / "provider.series.json"
+    numbers = NumberSeries(series_file, prov.invoice_prefix)
+    committed = [e.number for e in numbers.journal()]
+    burnt = numbers.reserve(year=2024)  # handed out, then the process "died" before writing
+    args = ["--provider", str(ex / "provider.toml")]
+
+    listed = runner.invoke(main, ["invoice", "numbers", *args, "--format", "json"])
+    assert listed.exit_code == 1  # a reserved number wants an explanation
+    data = json.loads(listed.output)
+    assert data["reserved"] == [burnt]
+    assert [(n["number"], n["status"]) for n in data["numbers"]] == [(c, "committed") for c in committed] + [
+        (burnt, "reserved")]
+
+    refused = runner.invoke(main, ["invoice", "void", committed[0], "--reason", "fel", *args])
+    assert refused.exit_code == 2
+    assert "committed to an invoice; cancel it with a credit note" in refused.output
+    unknown = runner.invoke(main, ["invoice", "void", "NOPE-1", "--reason", "fel", *args])
+    assert unknown.exit_code == 2 and "was never handed out" in unknown.output
+
+    voided = runner.invoke(main, ["invoice", "void", burnt, "--reason", "process killed before writing", *args])
+    assert voided.exit_code == 0 and f"voided {burnt}: process killed before writing" in voided.output
+    text = runner.invoke(main, ["invoice", "numbers", *args])
+    assert text.exit_code == 0
+    assert f"{len(committed) + 1} numbers — {len(committed)} committed, 1 void, 0 reserved" in text.output
+    assert [(e.number, e.status, e.reason) for e in numbers.journal()][-1] == (
+        burnt, "void", "process killed before writing")
+    # The next invoice never reuses the burnt number.
+    assert numbers.reserve(year=2024) not in committed + [burnt]
+
+
+def test_numbers_without_a_series_is_a_usage_error(runner, ex):
+    result = runner.invoke(main, ["invoice", "numbers", "--provider", str(ex / "provider.toml")])
+    assert result.exit_code == 2 and "no number series yet" in result.output
