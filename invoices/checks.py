@@ -21,6 +21,8 @@ LSS-SRC-031    warning  time report not signed by the supervisor / ombud
 LSS-SRC-040    warning  active and waiting time not separated (legacy report without ``kind``)
 LSS-SRC-041    warning  time report does not state the calculation period
 LSS-SRC-042    warning  time report does not state whether a collective agreement applies
+LSS-SRC-050    warning  daily rest under 11 consecutive hours (9 d § 4 LSS, arbetstidslagen 13 §)
+LSS-SRC-051    warning  weekly rest under 36 consecutive hours (9 d § 4 LSS, arbetstidslagen 14 §)
 =============  =======  ==========================================================================
 
 Definitions, where the domain leaves room:
@@ -45,7 +47,18 @@ Definitions, where the domain leaves room:
 * LSS-SRC-040..042 read the statements the reader recorded: ``kind_stated`` (False for a
   legacy file without the ``kind`` column), ``calculation_period`` (blank = not stated) and
   ``collective_agreement_stated`` (blank = not stated; ``none`` is a statement).
-* Working-time limits (9 d § 4 LSS, arbetstidslagen) are not checked here.
+* LSS-SRC-050..052 (rest): an assistant's work is the union of the shifts of every report
+  given, all clients together ("all work of the assistant counts, whichever client", Tjörn);
+  active, waiting (väntetid) and on-call (jour) time are work, standby (beredskap) is not.
+  Each 24-hour period starting when a stretch of work starts must hold 11 consecutive
+  hours without work, and each 7-day period so starting 36 hours; time with no shift in the
+  data counts as rest, so the edges of the data never make a finding. Consecutive periods
+  that fail are reported as one finding. These are warnings by default: a collective
+  agreement may set other rest rules (the finding names the one the report states), and in
+  personal assistance many do; ``--check LSS-SRC-050=error`` refuses instead.
+  The other limits of the working-time acts (ordinary and overtime hours, 48 h per week on
+  average over 4 months, the household work act) need the whole calculation period and the
+  contract, which the time reports of one month do not give: they are not checked here.
 """
 from __future__ import annotations
 
@@ -75,6 +88,7 @@ __all__ = [
     "missing_active_waiting_split",
     "missing_calculation_period",
     "missing_collective_agreement_statement",
+    "rest_violations",
     "run_checks",
 ]
 
@@ -97,6 +111,8 @@ CODES: Mapping[str, tuple[Level, str]] = MappingProxyType({
     "LSS-SRC-040": ("warning", "active and waiting time not separated"),
     "LSS-SRC-041": ("warning", "calculation period not stated"),
     "LSS-SRC-042": ("warning", "collective agreement not stated"),
+    "LSS-SRC-050": ("warning", "daily rest under 11 h (9 d § 4 LSS, arbetstidslagen 13 §)"),
+    "LSS-SRC-051": ("warning", "weekly rest under 36 h (9 d § 4 LSS, arbetstidslagen 14 §)"),
 })
 DEFAULT_LEVELS: Mapping[str, Level] = MappingProxyType({c: lvl for c, (lvl, _) in CODES.items()})
 
@@ -437,6 +453,94 @@ def missing_collective_agreement_statement(reports: Iterable[TimeReport]) -> lis
 
 # ------------------------------------------------------------------------------------ all
 
+# ------------------------------------------------------------------ rest (050-052)
+
+WORKING_KINDS = frozenset({ShiftKind.ACTIVE, ShiftKind.WAITING, ShiftKind.ON_CALL})
+DAILY_REST = (timedelta(hours=24), timedelta(hours=11), "LSS-SRC-050", "daily rest", "24 h",
+              "arbetstidslagen 13 §")
+WEEKLY_REST = (timedelta(days=7), timedelta(hours=36), "LSS-SRC-051", "weekly rest", "7 days",
+               "arbetstidslagen 14 §")
+
+
+def _work_stretches(shifts: Iterable[Shift]) -> list[tuple[datetime, datetime, list[str]]]:
+    """The union of the working shifts, in UTC: (start, end, sources) per unbroken stretch."""
+    stretches: list[tuple[datetime, datetime, list[str]]] = []
+    for shift in sorted((s for s in shifts if s.kind in WORKING_KINDS), key=lambda s: s.start_utc):
+        if stretches and shift.start_utc <= stretches[-1][1]:
+            start, end, sources = stretches[-1]
+            stretches[-1] = (start, max(end, shift.end_utc), sources + [shift.source])
+        else:
+            stretches.append((shift.start_utc, shift.end_utc, [shift.source]))
+    return stretches
+
+
+def _longest_rest(stretches, first: int, period: timedelta) -> tuple[timedelta, int]:
+    """The longest time without work in ``period`` from the start of stretch ``first``
+    (rest after the data counts), and the index of the last stretch inside it."""
+    window_end = stretches[first][0] + period
+    longest, last, i = timedelta(0), first, first
+    while i + 1 < len(stretches) and stretches[i + 1][0] < window_end:
+        longest = max(longest, stretches[i + 1][0] - stretches[i][1])
+        i += 1
+        last = i
+    return max(longest, window_end - min(stretches[last][1], window_end)), last
+
+
+def _rest_findings(stretches, rule, assistant: str, agreement: str | None) -> list[SourceFinding]:
+    period, minimum, code, name, span, source = rule
+    findings: list[SourceFinding] = []
+    run: list[tuple[int, int, timedelta]] = []  # consecutive failing periods: (first, last, longest)
+
+    def flush() -> None:
+        if not run:
+            return
+        first, last = run[0][0], max(r[1] for r in run)
+        worst = min(r[2] for r in run)
+        begin = stretches[first][0].astimezone(STOCKHOLM)
+        starts = f"from {begin:%Y-%m-%d %H:%M}" if len(run) == 1 else \
+            f"starting {begin:%Y-%m-%d %H:%M} … {stretches[run[-1][0]][0].astimezone(STOCKHOLM):%Y-%m-%d %H:%M}"
+        message = (f"{name}: in the {span} {starts} the longest time without work is "
+                   f"{_hours(int(worst.total_seconds()))} (at least {_hours(int(minimum.total_seconds()))}, "
+                   f"{source}; 9 d § 4 LSS: such work is not a cost of personal assistance)")
+        # The shifts of the periods, and the next one when it starts right at a period's end
+        # (then it is what cut the rest short).
+        upto = last + 1 if last + 1 < len(stretches) and \
+            stretches[last + 1][0] <= stretches[run[-1][0]][0] + period else last
+        where = _where([src for i in range(first, upto + 1) for src in stretches[i][2]])
+        if agreement:
+            message += f"; the collective agreement {agreement!r} may allow it: check it does"
+        findings.append(_finding(code, message, where, assistant))
+        run.clear()
+
+    for first in range(len(stretches)):
+        longest, last = _longest_rest(stretches, first, period)
+        if longest < minimum:
+            run.append((first, last, longest))
+        else:
+            flush()
+    flush()
+    return findings
+
+
+def rest_violations(reports: Iterable[TimeReport]) -> list[SourceFinding]:
+    """LSS-SRC-050/051: an assistant's daily rest of 11
+    consecutive hours per 24 hours and weekly rest of 36 consecutive hours per 7 days
+    (arbetstidslagen 1982:673, 13 § and 14 §), across all clients: work beyond the limits of
+    the working-time acts is not a cost of personal assistance (9 d § 4 LSS)."""
+    shifts: dict[str, list[Shift]] = defaultdict(list)
+    agreements: dict[str, str | None] = {}
+    for r in reports:
+        shifts[r.assistant.pnr].extend(r.shifts)
+        if r.collective_agreement and not agreements.get(r.assistant.pnr):
+            agreements[r.assistant.pnr] = r.collective_agreement
+    findings = []
+    for pnr, own in shifts.items():
+        stretches = _work_stretches(own)
+        for rule in (DAILY_REST, WEEKLY_REST):
+            findings += _rest_findings(stretches, rule, pnr, agreements.get(pnr))
+    return findings
+
+
 _CHECKS: tuple[tuple[tuple[str, ...], Callable[..., list[SourceFinding]], bool], ...] = (
     (("LSS-SRC-001", "LSS-SRC-002", "LSS-SRC-003", "LSS-SRC-004"), hours_beyond_decision, True),
     (("LSS-SRC-010",), assistant_under_18, False),
@@ -447,6 +551,7 @@ _CHECKS: tuple[tuple[tuple[str, ...], Callable[..., list[SourceFinding]], bool],
     (("LSS-SRC-040",), missing_active_waiting_split, False),
     (("LSS-SRC-041",), missing_calculation_period, False),
     (("LSS-SRC-042",), missing_collective_agreement_statement, False),
+    (("LSS-SRC-050", "LSS-SRC-051"), rest_violations, False),
 )
 
 

@@ -631,17 +631,23 @@ def _examples(folder: str):
             read_decisions(EXAMPLES / "decisions.csv"))
 
 
-@pytest.mark.parametrize("slug,folder,kind,lines,total,n_attachments", [
+# Eva (Borås) works 15-18 and then a night of waiting time 22-06 every Friday: 9 h without
+# work in the 24 h from 15:00, under the statutory 11 h (a warning: her agreement may allow it).
+EVA_FRIDAYS = [("LSS-SRC-050", "warning", f"eva.csv row {row}; eva.csv row {row + 1}") for row in (2, 8, 14, 20, 26)]
+
+
+@pytest.mark.parametrize("slug,folder,kind,lines,total,n_attachments,findings", [
     ("tjorn", "tjorn-2024-03", "base",
-     [("aktiv tid", "217.00", "332.60", "72174.20"), ("väntetid", "44.00", "332.60", "14634.40")], "86808.60", 3),
-    ("tjorn", "tjorn-2024-03", "extension", [("aktiv tid", "28.00", "332.60", "9312.80")], "9312.80", 4),
+     [("aktiv tid", "217.00", "332.60", "72174.20"), ("väntetid", "44.00", "332.60", "14634.40")], "86808.60", 3, []),
+    ("tjorn", "tjorn-2024-03", "extension", [("aktiv tid", "28.00", "332.60", "9312.80")], "9312.80", 4, []),
     ("boras", "boras-2024-03", "base",
-     [("aktiv tid", "220.50", "303", "66811.50"), ("väntetid", "40.00", "303", "12120.00")], "78931.50", 2),
+     [("aktiv tid", "220.50", "303", "66811.50"), ("väntetid", "40.00", "303", "12120.00")], "78931.50", 2,
+     EVA_FRIDAYS),
 ])
-def test_example_invoices(tmp_path, slug, folder, kind, lines, total, n_attachments):
+def test_example_invoices(tmp_path, slug, folder, kind, lines, total, n_attachments, findings):
     provider, reports, decisions = _examples(folder)
     plan = plan_invoices(provider, reports, decisions, REGISTRY.get(slug), "2024-03", kind, OPTS)
-    assert plan.findings == []
+    assert [(f.code, f.severity, f.where) for f in plan.findings] == findings
     (draft,) = plan.drafts
     assert [(ln.item_name.split(", ")[1], str(ln.quantity), str(ln.price), str(ln.net_amount))
             for ln in draft.lines] == lines

@@ -24,6 +24,7 @@ from invoices.checks import (
     missing_calculation_period,
     missing_collective_agreement_statement,
     overlapping_shifts,
+    rest_violations,
     run_checks,
     unsigned_reports,
 )
@@ -109,7 +110,7 @@ def test_every_code_has_a_default_level():
     assert set(DEFAULT_LEVELS) == set(CODES)
     assert DEFAULT_LEVELS["LSS-SRC-031"] == "warning"
     assert {c for c, lvl in DEFAULT_LEVELS.items() if lvl == "warning"} == {
-        "LSS-SRC-031", "LSS-SRC-040", "LSS-SRC-041", "LSS-SRC-042"}
+        "LSS-SRC-031", "LSS-SRC-040", "LSS-SRC-041", "LSS-SRC-042", "LSS-SRC-050", "LSS-SRC-051"}
 
 
 # ------------------------------------------------------------------------- decisions
@@ -391,3 +392,57 @@ def test_all_checks_on_dirty_data_fire_once_each():
     assert_no_pnr(findings)
     out_of_period = run_checks([report(shift("2025-01-02", "08:00", "10:00"))], [decision()])
     assert codes(out_of_period) == ["LSS-SRC-002"]
+
+
+# ------------------------------------------------------------------------------ rest (050-051)
+
+def test_daily_rest_of_eleven_hours_is_enough_and_ten_is_not():
+    ok = report(shift("2024-05-06", "08:00", "21:00", source="r2"), shift("2024-05-07", "08:00", "16:00", source="r3"))
+    assert rest_violations([ok]) == []  # 21:00 to 08:00 is 11 h
+    short = report(shift("2024-05-06", "08:00", "22:00", source="r2"), shift("2024-05-07", "08:00", "16:00", source="r3"))
+    (finding,) = rest_violations([short])
+    assert (finding.code, finding.severity, finding.where) == ("LSS-SRC-050", "warning", "r2; r3")
+    assert finding.message.startswith("daily rest: in the 24 h from 2024-05-06 08:00 the longest time without work "
+                                      "is 10.00 h (at least 11.00 h, arbetstidslagen 13 §")
+    assert finding.assistant == mask_pnr(ASSISTANT)
+
+
+def test_split_shifts_rest_after_the_second_part():
+    # 06-10 and 14-18: the 4 h between is not the daily rest, 18:00 to 06:00 (12 h) is.
+    days = [shift(f"2024-05-{d:02d}", a, b) for d in (6, 7) for a, b in (("06:00", "10:00"), ("14:00", "18:00"))]
+    assert rest_violations([report(*days)]) == []
+
+
+def test_rest_counts_every_client_and_waiting_and_on_call_but_not_standby():
+    day = shift("2024-05-06", "08:00", "16:00", client=CLIENT)
+    night_elsewhere = shift("2024-05-06", "22:00", "06:00", client=CLIENT2, kind=ShiftKind.WAITING, source="other")
+    findings = rest_violations([report(day), report(night_elsewhere, client=CLIENT2)])
+    assert codes(findings) == ["LSS-SRC-050"]  # 6 h + 2 h: the two clients' work together
+    on_call = shift("2024-05-06", "16:00", "22:00", kind=ShiftKind.ON_CALL)
+    next_morning = shift("2024-05-07", "07:00", "12:00")
+    assert codes(rest_violations([report(day, on_call, next_morning)])) == ["LSS-SRC-050"]  # 22-07: 9 h
+    standby = shift("2024-05-06", "16:00", "22:00", kind=ShiftKind.STANDBY)
+    assert rest_violations([report(day, standby, next_morning)]) == []  # 16-07: 15 h
+
+
+def test_weekly_rest_of_36_hours_in_every_seven_days():
+    # Monday to Friday 08-16, then Monday again: 64 h off over the weekend.
+    weeks = [shift(f"2024-05-{d:02d}", "08:00", "16:00", source=f"row {d}") for d in (6, 7, 8, 9, 10, 13, 14)]
+    assert rest_violations([report(*weeks)]) == []
+    # Every day from the 6th to the 19th: no 36 h off in any 7 days; the failing periods, one after
+    # the other, are one finding.
+    every_day = [shift(f"2024-05-{d:02d}", "08:00", "16:00", source=f"row {d}") for d in range(6, 20)]
+    (finding,) = rest_violations([report(*every_day)])
+    assert finding.code == "LSS-SRC-051"
+    assert finding.message.startswith("weekly rest: in the 7 days starting 2024-05-06 08:00 … 2024-05-13 08:00 "
+                                      "the longest time without work is 16.00 h (at least 36.00 h")
+    assert finding.where.startswith("row 6; row 7") and finding.where.endswith("and 9 more")
+
+
+def test_a_stated_collective_agreement_is_named_in_the_finding():
+    short = report(shift("2024-05-06", "08:00", "22:00"), shift("2024-05-07", "06:00", "12:00"))
+    covered = short.model_copy(update={"collective_agreement": "Exempelavtalet"})
+    (finding,) = rest_violations([covered])
+    assert finding.message.endswith("the collective agreement 'Exempelavtalet' may allow it: check it does")
+    strict = run_checks([covered], [decision()], CheckPolicy({"LSS-SRC-050": "error"}))
+    assert [(f.code, f.severity) for f in strict] == [("LSS-SRC-050", "error")]
