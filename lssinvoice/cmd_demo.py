@@ -111,6 +111,7 @@ class ProviderDemoResult:
     redovisning: list[dict] = field(default_factory=list)
     refusals: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # source-check warnings of invoices written
 
     @property
     def ok(self) -> bool:
@@ -187,6 +188,7 @@ def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXA
         if plan.errors:
             result.problems += [f"{m.display_name} {kind}: {f}" for f in plan.errors]
             continue
+        result.warnings += [f"{m.display_name} {kind}: {f}" for f in plan.warnings]
         before = len(reporter.data["produced"])
         code = issue_and_write(plan.drafts, series_path=series_path, prefix=provider.invoice_prefix,
                                out=invoices_dir, outbox=outbox, ledger=ledger, reporter=reporter)
@@ -233,6 +235,8 @@ def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXA
     for p in result.redovisning:
         console.print(f"monthly report {p['buyer']} {p['period']}: {p['file']}, {Path(p['xlsx_file']).name}, "
                       f"{len(p['timereports'])} time reports; {p['hours']} h, {p['total']} {p['currency']}")
+    for warning in result.warnings:
+        console.print(warning, style="yellow", markup=False)
     for problem in result.problems:
         console.print(f"[red]problem[/] {problem}")
     console.print(f"{len(result.invoices)} invoices written and validated; SBDH copies in {outbox}")
