@@ -317,6 +317,9 @@ def test_demo_provider_part(tmp_path):
         assert unwrap(p.read_bytes()).document_type_id.endswith("::2.1")
     assert [r["code"] for r in result.refusals] == ["no_invoices"]
     assert [r["total"] for r in result.redovisning] == ["67275.00"]
+    # Eva's Friday evenings followed by a night of waiting time: short daily rest, warned of.
+    assert [w.split(": daily rest")[0] for w in result.warnings] == ["Borås Stad base: WARNING LSS-SRC-050"] * 5
+    no_personal_data("\n".join(result.warnings))
     # a second run starts afresh (its own folder), and a folder that is not the demo's is refused
     assert provider_demo(out).ok
     assert len(list((out / "outbox").iterdir())) == 4
