@@ -328,7 +328,9 @@ class Pipeline:
         history: list[dict] = []
         with self.store.engine.begin() as conn:
             stmt = q.insert_ignore(conn.dialect.name, "documents", ("source_name", "sha256"), returning="id")
-            for name, sha, size, uri in items:
+            # In key order: two workers claiming overlapping groups then wait for each other
+            # in the same order on PostgreSQL's unique index, and never deadlock.
+            for name, sha, size, uri in sorted(items):
                 doc_id = conn.execute(stmt, self._claim_values(name, sha, size, uri, now)).scalar()
                 if doc_id is not None:
                     claimed[(name, sha)] = doc_id

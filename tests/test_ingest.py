@@ -322,6 +322,41 @@ def test_postgres_store(tmp_path, postgres):
     assert responses_by_source(config.db) == expected_responses(deliveries)
 
 
+def test_group_claims_of_two_workers_never_deadlock(tmp_path, postgres):
+    """Two workers claim the same documents, listed in opposite orders, at the same moment:
+    each document is claimed once, and PostgreSQL never has to break a deadlock."""
+    import threading
+
+    from ingest.service import open_pipeline
+
+    config = folder_config(tmp_path, db=postgres.create_database("claims"))
+    (tmp_path / "inbox").mkdir()
+    items = [(f"doc-{i:03d}.xml", f"{i:064x}", 100, None) for i in range(40)]
+    first, second = open_pipeline(config), open_pipeline(config)
+    second.owner = first.owner + "-other"
+    results, errors = {}, []
+    start = threading.Barrier(2)
+
+    def claim(name, pipeline, order):
+        start.wait()
+        try:
+            results[name] = pipeline._claim_new(order)
+        except Exception as exc:  # a deadlock would surface here
+            errors.append(exc)
+
+    threads = [threading.Thread(target=claim, args=("a", first, items)),
+               threading.Thread(target=claim, args=("b", second, list(reversed(items))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    first.close()
+    second.close()
+    assert errors == []
+    assert sorted(results["a"].keys() | results["b"].keys()) == sorted((name, sha) for name, sha, _, _ in items)
+    assert not results["a"].keys() & results["b"].keys()
+
+
 def _ingest_process(config: IngestConfig, extra_env: dict | None = None) -> subprocess.Popen:
     env = {**os.environ, **(extra_env or {})}
     args = [sys.executable, "-m", "lssinvoice.cli", "ingest", "run", "--source", config.source, "--db", config.db,
