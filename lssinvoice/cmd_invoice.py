@@ -317,10 +317,16 @@ _common_options = [
 ]
 
 
-def _with_common(f):
-    for option in reversed(_common_options):
-        f = option(f)
-    return f
+def _options(options: list):
+    """A decorator applying a list of click options, in the order listed."""
+    def apply(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return apply
+
+
+_with_common = _options(_common_options)
 
 
 @click.group()
@@ -525,10 +531,7 @@ _SERIES_OPTIONS = [
 ]
 
 
-def _series_options(func):
-    for option in reversed(_SERIES_OPTIONS):
-        func = option(func)
-    return func
+_series_options = _options(_SERIES_OPTIONS)
 
 
 @invoice.command("numbers")
