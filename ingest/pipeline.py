@@ -707,6 +707,11 @@ def _recognise_attachment(att) -> tuple[str | None, int | None]:
     return None, None
 
 
+def _kept_in_store(att) -> bool:
+    """An embedded attachment small enough to keep, decoded, in the store (else archived)."""
+    return bool(att.content) and len(att.content) <= INLINE_ATTACHMENT_BYTES
+
+
 def archive_attachments(read, archive: Blobs) -> dict[str, str]:
     """Archive the large embedded attachments by content (small ones are kept in the store).
 
@@ -714,7 +719,7 @@ def archive_attachments(read, archive: Blobs) -> dict[str, str]:
     database's write lock."""
     uris = {}
     for att in read.document.attachments:
-        if att.content and len(att.content) > INLINE_ATTACHMENT_BYTES:
+        if att.content and not _kept_in_store(att):
             sha = hashlib.sha256(att.content).hexdigest()
             uris[sha] = archive.put_if_absent(archive_key(sha), att.content, durable=False)
     return uris
@@ -752,7 +757,7 @@ def _store_invoice(conn: Connection, doc_id: int, read, attachment_uris: dict[st
         sha = hashlib.sha256(att.content).hexdigest() if att.content else None
         uri = attachment_uris.get(sha) if sha else None
         recognised, count = _recognise_attachment(att)
-        inline = att.content if att.content and len(att.content) <= INLINE_ATTACHMENT_BYTES else None
+        inline = att.content if _kept_in_store(att) else None
         rows.append(dict(invoice_id=invoice_id, reference=att.id, description=att.description,
                          filename=att.filename, mime=att.mime_code, size=len(att.content) if att.content else None,
                          sha256=sha, archive_uri=uri or att.uri, recognised_as=recognised, rows=count,
