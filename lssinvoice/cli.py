@@ -23,6 +23,16 @@ COMMANDS = {
 }
 
 
+def option_group(options: list):
+    """A decorator applying a list of click options, shown in ``--help`` in the order listed
+    (several commands share one list)."""
+    def apply(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return apply
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))

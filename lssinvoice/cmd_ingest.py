@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from lssinvoice import settings
+from lssinvoice.cli import option_group
 from lssinvoice.progress import progress_counter
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -29,29 +30,29 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _location_options(func):
-    options = [
-        click.option("--source", default=settings.default_inbox, show_default="$LSSINVOICE_DATA/inbox",
-                     help="The access point's drop: a folder or s3://bucket/prefix."),
-        DB,
-        click.option("--municipality", default=settings.default_municipality, show_default=True,
-                     help="Who we are: a registry slug, name or org nr (buyer checks, responses)."),
-        click.option("--archive", default=settings.default_archive, show_default="$LSSINVOICE_DATA/archive",
-                     help="Where original bytes are kept (folder or s3://)."),
-        click.option("--outbox", default=settings.default_outbox, show_default="$LSSINVOICE_DATA/outbox",
-                     help="Where responses are written for the access point (folder or s3://)."),
-        click.option("--reference-code", multiple=True,
-                     help="A further buyer reference (BT-10) this municipality issued (repeatable)."),
-        click.option("--s3-endpoint", default=None, help="S3-compatible endpoint URL (default: AWS configuration)."),
-        click.option("--region", default=None, help="S3 region (default: AWS configuration)."),
-        click.option("--max-bytes", type=click.IntRange(1), default=100 * 1024 * 1024, show_default=True,
-                     help="Documents larger than this are quarantined unread."),
-        click.option("--keep-inbox", is_flag=True, help="Leave processed files in the inbox (default: remove "
-                     "them once stored or quarantined; the archive keeps the bytes)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+S3_ENDPOINT = click.option("--s3-endpoint", default=None,
+                           help="S3-compatible endpoint URL (default: AWS configuration).")
+REGION = click.option("--region", default=None, help="S3 region (default: AWS configuration).")
+
+_location_options = option_group([
+    click.option("--source", default=settings.default_inbox, show_default="$LSSINVOICE_DATA/inbox",
+                 help="The access point's drop: a folder or s3://bucket/prefix."),
+    DB,
+    click.option("--municipality", default=settings.default_municipality, show_default=True,
+                 help="Who we are: a registry slug, name or org nr (buyer checks, responses)."),
+    click.option("--archive", default=settings.default_archive, show_default="$LSSINVOICE_DATA/archive",
+                 help="Where original bytes are kept (folder or s3://)."),
+    click.option("--outbox", default=settings.default_outbox, show_default="$LSSINVOICE_DATA/outbox",
+                 help="Where responses are written for the access point (folder or s3://)."),
+    click.option("--reference-code", multiple=True,
+                 help="A further buyer reference (BT-10) this municipality issued (repeatable)."),
+    S3_ENDPOINT,
+    REGION,
+    click.option("--max-bytes", type=click.IntRange(1), default=100 * 1024 * 1024, show_default=True,
+                 help="Documents larger than this are quarantined unread."),
+    click.option("--keep-inbox", is_flag=True, help="Leave processed files in the inbox (default: remove "
+                 "them once stored or quarantined; the archive keeps the bytes)."),
+])
 
 
 @click.group()
@@ -168,8 +169,8 @@ def show_cmd(document_id, db, fmt):
 @DB
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file (default: the attachment's file name in the current folder; - for stdout).")
-@click.option("--s3-endpoint", default=None, envvar="AWS_ENDPOINT_URL", help="S3 endpoint of an S3 archive.")
-@click.option("--region", default=None, envvar="AWS_DEFAULT_REGION", help="S3 region.")
+@S3_ENDPOINT
+@REGION
 def attachment_cmd(document_id, name, db, output, s3_endpoint, region):
     """Write out an attachment of a stored invoice, by reference or file name (checked against
     the SHA-256 recorded at ingest)."""

@@ -34,6 +34,8 @@ from pathlib import Path
 
 import click
 
+from lssinvoice.cli import option_group
+
 _KINDS = click.Choice(["base", "extension", "sickpay"])
 _OUTPUT = click.Choice(["text", "json"])
 
@@ -317,16 +319,7 @@ _common_options = [
 ]
 
 
-def _options(options: list):
-    """A decorator applying a list of click options, in the order listed."""
-    def apply(f):
-        for option in reversed(options):
-            f = option(f)
-        return f
-    return apply
-
-
-_with_common = _options(_common_options)
+_with_common = option_group(_common_options)
 
 
 @click.group()
@@ -531,7 +524,7 @@ _SERIES_OPTIONS = [
 ]
 
 
-_series_options = _options(_SERIES_OPTIONS)
+_series_options = option_group(_SERIES_OPTIONS)
 
 
 @invoice.command("numbers")
