@@ -47,7 +47,7 @@ Definitions, where the domain leaves room:
 * LSS-SRC-040..042 read the statements the reader recorded: ``kind_stated`` (False for a
   legacy file without the ``kind`` column), ``calculation_period`` (blank = not stated) and
   ``collective_agreement_stated`` (blank = not stated; ``none`` is a statement).
-* LSS-SRC-050..052 (rest): an assistant's work is the union of the shifts of every report
+* LSS-SRC-050/051 (rest): an assistant's work is the union of the shifts of every report
   given, all clients together ("all work of the assistant counts, whichever client", Tjörn);
   active, waiting (väntetid) and on-call (jour) time are work, standby (beredskap) is not.
   Each 24-hour period starting when a stretch of work starts must hold 11 consecutive
@@ -69,7 +69,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .model import STOCKHOLM, Decision, GrantedPer, Shift, ShiftKind, TimeReport, birth_date, mask_pnr
 
@@ -453,13 +453,24 @@ def missing_collective_agreement_statement(reports: Iterable[TimeReport]) -> lis
 
 # ------------------------------------------------------------------------------------ all
 
-# ------------------------------------------------------------------ rest (050-052)
+# ------------------------------------------------------------------ rest (050-051)
 
 WORKING_KINDS = frozenset({ShiftKind.ACTIVE, ShiftKind.WAITING, ShiftKind.ON_CALL})
-DAILY_REST = (timedelta(hours=24), timedelta(hours=11), "LSS-SRC-050", "daily rest", "24 h",
-              "arbetstidslagen 13 §")
-WEEKLY_REST = (timedelta(days=7), timedelta(hours=36), "LSS-SRC-051", "weekly rest", "7 days",
-               "arbetstidslagen 14 §")
+
+
+class RestRule(NamedTuple):
+    period: timedelta  # each period of this length, from the start of a stretch of work …
+    minimum: timedelta  # … holds this much consecutive time without work
+    code: str
+    name: str
+    span: str  # the period, as the message says it
+    source: str
+
+
+DAILY_REST = RestRule(timedelta(hours=24), timedelta(hours=11), "LSS-SRC-050", "daily rest", "24 h",
+                      "arbetstidslagen 13 §")
+WEEKLY_REST = RestRule(timedelta(days=7), timedelta(hours=36), "LSS-SRC-051", "weekly rest", "7 days",
+                       "arbetstidslagen 14 §")
 
 
 def _work_stretches(shifts: Iterable[Shift]) -> list[tuple[datetime, datetime, list[str]]]:
@@ -478,15 +489,14 @@ def _longest_rest(stretches, first: int, period: timedelta) -> tuple[timedelta, 
     """The longest time without work in ``period`` from the start of stretch ``first``
     (rest after the data counts), and the index of the last stretch inside it."""
     window_end = stretches[first][0] + period
-    longest, last, i = timedelta(0), first, first
-    while i + 1 < len(stretches) and stretches[i + 1][0] < window_end:
-        longest = max(longest, stretches[i + 1][0] - stretches[i][1])
-        i += 1
-        last = i
+    longest, last = timedelta(0), first
+    while last + 1 < len(stretches) and stretches[last + 1][0] < window_end:
+        longest = max(longest, stretches[last + 1][0] - stretches[last][1])
+        last += 1
     return max(longest, window_end - min(stretches[last][1], window_end)), last
 
 
-def _rest_findings(stretches, rule, assistant: str, agreement: str | None) -> list[SourceFinding]:
+def _rest_findings(stretches, rule: RestRule, assistant: str, agreement: str | None) -> list[SourceFinding]:
     period, minimum, code, name, span, source = rule
     findings: list[SourceFinding] = []
     run: list[tuple[int, int, timedelta]] = []  # consecutive failing periods: (first, last, longest)
@@ -494,7 +504,7 @@ def _rest_findings(stretches, rule, assistant: str, agreement: str | None) -> li
     def flush() -> None:
         if not run:
             return
-        first, last = run[0][0], max(r[1] for r in run)
+        first, last = run[0][0], run[-1][1]  # later periods reach no fewer stretches
         worst = min(r[2] for r in run)
         begin = stretches[first][0].astimezone(STOCKHOLM)
         starts = f"from {begin:%Y-%m-%d %H:%M}" if len(run) == 1 else \
