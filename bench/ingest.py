@@ -67,8 +67,7 @@ seconds = time.perf_counter() - start
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": seconds, "stored": summary.count("stored"), "quarantined": summary.count("quarantined"),
                   "peak_mb": max(me.ru_maxrss, kids.ru_maxrss) / 1024,
-                  "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-                  "main_cpu_s": me.ru_utime + me.ru_stime}))
+                  "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}))
 """
 
 
