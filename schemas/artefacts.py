@@ -89,6 +89,9 @@ class Source:
     commit: str | None = None
     tag: str | None = None
     official_url: str | None = None
+    published: str | None = None  # an OpenPeppol release: publication date (ISO)
+    mandatory_from: str | None = None  # … and the date from which it is the only one in force
+    dates_source: str | None = None  # where those dates are published
 
 
 @dataclass(frozen=True)

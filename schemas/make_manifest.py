@@ -20,10 +20,15 @@ SOURCES = (
     "peppol-bis-billing-3.0.19",
     "cen-en16931-validation-1.3.16",
     "peppol-poacc-3.0.15",
+    # Each OpenPeppol release as a whole, with its publication and mandatory-from dates.
+    "peppol-release-2025.5",
+    "peppol-release-2025.11",
+    "peppol-release-2026.5",
 )
 # The project validates UBL only: the CII Schematron files are not installed.
 EXCLUDE = ("peppol-bis-billing-3.0.19/rules/sch/*CII*.sch",)
-SOURCE_KEYS = ("name", "title", "license", "repo", "commit", "tag", "official_url")
+SOURCE_KEYS = ("name", "title", "license", "repo", "commit", "tag", "official_url", "published", "mandatory_from",
+               "dates_source")
 FILE_KEYS = ("path", "sha256", "size", "source", "url", "zip_member")
 
 

@@ -21,7 +21,8 @@ REPO = Path(artefacts.__file__).resolve().parents[1]
 REAL_MIRROR = artefacts.default_mirror()
 INVOICE_XSD = "oasis-ubl-2.1/xsd/maindoc/UBL-Invoice-2.1.xsd"
 INVOICE_XSD_SHA256 = "40fae8cb436f3a9506d7acce65ba162caef3b0bed4d5cbc0992b2153ded4edf4"
-SOURCES = {"oasis-ubl-2.1", "peppol-bis-billing-3.0.19", "cen-en16931-validation-1.3.16", "peppol-poacc-3.0.15"}
+SOURCES = {"oasis-ubl-2.1", "peppol-bis-billing-3.0.19", "cen-en16931-validation-1.3.16", "peppol-poacc-3.0.15",
+           "peppol-release-2025.5", "peppol-release-2025.11", "peppol-release-2026.5"}
 
 needs_mirror = pytest.mark.skipif(
     REAL_MIRROR is None or not REAL_MIRROR.is_dir(), reason="official artefact mirror not available"
