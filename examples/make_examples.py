@@ -12,6 +12,8 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
+from invoices.spreadsheet import csv_row  # every CSV cell the project writes goes through it
+
 HERE = Path(__file__).resolve().parent
 COLUMNS = ("assistant_pnr", "assistant_name", "client_pnr", "client_name", "date", "start", "end", "kind",
            "decision_id", "assistant_signed", "supervisor_signed", "calculation_period",
@@ -49,10 +51,10 @@ def write_reports(folder: str, client: str, rows: dict[str, list[tuple]], agreem
         a_pnr, a_name = ASSISTANTS[who]
         with (out / f"{who}.csv").open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh, lineterminator="\r\n")
-            w.writerow(COLUMNS)
+            w.writerow(csv_row(COLUMNS))
             for day, start, end, kind, decision in sorted(shifts):
-                w.writerow([a_pnr, a_name, c_pnr, c_name, day.isoformat(), start, end, kind, decision,
-                            "ja", "ja", period, agreement])
+                w.writerow(csv_row([a_pnr, a_name, c_pnr, c_name, day, start, end, kind, decision,
+                                    "ja", "ja", period, agreement]))
 
 
 def tjorn() -> None:
@@ -108,9 +110,9 @@ def decisions() -> None:
     ]
     with (HERE / "decisions.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\r\n")
-        w.writerow(("decision_id", "client_pnr", "municipality", "kind", "valid_from", "valid_to",
-                    "granted_hours", "granted_per"))
-        w.writerows(rows)
+        w.writerow(csv_row(("decision_id", "client_pnr", "municipality", "kind", "valid_from", "valid_to",
+                            "granted_hours", "granted_per")))
+        w.writerows(csv_row(r) for r in rows)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ from .occasion import OccasionSpec
 from .registry import ChannelUnknown, Municipality, RateUnknown
 from .series import NumberSeries
 from .sickpay import Component, SickPayClaim, SickPayRefused, SicknessOccasion, compute_sickpay_claim, round_money
+from .spreadsheet import csv_row
 from .underlag import CSV_MIME, format_pnr, free_text_problems, safe_filename_part, timereport_csv
 
 __all__ = [
@@ -737,39 +738,47 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
 # ---------------------------------------------------------------------------- sick pay
 
 def _sickpay_csv(claim: SickPayClaim, spec: OccasionSpec, period: str) -> bytes:
-    """The claim's supporting CSV: identities, the occasion, the calculation line by line."""
+    """The claim's supporting CSV: identities, the occasion, the calculation line by line.
+
+    Every cell goes through :func:`invoices.spreadsheet.csv_row` (names and free text that
+    begin with a formula character are written as text); amounts are written as numbers,
+    with 2 decimals (they have at most 2, so ``round_money`` only pads them)."""
     occ = claim.occasion
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["uppgift", "värde", "underlag"])
-    w.writerow(["Avser", "Merkostnad sjuklön vid ordinarie personlig assistents sjukfrånvaro (9 § 2 LSS)", ""])
-    w.writerow(["Period", period, ""])
-    w.writerow(["Den enskildes namn", occ.client.name, ""])
-    w.writerow(["Den enskildes personnummer", format_pnr(occ.client.pnr), ""])
-    w.writerow(["Sjuk assistent, namn", occ.sick_assistant.name, ""])
-    w.writerow(["Sjuk assistent, personnummer", format_pnr(occ.sick_assistant.pnr), ""])
-    w.writerow(["Sjukdagar", ", ".join(d.isoformat() for d in occ.sick_days), ""])
-    w.writerow(["Sjukdagar med vikarie", ", ".join(d.isoformat() for d in claim.days_with_substitute), ""])
-    w.writerow(["Sjukdagar utan vikarie", ", ".join(d.isoformat() for d in claim.days_without_substitute), ""])
+    writer = csv.writer(buf, lineterminator="\r\n")
+
+    def row(*cells) -> None:
+        writer.writerow(csv_row(cells))
+
+    row("uppgift", "värde", "underlag")
+    row("Avser", "Merkostnad sjuklön vid ordinarie personlig assistents sjukfrånvaro (9 § 2 LSS)", "")
+    row("Period", period, "")
+    row("Den enskildes namn", occ.client.name, "")
+    row("Den enskildes personnummer", format_pnr(occ.client.pnr), "")
+    row("Sjuk assistent, namn", occ.sick_assistant.name, "")
+    row("Sjuk assistent, personnummer", format_pnr(occ.sick_assistant.pnr), "")
+    row("Sjukdagar", ", ".join(d.isoformat() for d in occ.sick_days), "")
+    row("Sjukdagar med vikarie", ", ".join(d.isoformat() for d in claim.days_with_substitute), "")
+    row("Sjukdagar utan vikarie", ", ".join(d.isoformat() for d in claim.days_without_substitute), "")
     if claim.karens_date is not None:
-        w.writerow(["Karensavdrag, datum", claim.karens_date.isoformat(), ""])
+        row("Karensavdrag, datum", claim.karens_date.isoformat(), "")
     else:
-        w.writerow(["Karensavdrag ej gjort, orsak", claim.no_karens_reason or "", ""])
+        row("Karensavdrag ej gjort, orsak", claim.no_karens_reason or "", "")
     if spec.wage is not None:
         per = "timlön" if spec.wage_per == "hour" else "månadslön"
-        w.writerow([f"Den sjuke assistentens lön ({per})", f"{spec.wage:.2f}", "lönespecifikation"])
+        row(f"Den sjuke assistentens lön ({per})", round_money(spec.wage), "lönespecifikation")
     if spec.collective_agreement:
-        w.writerow(["Kollektivavtal", spec.collective_agreement, ""])
-    w.writerow(["Sjukdomstillfälle (nyckel)", claim.occasion_key, ""])
-    w.writerow([])
-    w.writerow(["rad", "belopp (kr)", "beräkning"])
+        row("Kollektivavtal", spec.collective_agreement, "")
+    row("Sjukdomstillfälle (nyckel)", claim.occasion_key, "")
+    row()
+    row("rad", "belopp (kr)", "beräkning")
     for line in claim.lines:
         if line.percent is None:
             how = "sjuklön i kronor enligt lönespecifikation"
         else:
             how = f"{line.percent} % av {line.base:.2f} kr, avrundat till hela ören (half-up)"
-        w.writerow([line.label, f"{line.amount:.2f}", how])
-    w.writerow(["Summa", f"{claim.total:.2f}", "summan av de avrundade raderna"])
+        row(line.label, round_money(line.amount), how)
+    row("Summa", round_money(claim.total), "summan av de avrundade raderna")
     return buf.getvalue().encode("utf-8")
 
 

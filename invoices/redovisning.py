@@ -47,6 +47,10 @@ Numbers and rounding
       (``rate_unknown``), never guessed.
     * CSV: UTF-8 with BOM, ``;`` delimiter, decimal comma, CRLF — what Swedish Excel opens
       as it is ("CSV UTF-8 (semikolonavgränsad)"). XLSX: real numbers, format ``0.00``.
+    * Every cell goes through :mod:`invoices.spreadsheet`: a text from the time report
+      (a name, a calculation period, ...) that begins with ``=``, ``+``, ``-``, ``@``, tab or
+      carriage return is written as text (a leading ``'`` in the CSV; a string cell with
+      ``quotePrefix`` in the XLSX), never as a formula; numbers stay numbers.
 
 The same source checks as for invoices run first (:func:`invoices.build.source_checks`),
 and kinds the municipality does not bill are refused or, with ``omit_unbilled``, left out
@@ -81,6 +85,7 @@ from .build import (
 from .checks import FindingsOutcome, SourceFinding
 from .model import Decision, DecisionKind, Provider, Shift, ShiftKind, TimeReport
 from .registry import ChannelUnknown, Municipality
+from .spreadsheet import csv_row, xlsx_append
 from .underlag import format_pnr, safe_filename_part, timereport_csv
 
 __all__ = ["ClientReport", "RedovisningPlan", "plan_redovisning", "HEADER_ASSISTANTS", "HEADER_YEARS"]
@@ -125,7 +130,7 @@ class ClientReport:
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
         for row in self.rows:
-            writer.writerow([_csv_cell(c) for c in row])
+            writer.writerow(csv_row(row, decimal_comma=True))
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
     def xlsx_bytes(self) -> bytes:
@@ -137,33 +142,18 @@ class ClientReport:
         ws.title = "Redovisning"
         bold = Font(bold=True)
         for row in self.rows:
-            ws.append([_xlsx_cell(c) for c in row])
-            r = ws.max_row
-            for col, value in enumerate(row, start=1):
+            cells = xlsx_append(ws, row)
+            for cell, value in zip(cells, row):
                 if isinstance(value, Decimal):
-                    ws.cell(r, col).number_format = "0.00"
+                    cell.number_format = "0.00"
             if row and (row[0] in (TITLE, "Totalt") or tuple(row) in (HEADER_ASSISTANTS, HEADER_YEARS)):
-                for col in range(1, len(row) + 1):
-                    ws.cell(r, col).font = bold
+                for cell in cells:
+                    cell.font = bold
         for letter, width in zip("ABCDEFGHIJK", (22, 26, 16, 8, 14, 14, 12, 22, 30, 18, 36)):
             ws.column_dimensions[letter].width = width
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()
-
-
-def _csv_cell(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
-    return str(value)
-
-
-def _xlsx_cell(value: Cell):
-    if isinstance(value, Decimal):
-        return value  # openpyxl writes a Decimal as a number
-    return value
 
 
 @dataclass

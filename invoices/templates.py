@@ -3,7 +3,8 @@
 The CLI decides where to write them. Every template carries one example row with
 synthetic, obviously fictional data, commented out (first cell starts with ``#``) so that
 reading an untouched template yields nothing; removing the ``#`` gives a row the readers in
-:mod:`invoices.inputs` accept.
+:mod:`invoices.inputs` accept. Cells are written through :mod:`invoices.spreadsheet`, as every
+CSV and XLSX cell the project writes.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import io
 from datetime import date, time
 
 from .inputs import DECISION_COLUMNS, TIMEREPORT_COLUMNS, TIMEREPORT_REQUIRED
+from .spreadsheet import csv_cell, csv_row, xlsx_append
 
 __all__ = [
     "timereport_template_csv",
@@ -102,21 +104,13 @@ DECISION_HELP: dict[str, tuple[str, str]] = {
 }
 
 
-def _cell_text(value) -> str:
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def _csv(columns: tuple[str, ...], example: dict) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(columns)
-    row = [_cell_text(example[c]) for c in columns]
-    row[0] = "#" + row[0]
-    writer.writerow(row)
+    writer.writerow(csv_row(columns))
+    row = [example[c] for c in columns]
+    row[0] = "#" + str(row[0])
+    writer.writerow(csv_row(row))
     return buf.getvalue()
 
 
@@ -143,22 +137,20 @@ def _xlsx(sheet_title: str, columns: tuple[str, ...], required: tuple[str, ...],
     ws.title = sheet_title
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
-    ws.append(list(columns))
-    for cell in ws[1]:
+    for cell in xlsx_append(ws, columns):
         cell.font = bold
         cell.fill = fill
     row = [example[c] for c in columns]
     row[0] = "#" + str(row[0])
-    ws.append(row)
     grey = Font(italic=True, color="808080")
-    for cell, col in zip(ws[2], columns):
+    for cell, col in zip(xlsx_append(ws, row), columns):
         cell.font = grey
         if isinstance(example[col], time):
             cell.number_format = "hh:mm"
         elif isinstance(example[col], date):
             cell.number_format = "yyyy-mm-dd"
     for i, col in enumerate(columns, start=1):
-        width = max(len(col), len(_cell_text(example[col])) + 1) + 2
+        width = max(len(col), len(csv_cell(example[col])) + 1) + 2
         ws.column_dimensions[get_column_letter(i)].width = min(max(width, 10), 40)
     for col, allowed in lists.items():
         letter = get_column_letter(columns.index(col) + 1)
@@ -168,17 +160,16 @@ def _xlsx(sheet_title: str, columns: tuple[str, ...], required: tuple[str, ...],
     ws.freeze_panes = "A2"
 
     info = wb.create_sheet("Instructions")
-    info.append(["column / kolumn", "required / obligatorisk", "Svenska", "English"])
-    for cell in info[1]:
+    for cell in xlsx_append(info, ["column / kolumn", "required / obligatorisk", "Svenska", "English"]):
         cell.font = bold
         cell.fill = fill
     for col in columns:
         sv, en = help_[col]
         req = "ja / yes" if col in required else "nej / no"
-        info.append([col, req, sv, en])
-    info.append([])
+        xlsx_append(info, [col, req, sv, en])
+    xlsx_append(info, [])
     for sv, en in notes:
-        info.append(["", "", sv, en])
+        xlsx_append(info, ["", "", sv, en])
     for letter, width in zip("ABCD", (28, 22, 70, 70)):
         info.column_dimensions[letter].width = width
 

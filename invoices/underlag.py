@@ -14,6 +14,10 @@ Time report CSV
     local wall times (``end`` <= ``start`` means the next day, as in the input). The
     ``comment`` column says when a row is not billed (a kind the municipality does not take)
     or is supporting evidence only (the base decision's report on an extension invoice).
+    Every cell goes through :func:`invoices.spreadsheet.csv_cell`: a name or other text that
+    begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (it is
+    text, not a formula, in a spreadsheet; it reads back with the ``'``). The columns a reader
+    matches on (personnummer, date, times, kind, yes/no) never begin with one of them.
 
 Nothing here reads or writes files.
 """
@@ -27,6 +31,7 @@ from datetime import datetime, timedelta
 
 from .inputs import TIMEREPORT_COLUMNS
 from .model import STOCKHOLM, Person, Shift, TimeReport, validate_pnr
+from .spreadsheet import csv_row
 
 __all__ = [
     "CSV_MIME",
@@ -104,7 +109,7 @@ def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
         agreement = ""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(list(TIMEREPORT_COLUMNS) + ["comment"])
+    writer.writerow(csv_row((*TIMEREPORT_COLUMNS, "comment")))
     for s in rows:
         day, start, end = _shift_cells(s)
         values = {
@@ -125,7 +130,7 @@ def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
             "assistant_capacity_to_work": _yes_no(report.assistant.capacity_to_work),
             "comment": comments.get(id(s), ""),
         }
-        writer.writerow([values[c] for c in (*TIMEREPORT_COLUMNS, "comment")])
+        writer.writerow(csv_row(values[c] for c in (*TIMEREPORT_COLUMNS, "comment")))
     return buf.getvalue().encode("utf-8")
 
 
