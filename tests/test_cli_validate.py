@@ -75,3 +75,63 @@ def test_every_command_has_help(runner, name):
     result = runner.invoke(main, [name, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output
+
+
+def _broken_inputs() -> list:
+    from lxml import etree
+
+    from . import ingest_factory
+    from .helpers import sbdh
+
+    def note(attributes: str) -> bytes:
+        return edited("base-example.xml", ("<cbc:Note>", f"<cbc:Note {attributes}>"))
+
+    env = sbdh(example_bytes("base-example.xml"))
+    two_payloads = env.replace(b"</StandardBusinessDocument>",
+                               example_bytes("base-example.xml").split(b"?>", 1)[1] + b"</StandardBusinessDocument>")
+    root = etree.fromstring(env)
+    root.remove(root[0])
+    no_header = etree.tostring(root)
+    long_name = "N" * 2000
+    return [
+        pytest.param(note(" ".join(f'a{i}="x"' for i in range(201))), "UBL-XSD", id="201-attributes"),
+        pytest.param(note(" ".join(f'a{i}="x"' for i in range(1001))), "LSS-XML-006", id="1001-attributes"),
+        pytest.param(edited("base-example.xml", ("<cbc:Note>", f"<cbc:{long_name}/><cbc:Note>")), "LSS-SCH-003",
+                     id="2000-character-name"),
+        pytest.param(ingest_factory.broken_envelope(), "LSS-SBDH-005", id="sbdh-without-receiver"),
+        pytest.param(two_payloads, "LSS-SBDH-002", id="sbdh-with-two-payloads"),
+        pytest.param(no_header, "LSS-SBDH-001", id="sbdh-without-header"),
+    ]
+
+
+@pytest.mark.parametrize("data,rule_id", _broken_inputs())
+def test_hostile_or_broken_inputs_give_a_verdict_and_exit_1(runner, tmp_path, data, rule_id):
+    path = write(tmp_path, "in.xml", data)
+    text = runner.invoke(main, ["validate", str(path)])
+    assert text.exception is None or isinstance(text.exception, SystemExit), text.exception
+    assert text.exit_code == 1, text.output
+    assert text.output.startswith(f"INVALID {path}")
+    assert f"FATAL {rule_id}" in text.output and "Traceback" not in text.output
+    assert text.output.splitlines()[-1].startswith("1 documents: 0 valid, 1 invalid")
+    as_json = runner.invoke(main, ["validate", "--format", "json", str(path)])
+    assert as_json.exit_code == 1
+    data = json.loads(as_json.output)
+    assert data["summary"]["invalid"] == 1 and data["results"][0]["valid"] is False
+    assert rule_id in {f["rule_id"] for f in data["results"][0]["findings"]}
+
+
+def test_a_document_over_the_byte_cap_exits_1(runner, tmp_path):
+    path = write(tmp_path, "big.xml", example_bytes("base-example.xml"))
+    for fmt in ("text", "json"):
+        result = runner.invoke(main, ["validate", "--format", fmt, "--max-bytes", "1000", str(path)])
+        assert result.exit_code == 1 and "LSS-XML-001" in result.output
+
+
+def test_a_big_embedded_attachment_is_valid_in_the_cli(runner, tmp_path):
+    from .test_engine import _invoice_with_attachment
+
+    data, _ = _invoice_with_attachment(8_000_000)
+    path = write(tmp_path, "big.xml", data)
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output[:2000]
+    assert result.output.startswith(f"valid   {path} [invoice]: 0 fatal, 0 warning")

@@ -88,10 +88,11 @@ def test_sbdh_envelope_is_unwrapped_and_its_payload_validated():
     assert result.valid and result.findings == []
 
 
-def test_sbdh_without_payload_is_lss_doc_010():
+def test_sbdh_without_payload_is_an_envelope_finding():
     env = sbdh(b"")
     result = Validator().validate_bytes(env, "env.xml")
-    assert _fatal_ids(result) == ["LSS-DOC-010"]
+    assert _fatal_ids(result) == ["LSS-SBDH-002"]
+    assert [s.name for s in result.steps] == ["parse", "envelope"]
 
 
 @pytest.mark.parametrize("data,rule", [
@@ -147,3 +148,123 @@ def test_reports_render_the_same_findings():
         ("PEPPOL-EN16931-R003", "fatal", "/Invoice[1]")]
     text = report.render_text([result])
     assert text.splitlines()[1].startswith("  FATAL PEPPOL-EN16931-R003 (PEPPOL BIS 3) at /Invoice[1]")
+
+
+# --- limits of the Schematron engine's parser (SaxonC, JDK) --------------------------------------
+
+EXT = ('<ext:UBLExtensions xmlns:ext="urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2">'
+       '<ext:UBLExtension><ext:ExtensionContent>{}</ext:ExtensionContent></ext:UBLExtension></ext:UBLExtensions>'
+       '<cbc:CustomizationID>')
+
+
+def _with_extension(content: str) -> bytes:
+    """base-example.xml with ``content`` in an extension, which the UBL XSD does not check."""
+    return edited("base-example.xml", ("<cbc:CustomizationID>", EXT.format(content)))
+
+
+def _no_fatal_but_warnings_of_extensions(result):
+    # UBL-CR-001 ("should not include extensions") is a warning of the Peppol rules.
+    assert result.valid, report.render_text([result])
+    assert {f.rule_id for f in result.findings} <= {"UBL-CR-001"}
+
+
+def test_201_and_more_namespace_declarations_on_one_element_are_validated():
+    """SaxonC's parser refused more than 200 attributes + declarations (a traceback)."""
+    decls = " ".join(f'xmlns:p{i}="urn:example:{i}"' for i in range(900))
+    data = edited("base-example.xml", ("<cbc:Note>", f"<cbc:Note {decls}>"))
+    result = Validator().validate_bytes(data, "x.xml")
+    assert result.valid and result.findings == []
+    assert [s.name for s in result.steps] == ["parse", "xsd", "CEN EN 16931 UBL", "PEPPOL BIS 3"]
+
+
+def test_201_attributes_give_a_verdict():
+    attrs = " ".join(f'a{i}="x"' for i in range(201))
+    result = Validator().validate_bytes(edited("base-example.xml", ("<cbc:Note>", f"<cbc:Note {attrs}>")), "x.xml")
+    assert _fatal_ids(result) == ["UBL-XSD"]  # attributes UBL does not know; the rules have run
+    assert not any(s.skipped for s in result.steps)
+
+
+def test_more_attributes_than_our_limit_is_lss_xml_006():
+    attrs = " ".join(f'a{i}="x"' for i in range(1001))
+    result = Validator().validate_bytes(edited("base-example.xml", ("<cbc:Note>", f"<cbc:Note {attrs}>")), "x.xml")
+    assert _fatal_ids(result) == ["LSS-XML-006"]
+    assert "element cbc:Note at line" in result.findings[0].message
+
+
+def test_nesting_deeper_than_saxons_default_of_100_is_validated():
+    result = Validator().validate_bytes(_with_extension('<a xmlns="urn:x">' * 240 + "x" + "</a>" * 240), "x.xml")
+    _no_fatal_but_warnings_of_extensions(result)
+
+
+def test_a_name_saxon_refuses_is_lss_sch_003_and_the_rules_are_skipped():
+    name = "N" * 2000  # lxml takes names up to 50,000 characters, SaxonC's parser up to 1,000
+    result = Validator().validate_bytes(_with_extension(f'<{name} xmlns="urn:x">x</{name}>'), "x.xml")
+    assert not result.valid
+    assert _fatal_ids(result) == ["LSS-SCH-003"]
+    [finding] = result.findings
+    assert finding.step == "parse" and finding.ruleset == "peppol-bis-billing-3.0.19"
+    assert "the Schematron engine (SaxonC) could not read the document" in finding.message
+    assert "JAXP00010005" in finding.message
+    assert [(s.name, s.skipped) for s in result.steps] == [
+        ("parse", False), ("xsd", False), ("CEN EN 16931 UBL", True), ("PEPPOL BIS 3", True)]
+    assert json.loads(report.render_json([result]))["results"][0]["steps"][2]["skipped"] is True
+
+
+def test_any_exception_of_the_engine_is_a_finding(monkeypatch):
+    import validate.engine as engine
+
+    def broken(text):
+        raise RuntimeError("the engine fell over")
+
+    monkeypatch.setattr(engine, "parse_for_saxon", broken)
+    result = Validator().validate_bytes(example_bytes("base-example.xml"), "b.xml")
+    assert _fatal_ids(result) == ["LSS-SCH-003"]
+    assert result.findings[0].message.endswith("its rules were not run: the engine fell over")
+
+
+# --- big embedded attachments ---------------------------------------------------------------------
+
+def _invoice_with_attachment(size: int) -> tuple[bytes, bytes]:
+    import os
+
+    from peppol.model import Attachment
+    from peppol.ubl import to_ubl
+
+    from .test_peppol_model import exempt_invoice
+
+    content = b"%PDF-1.7\n" + os.urandom(size)
+    pdf = Attachment.embedded("SCAN-1", content, filename="underlag.pdf", mime_code="application/pdf")
+    return to_ubl(exempt_invoice(id="INV-BIG", attachments=[pdf])), content
+
+
+@pytest.mark.parametrize("size", [8_000_000, 30_000_000])
+def test_big_embedded_attachments_validate_and_read_back(size):
+    """base64 text above libxml2's 10,000,000-byte text node limit was LSS-XML-001/003."""
+    from peppol.reader import read_ubl
+    from validate.xmlsafe import parse_xml
+
+    data, content = _invoice_with_attachment(size)
+    assert len(data) > 10_000_000
+    result = Validator().validate_bytes(data, "big.xml")
+    assert result.valid, report.render_text([result])
+    assert [s.name for s in result.steps] == ["parse", "xsd", "CEN EN 16931 UBL", "PEPPOL BIS 3"]
+    [attachment] = read_ubl(parse_xml(data)).document.attachments
+    assert attachment.content == content
+
+
+def test_a_document_over_the_byte_cap_is_still_lss_xml_001():
+    from validate.xmlsafe import Limits
+
+    data, _ = _invoice_with_attachment(8_000_000)
+    result = Validator(limits=Limits(max_bytes=len(data) - 1)).validate_bytes(data, "big.xml")
+    assert _fatal_ids(result) == ["LSS-XML-001"]
+
+
+def test_workers_get_every_limit_not_only_the_byte_cap(tmp_path):
+    from validate.xmlsafe import Limits
+
+    attrs = " ".join(f'a{i}="x"' for i in range(20))
+    paths = [write(tmp_path, f"{i}.xml", edited("base-example.xml", ("<cbc:Note>", f"<cbc:Note {attrs}>")))
+             for i in range(2)]
+    results = list(validate_many(paths, jobs=2, limits=Limits(max_attributes=10)))
+    assert [_fatal_ids(r) for r in results] == [["LSS-XML-006"], ["LSS-XML-006"]]

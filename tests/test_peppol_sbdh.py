@@ -181,7 +181,9 @@ def _set(path: str, text: str):
 HDR = f"{S}StandardBusinessDocumentHeader"
 
 
-@pytest.mark.parametrize("edit,message", [
+# Every broken envelope and unwrap's message for it. tests/test_validate_envelope.py runs the
+# same edits through validate.envelope and asserts that both sides refuse them.
+BROKEN_ENVELOPES = [
     (_remove(HDR), "the StandardBusinessDocumentHeader is missing"),
     (_remove(f"{HDR}/{S}Receiver"), "StandardBusinessDocumentHeader: Receiver is missing"),
     (_remove(f"{HDR}/{S}Sender"), "StandardBusinessDocumentHeader: Sender is missing"),
@@ -208,7 +210,10 @@ HDR = f"{S}StandardBusinessDocumentHeader"
         f'<Receiver xmlns="{SBDH_NS}"><Identifier Authority="iso6523-actorid-upis">0007:2120001561</Identifier>'
         f'</Receiver>')),
      "StandardBusinessDocumentHeader: Receiver occurs 2 times, the Peppol envelope has exactly one"),
-])
+]
+
+
+@pytest.mark.parametrize("edit,message", BROKEN_ENVELOPES)
 def test_broken_envelopes(edit, message):
     root = edited(edit)
     with pytest.raises(SbdhError) as info:

@@ -254,3 +254,86 @@ def test_official_example_parses_and_serializes():
     again = parse_xml(serialize(tree))
     assert etree.tostring(again) == etree.tostring(tree)
     assert serialize(tree).startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+
+
+# --- attributes and namespace declarations per element (LSS-XML-006) --------------------------
+
+def element_with(attributes: int = 0, declarations: int = 0, *, line: int = 2) -> bytes:
+    attrs = " ".join(f'a{i}="v"' for i in range(attributes))
+    decls = " ".join(f'xmlns:p{i}="urn:p:{i}"' for i in range(declarations))
+    return ("<r>" + "\n" * (line - 1) + f"<cbc:Note xmlns:cbc='urn:c' {attrs} {decls}>x</cbc:Note></r>").encode()
+
+
+def test_too_many_attributes_is_lss_xml_006():
+    # xmlns:cbc is one declaration: 999 attributes + 1 = 1000 is the limit, 1001 is over it.
+    parse_xml(element_with(999))
+    refused = refusal(element_with(1000, line=3), source="x.xml")
+    assert refused.rule_id == "LSS-XML-006"
+    assert refused.finding.location == "line 3"
+    assert refused.finding.message == ("x.xml: element cbc:Note at line 3 has 1001 attributes/namespace "
+                                       "declarations, more than the limit of 1000")
+
+
+def test_namespace_declarations_count_with_the_attributes():
+    assert "has 1001 attributes" in refusal(element_with(600, 400)).finding.message
+    parse_xml(element_with(599, 400))
+
+
+def test_inherited_namespaces_do_not_count_but_redundant_redeclarations_do():
+    decls = " ".join(f'xmlns:p{i}="urn:p:{i}"' for i in range(800))
+    attrs = " ".join(f'a{i}="v"' for i in range(300))
+    parse_xml(f"<r {decls}><c {attrs}/><c {attrs}/></r>".encode())  # 800 + 300 in scope, 300 written
+    refused = refusal(f"<r {decls}>\n<c {decls} {attrs}/></r>".encode())  # 800 re-declared: 1100 written
+    assert (refused.rule_id, refused.finding.location) == ("LSS-XML-006", "line 2")
+    assert "element c at line 2 has 1100 attributes" in refused.finding.message
+
+
+def test_attribute_limit_in_utf16_and_when_many_namespaces_are_declared():
+    """The byte-count shortcuts of the filter only apply to ASCII-compatible encodings and
+    few declarations; the other paths find the same element."""
+    data = element_with(1000).decode()
+    assert refusal(data.encode("utf-16")).rule_id == "LSS-XML-006"
+    decls = " ".join(f'xmlns:q{i}="urn:q:{i}"' for i in range(1500))
+    refused = refusal(f"<r>\n<a {decls}/></r>".encode())
+    assert refused.rule_id == "LSS-XML-006" and "element a at line 2 has 1500 " in refused.finding.message
+
+
+def test_attribute_limit_configurable_up_to_the_saxon_ceiling():
+    parse_xml(element_with(1000), limits=Limits(max_attributes=2000))
+    assert refusal(element_with(10), limits=Limits(max_attributes=10)).rule_id == "LSS-XML-006"
+    assert Limits().max_attributes == 1000
+    assert Limits(max_attributes=xmlsafe.MAX_ATTRIBUTES_CEILING).max_attributes == 10_000
+    with pytest.raises(ValueError, match="Schematron engine"):
+        Limits(max_attributes=10_001)
+    with pytest.raises(ValueError):
+        Limits(max_attributes=0)
+
+
+# --- text nodes above libxml2's 10,000,000-byte limit ------------------------------------------
+
+BIG = 10_000_001  # one byte over XML_MAX_TEXT_LENGTH
+
+
+def test_a_text_node_above_libxml2s_limit_is_parsed_again_with_huge_tree():
+    text = b"QUJD" * (BIG // 4 + 1)
+    tree = parse_xml(b"<a>\n<b>" + text + b"</b></a>")
+    assert tree.getroot()[0].text.encode() == text
+    assert xmlsafe.hardened_parser() is not xmlsafe.hardened_parser(huge_tree=True)
+
+
+def test_after_a_big_text_node_every_other_limit_still_applies():
+    big = b"A" * BIG
+    refused = refusal(b"<a>" + big + b"</a>\n<b>", source="x.xml")  # not well-formed after the text
+    assert (refused.rule_id, refused.finding.location) == ("LSS-XML-003", "line 2")
+    assert refusal(b"<a>" + big + b"</a>", limits=Limits(max_bytes=BIG)).rule_id == "LSS-XML-001"
+    assert refusal(b"<!DOCTYPE a>\n<a>" + big + b"</a>").rule_id == "LSS-XML-002"
+    deep = b"<r><x>" + big + b"</x>" + nested(256) + b"</r>"  # depth 257 after the big text
+    assert refusal(deep).rule_id == "LSS-XML-004"
+    assert refusal(b"<r><x>" + big + b"</x>" + element_with(1000) + b"</r>").rule_id == "LSS-XML-006"
+
+
+def test_other_resource_limits_are_not_retried():
+    """Only text nodes are: a 10 MB attribute value is no part of a UBL document."""
+    refused = refusal(b"<a b='" + b"A" * BIG + b"'/>")
+    assert refused.rule_id == "LSS-XML-001"
+    assert "exceeds a parser size limit" in refused.finding.message

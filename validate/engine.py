@@ -5,8 +5,10 @@ one named explicitly) and returns a :class:`~validate.findings.ValidationResult`
 step per phase and timings. Bad input never raises: a refusal by the hardened parser or by
 document detection is a fatal finding of the result.
 
-Documents wrapped in the Peppol envelope (SBDH) are validated by their payload, the one
-element beside the ``StandardBusinessDocumentHeader`` (as phive does for SBDH input).
+Documents wrapped in the Peppol envelope (SBDH) get an ``envelope`` step first: the checks of
+:mod:`validate.envelope`, the same as ``peppol.sbdh.unwrap`` on the ingest side, each failure
+a fatal ``LSS-SBDH-*`` finding. Then their payload, the one element beside the
+``StandardBusinessDocumentHeader``, is validated (as phive does for SBDH input).
 """
 from __future__ import annotations
 
@@ -19,17 +21,23 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import rulesets
-from .detect import UnknownDocument, detect, sbdh_payload
+from . import envelope, rulesets
+from .detect import UnknownDocument, detect
 from .findings import Finding, Severity, StepResult, ValidationResult
 from .schematron.runner import parse_for_saxon
 from .xmlsafe import Limits, XmlRefused, parse_xml, read_capped
 from .xsd import validate_xsd
 
-NO_PAYLOAD = "LSS-DOC-010"
 NO_RULESET = "LSS-DOC-011"
 WRONG_RULESET = "LSS-DOC-012"
 RULES_BROKEN = "LSS-SCH-002"
+ENGINE_REFUSED = "LSS-SCH-003"
+"""SaxonC (the Schematron engine) could not parse the document the hardened parser accepted:
+one of its JDK parser limits that we do not raise (a name above 1,000 characters), or any
+other failure. The Schematron steps are then reported as skipped; the result is not valid."""
+ENVELOPE_STEP = envelope.STEP
+"""The step name of the SBDH envelope checks ("envelope"); their rule ids start with
+``envelope.RULE_PREFIX`` ("LSS-SBDH-")."""
 
 
 def _ms(start: float) -> float:
@@ -85,42 +93,58 @@ class Validator:
         result = ValidationResult(source=source)
         parse_step = StepResult("parse")
         result.steps.append(parse_step)
+        env_ms = 0.0
+
+        def parse_done() -> ValidationResult:
+            parse_step.millis = _ms(start) - env_ms
+            return result
+
         root = tree.getroot()
         try:
             # Not strict: a wrong CustomizationID of an invoice is for the rules to report
             # (BR-01, PEPPOL-EN16931-R004), with their own ids, not a refusal before them.
             doctype = detect(tree, strict=False)
             if doctype.kind == "sbdh":
-                payload = sbdh_payload(root)
-                if payload is None:
-                    parse_step.findings.append(Finding(
-                        NO_PAYLOAD, Severity.FATAL, f"{source or 'document'}: the SBDH envelope holds no business document",
-                        location="/StandardBusinessDocument", step="parse"))
-                    parse_step.millis = _ms(start)
-                    return result
-                root = payload
-                doctype = detect(etree.ElementTree(payload), strict=False)
+                t = time.perf_counter()
+                env_step = StepResult(ENVELOPE_STEP, envelope.check_envelope(root))
+                found = envelope.payloads(root)
+                env_step.millis = env_ms = _ms(t)
+                result.steps.append(env_step)
+                # A broken envelope is invalid by its own findings, and its payload is still
+                # validated when there is exactly one: the sender learns in one round what is
+                # wrong with the envelope and with the document (a Message Level Response can
+                # carry both), and a receiver still decides on the envelope findings alone
+                # (ingest: "broken-sbdh"). With no payload, or several, there is no one
+                # document to validate (taking the first was how two payloads passed before).
+                if len(found) != 1:
+                    return parse_done()
+                root = found[0]
+                doctype = detect(etree.ElementTree(root), strict=False)
         except UnknownDocument as unknown:
             parse_step.findings.append(unknown.finding)
-            parse_step.millis = _ms(start)
-            return result
+            return parse_done()
         result.document_type = doctype.kind
         ruleset = self.fixed or rulesets.default_for(doctype.kind)
         if ruleset is None:
             parse_step.findings.append(Finding(NO_RULESET, Severity.FATAL,
                                                f"no rule set validates documents of kind {doctype.kind!r}", step="parse"))
-            parse_step.millis = _ms(start)
-            return result
+            return parse_done()
         if doctype.kind not in ruleset.document_kinds:
             parse_step.findings.append(Finding(
                 WRONG_RULESET, Severity.FATAL,
                 f"rule set {ruleset.id} validates {', '.join(ruleset.document_kinds)}, not {doctype.kind}",
                 step="parse"))
-            parse_step.millis = _ms(start)
-            return result
+            return parse_done()
         result.ruleset = ruleset.id
-        node = parse_for_saxon(_saxon_text(data, tree, root))
-        parse_step.millis = _ms(start)
+        try:
+            node = parse_for_saxon(_saxon_text(data, tree, root))
+        except Exception as exc:  # PySaxonApiError, or anything else the engine raises
+            node = None
+            parse_step.findings.append(Finding(
+                ENGINE_REFUSED, Severity.FATAL,
+                f"{source or 'document'}: the Schematron engine (SaxonC) could not read the document, so its "
+                f"rules were not run: {' '.join(str(exc).split())}", ruleset=ruleset.id, step="parse"))
+        parse_done()
 
         if self.xsd and ruleset.xsd:
             t = time.perf_counter()
@@ -129,6 +153,11 @@ class Validator:
             result.steps.append(StepResult("xsd", [self._tag(f, ruleset.id) for f in findings], _ms(t)))
 
         for step in ruleset.schematrons:
+            if node is None:
+                # Not run: the fatal LSS-SCH-003 of the parse step says why (the XSD step,
+                # which works on the lxml tree, has still run).
+                result.steps.append(StepResult(step.name, skipped=True))
+                continue
             t = time.perf_counter()
             try:
                 findings = rulesets.runner(ruleset, step).run(node)
@@ -172,9 +201,9 @@ def collect_paths(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list
 _WORKER: Validator | None = None
 
 
-def _init_worker(ruleset: str | None, xsd: bool, max_bytes: int) -> None:
+def _init_worker(ruleset: str | None, xsd: bool, limits: Limits) -> None:
     global _WORKER
-    _WORKER = Validator(ruleset, xsd=xsd, limits=Limits(max_bytes=max_bytes))
+    _WORKER = Validator(ruleset, xsd=xsd, limits=limits)
     _WORKER.warm()
 
 
@@ -198,7 +227,7 @@ def validate_many(paths: list[Path], *, jobs: int = 1, ruleset: str | None = Non
         return
     ctx = get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(ruleset, xsd, limits.max_bytes)) as pool:
+                             initargs=(ruleset, xsd, limits)) as pool:  # all limits, not only max_bytes
         chunk = max(1, min(64, len(paths) // (jobs * 8) or 1))
         for result in pool.map(_work, [str(p) for p in paths], chunksize=chunk):
             if progress:

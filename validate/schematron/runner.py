@@ -12,6 +12,7 @@ import threading
 from lxml import etree
 
 from validate.findings import Finding, Severity
+from validate.xmlsafe import MAX_ATTRIBUTES_CEILING
 
 from .compiler import CompiledSchematron
 from .loader import SchematronError
@@ -21,19 +22,42 @@ _PROCESSOR = None
 _EXECUTABLES: dict[str, object] = {}
 
 
+# SaxonC parses with the JDK's XML parser (in its native image), whose JAXP processing limits
+# are lower than what the hardened parser (validate.xmlsafe) accepts: 200 attributes plus
+# namespace declarations per element and 100 levels of nesting. Each is raised per processor
+# with a parser property; xmlsafe keeps its own limits at or below these, so a document it
+# accepts is not refused here. Verified with SaxonC-HE 13.1: a limit of 10,000 attributes
+# accepts 5,000 (and 10,000) and refuses 10,001, namespace declarations counted alike; a depth
+# of 2,040 parses and runs the CEN and Peppol rules. Other JDK limits stay as they are (names
+# above 1,000 characters, jdk.xml.maxXMLNameLimit, are refused): the engine turns any
+# refusal into a finding (LSS-SCH-003). Text nodes have no such limit (80 MB parsed).
+_PARSER_PROPERTY = "http://saxon.sf.net/feature/parserProperty?uri="
+SAXON_PARSER_LIMITS = {
+    "jdk.xml.elementAttributeLimit": str(MAX_ATTRIBUTES_CEILING),
+    # libxml2's own maximum with huge_tree; without it, libxml2 stops at 256 (our default).
+    "jdk.xml.maxElementDepth": "2048",
+}
+
+
 def saxon_processor():
-    """The process-wide SaxonC processor (created on first use)."""
+    """The process-wide SaxonC processor (created on first use), with the parser limits above."""
     global _PROCESSOR
     with _LOCK:
         if _PROCESSOR is None:
             from saxonche import PySaxonProcessor
 
-            _PROCESSOR = PySaxonProcessor(license=False)
+            proc = PySaxonProcessor(license=False)
+            for name, value in SAXON_PARSER_LIMITS.items():
+                proc.set_configuration_property(_PARSER_PROPERTY + name, value)
+            _PROCESSOR = proc
         return _PROCESSOR
 
 
 def parse_for_saxon(text: str):
-    """Build a Saxon tree from XML text that the hardened parser has already accepted."""
+    """Build a Saxon tree from XML text that the hardened parser has already accepted.
+
+    Raises whatever SaxonC raises (``PySaxonApiError``) when its parser refuses the text; the
+    engine turns that into a finding."""
     return saxon_processor().parse_xml(xml_text=text)
 
 
