@@ -9,7 +9,9 @@ S3 put is atomic by itself, so a crash never leaves half a file under its real n
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,10 +22,20 @@ class BlobError(Exception):
     """A location cannot be read or written; the message names it."""
 
 
+# What an inbox entry is (Blob.kind). Only files are read; the rest is recorded as such.
+FILE, SYMLINK, SPECIAL, HIDDEN, LONG_NAME = "file", "symlink", "special", "hidden", "long-name"
+MAX_KEY_CHARS = 1024  # documents.source_name: S3's own limit for a key
+
+
 @dataclass(frozen=True)
 class Blob:
     key: str   # relative to the location, "/"-separated
     size: int
+    kind: str = FILE
+
+
+class NotRegularFile(BlobError):
+    """An inbox entry that is a symbolic link, FIFO, socket or device: never opened or followed."""
 
 
 class Blobs:
@@ -32,6 +44,12 @@ class Blobs:
     uri: str
 
     def list(self, prefix: str = "") -> Iterator[Blob]:
+        """The readable entries: regular files (objects), not hidden, with a name the store holds."""
+        return (blob for blob in self.entries(prefix) if blob.kind == FILE)
+
+    def entries(self, prefix: str = "") -> Iterator[Blob]:
+        """Every entry with its kind: files, and what is not read (links, special files,
+        hidden names, names too long to record), so that a run can say why it left them."""
         raise NotImplementedError
 
     def get(self, key: str, max_bytes: int | None = None) -> bytes:
@@ -80,7 +98,7 @@ class TooLarge(BlobError):
 
 
 class FolderBlobs(Blobs):
-    """A local folder; keys are relative paths. Hidden files and temporaries are skipped."""
+    """A local folder; keys are relative paths. Only regular files are read, never through a link."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -96,26 +114,70 @@ class FolderBlobs(Blobs):
             raise BlobError(f"key {key!r} leaves the folder {self.root}")
         return self.root.joinpath(*parts)
 
-    def list(self, prefix: str = "") -> Iterator[Blob]:
+    def entries(self, prefix: str = "") -> Iterator[Blob]:
+        """Walk the folder without following links: a link to a folder is an entry (a
+        symlink), not a way out of the inbox."""
         base = self.root / prefix if prefix else self.root
         if not base.is_dir():
             return
-        for path in sorted(base.rglob("*")):
-            rel = path.relative_to(self.root)
-            if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-                continue
-            yield Blob(rel.as_posix(), path.stat().st_size)
+        found = []
+        for folder, dirs, files in os.walk(base, followlinks=False):
+            for name in dirs + files:
+                path = Path(folder, name)
+                rel = path.relative_to(self.root).as_posix()
+                try:
+                    info = os.lstat(path)
+                except OSError:
+                    continue  # gone meanwhile
+                if stat.S_ISDIR(info.st_mode):
+                    continue  # walked into below (os.walk never enters a link)
+                if any(part.startswith(".") for part in rel.split("/")):
+                    kind = HIDDEN
+                elif stat.S_ISLNK(info.st_mode):
+                    kind = SYMLINK
+                elif not stat.S_ISREG(info.st_mode):
+                    kind = SPECIAL
+                elif len(rel) > MAX_KEY_CHARS:
+                    kind = LONG_NAME
+                else:
+                    kind = FILE
+                found.append(Blob(rel, info.st_size if kind == FILE else 0, kind))
+            dirs[:] = [d for d in dirs if not d.startswith(".")]  # nothing in a hidden folder is ours
+        yield from sorted(found, key=lambda blob: blob.key)
 
     def get(self, key: str, max_bytes: int | None = None) -> bytes:
+        """The bytes of a regular file inside the folder, never through a link.
+
+        Opened one path component at a time relative to the folder (``O_NOFOLLOW`` on
+        each), so neither the file nor a folder on the way may be a link that leads out of
+        the inbox, even one made between the listing and this read; ``O_NONBLOCK`` so that a
+        FIFO put in its place cannot hang the run; then ``fstat`` must say regular file."""
         path = self._path(key)
+        parts = key.split("/")
+        fds = []
         try:
-            with open(path, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if max_bytes is not None and size > max_bytes:
-                    raise TooLarge(key, size, max_bytes)
-                data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+            fds.append(os.open(self.root, os.O_RDONLY | os.O_DIRECTORY))
+            for part in parts[:-1]:
+                fds.append(os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fds[-1]))
+            fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fds[-1])
         except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise NotRegularFile(f"{path}: is a symbolic link (or lies under one); links are never followed") \
+                    from None
             raise BlobError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        finally:
+            for opened in fds:
+                os.close(opened)
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise NotRegularFile(f"{path}: is not a regular file; only regular files are read")
+            if max_bytes is not None and info.st_size > max_bytes:
+                raise TooLarge(key, info.st_size, max_bytes)
+            try:
+                data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+            except OSError as exc:
+                raise BlobError(f"{path}: cannot read: {exc.strerror or exc}") from None
         if max_bytes is not None and len(data) > max_bytes:
             raise TooLarge(key, len(data), max_bytes)
         return data
@@ -124,7 +186,7 @@ class FolderBlobs(Blobs):
         path = self._path(key)
         try:
             if path.parent not in self._made:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the archive holds personal data
                 self._made.add(path.parent)
             # The writer's pid in the name lets sweep() tell a crashed writer's leftovers.
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".part")
@@ -233,15 +295,17 @@ class S3Blobs(Blobs):
     def _error(self, action: str, key: str, exc: Exception) -> BlobError:
         return BlobError(f"s3://{self.bucket}/{self._key(key)}: cannot {action}: {exc}")
 
-    def list(self, prefix: str = "") -> Iterator[Blob]:
+    def entries(self, prefix: str = "") -> Iterator[Blob]:
         full = self._key(prefix) if prefix else (self.prefix + "/" if self.prefix else "")
         paginator = self.client.get_paginator("list_objects_v2")
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=full):
                 for obj in page.get("Contents", []):
                     rel = obj["Key"][len(self.prefix) + 1:] if self.prefix else obj["Key"]
-                    if rel and not any(p.startswith(".") for p in rel.split("/")):
-                        yield Blob(rel, int(obj["Size"]))
+                    if not rel or rel.endswith("/"):
+                        continue  # a "folder" marker object
+                    hidden = any(p.startswith(".") for p in rel.split("/"))
+                    yield Blob(rel, int(obj["Size"]), HIDDEN if hidden else FILE)
         except Exception as exc:
             raise self._error("list", prefix, exc) from None
 

@@ -33,8 +33,8 @@ DOCUMENT_FOR_FINAL = (select(d.c.state, d.c.owner, d.c.reason_code)
                       .where(d.c.id == bindparam("p_id")).with_for_update())
 SAME_BYTES_STORED = select(d.c.id).where(and_(
     d.c.sha256 == bindparam("p_sha"), d.c.id != bindparam("p_id"), d.c.state == "stored")).limit(1)
-SAME_INVOICE = select(inv.c.document_id).where(and_(
-    inv.c.seller_key == bindparam("p_seller"), inv.c.invoice_number == bindparam("p_number"),
+SAME_INVOICE = select(inv.c.document_id, inv.c.invoice_number).where(and_(
+    inv.c.seller_key == bindparam("p_seller"), inv.c.number_key == bindparam("p_number"),
     inv.c.issue_date == bindparam("p_issued"))).limit(1)
 # Values of the SET clause are passed by column name at execution time.
 UPDATE_DOCUMENT = update(d).where(d.c.id == bindparam("p_id"))

@@ -20,7 +20,9 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from . import tables as t
 from .blobs import Blob, open_blobs
 from .municipal import Receiver
-from .pipeline import ARCHIVED, QUARANTINED, Outcome, Pipeline, Settings, _now, counts_by_state
+from .claims import now as _now
+from .pipeline import Outcome, Pipeline, Settings, counts_by_state, is_unavailable
+from .states import ARCHIVED, QUARANTINED
 from .store import Store
 
 
@@ -37,6 +39,7 @@ class IngestConfig:
     max_bytes: int = 100 * 1024 * 1024
     remove_from_inbox: bool = True
     lease_seconds: int = 300
+    max_lines: int = 10_000
 
 
 def receiver_for(config: IngestConfig) -> Receiver:
@@ -56,7 +59,7 @@ def open_pipeline(config: IngestConfig, store: Store | None = None) -> Pipeline:
     blobs = dict(endpoint_url=config.s3_endpoint, region=config.region)
     settings = Settings(receiver=receiver_for(config), max_bytes=config.max_bytes,
                         lease=timedelta(seconds=config.lease_seconds),
-                        remove_from_inbox=config.remove_from_inbox)
+                        remove_from_inbox=config.remove_from_inbox, max_lines=config.max_lines)
     return Pipeline(store, open_blobs(config.source, **blobs), open_blobs(config.archive, **blobs),
                     open_blobs(config.outbox, **blobs), settings)
 
@@ -66,9 +69,18 @@ class RunSummary:
     outcomes: list[Outcome] = field(default_factory=list)
     seconds: float = 0.0
     states: dict[str, int] = field(default_factory=dict)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    responses_resent: int = 0
+    error: str | None = None  # what stopped the run (store, archive or outbox unavailable)
 
     def count(self, state: str) -> int:
         return sum(1 for o in self.outcomes if o.state == state)
+
+    def take(self, pipeline: Pipeline) -> None:
+        """The report of a pipeline's run (its ignored entries, resent responses, error)."""
+        self.ignored += pipeline.report.ignored
+        self.responses_resent += pipeline.report.responses_resent
+        self.error = self.error or pipeline.report.error
 
     def to_dict(self) -> dict:
         reasons: dict[str, int] = {}
@@ -79,6 +91,12 @@ class RunSummary:
             "processed": len(self.outcomes), "stored": self.count("stored"),
             "quarantined": self.count(QUARANTINED), "skipped": self.count("skipped"),
             "done_before": self.count("done-before"), "quarantine_reasons": reasons,
+            # Retried: documents an earlier run left unfinished (killed, or stopped by a
+            # fault), finished now; responses it stored but had not written to the outbox.
+            "retried": sorted(o.name for o in self.outcomes if o.resumed),
+            "responses_resent": self.responses_resent,
+            "not_read": [{"name": name, "reason": why} for name, why in sorted(self.ignored)],
+            "error": self.error,
             "seconds": round(self.seconds, 3),
             "per_second": round(len(self.outcomes) / self.seconds, 1) if self.seconds else None,
             "store_states": self.states,
@@ -86,6 +104,7 @@ class RunSummary:
 
 
 _WORKER: Pipeline | None = None
+_WORKER_ERROR: str | None = None
 
 
 def _init_worker(config: IngestConfig) -> None:
@@ -94,14 +113,27 @@ def _init_worker(config: IngestConfig) -> None:
     _WORKER.validator.warm()
 
 
-def _work(chunk: list[tuple[str, int]]) -> list[Outcome]:
+def _work(chunk: list[tuple[str, int, str]]) -> tuple[list[Outcome], str | None]:
+    """One chunk in a worker process; once the store, archive or outbox failed, the worker
+    takes no more (each chunk after reports the same error)."""
+    global _WORKER_ERROR
     assert _WORKER is not None
-    return _WORKER.process_batch([Blob(key, size) for key, size in chunk])
+    if _WORKER_ERROR:
+        return [], _WORKER_ERROR
+    try:
+        return _WORKER.process_batch([Blob(key, size, kind) for key, size, kind in chunk]), None
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        from .pipeline import _describe
+
+        _WORKER_ERROR = _describe(exc)
+        return [], _WORKER_ERROR
 
 
-def _chunks(items: list[Blob], size: int) -> Iterator[list[tuple[str, int]]]:
+def _chunks(items: list[Blob], size: int) -> Iterator[list[tuple[str, int, str]]]:
     for i in range(0, len(items), size):
-        yield [(b.key, b.size) for b in items[i:i + size]]
+        yield [(b.key, b.size, b.kind) for b in items[i:i + size]]
 
 
 def run_once(config: IngestConfig, *, workers: int = 1,
@@ -110,27 +142,38 @@ def run_once(config: IngestConfig, *, workers: int = 1,
     """Process everything in the inbox now (and finish what earlier runs left)."""
     start = time.perf_counter()
     pipeline = open_pipeline(config)
-    listing = list(pipeline.inbox.list())
-    if on_listing:
-        on_listing(len(listing))
     summary = RunSummary()
-    if workers <= 1 or len(listing) < 2:
-        summary.outcomes = pipeline.run(items=listing, progress=progress)
-    else:
-        chunk = max(1, min(50, len(listing) // (workers * 4) or 1))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                 initializer=_init_worker, initargs=(config,)) as pool:
-            for outcomes in pool.map(_work, _chunks(listing, chunk)):
-                for outcome in outcomes:
-                    summary.outcomes.append(outcome)
-                    if progress:
-                        progress(outcome)
-        pipeline.archive.sweep()
-        pipeline.outbox.sweep()
-        pipeline.recover()
-        pipeline.send_pending()
+    try:
+        listing = pipeline.listing()
+        if on_listing:
+            on_listing(len(listing))
+        if workers <= 1 or len(listing) < 2:
+            summary.outcomes = pipeline.run(items=listing, progress=progress)
+        else:
+            chunk = max(1, min(50, len(listing) // (workers * 4) or 1))
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                     initializer=_init_worker, initargs=(config,)) as pool:
+                for outcomes, error in pool.map(_work, _chunks(listing, chunk)):
+                    summary.error = summary.error or error
+                    for outcome in outcomes:
+                        summary.outcomes.append(outcome)
+                        if progress:
+                            progress(outcome)
+            if summary.error is None:  # sweep, and finish what earlier runs left
+                summary.outcomes += pipeline.run(items=[], progress=progress)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        from .pipeline import _describe
+
+        pipeline.report.error = _describe(exc)
+    summary.take(pipeline)
     summary.seconds = time.perf_counter() - start
-    summary.states = counts_by_state(pipeline.store)
+    try:
+        summary.states = counts_by_state(pipeline.store)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
     pipeline.close()
     return summary
 
@@ -182,7 +225,7 @@ def retry_quarantined(config: IngestConfig, reason_code: str | None = None,
         summary.outcomes.append(outcome)
         if progress:
             progress(outcome)
-    pipeline.send_pending()
+    pipeline.outbox.send_pending()
     summary.seconds = time.perf_counter() - start
     summary.states = counts_by_state(store)
     pipeline.close()

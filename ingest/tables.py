@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData,
+    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData,
     Numeric, String, Table, Text, UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +53,10 @@ class ExactDecimal(TypeDecorator):
             if scaled != value:
                 raise ValueError(f"{value} has more than {self.scale} decimals")
             value = scaled
+        if self.precision is not None:
+            digits = len(value.as_tuple().digits) if value else 1
+            if digits > self.precision:
+                raise ValueError(f"{value} has more than {self.precision} digits")
         return format(value, "f") if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
@@ -69,7 +73,7 @@ documents = Table(
     Column("id", Integer, primary_key=True),
     Column("source_name", String(1024), nullable=False),
     Column("sha256", String(64), nullable=False),
-    Column("size", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),  # an inbox file over 2 GiB is recorded too
     Column("state", String(32), nullable=False),
     Column("owner", String(200)),
     Column("lease_until", DateTime(timezone=True)),
@@ -118,6 +122,8 @@ invoices = Table(
     Column("kind", String(20), nullable=False),  # invoice | creditnote
     Column("seller_key", String(200), nullable=False),  # endpoint scheme:id of the seller
     Column("invoice_number", String(200), nullable=False),
+    # The number as compared for duplicates: NFKC, invisible characters removed (rows.number_key).
+    Column("number_key", String(200), nullable=False),
     Column("issue_date", Date, nullable=False),
     Column("due_date", Date),
     Column("type_code", String(10)),
@@ -135,7 +141,7 @@ invoices = Table(
     Column("payment_account", String(100)),
     Column("payment_scheme", String(40)),
     Column("payment_reference", String(100)),
-    UniqueConstraint("seller_key", "invoice_number", "issue_date", name="uq_invoices_seller_number_date"),
+    UniqueConstraint("seller_key", "number_key", "issue_date", name="uq_invoices_seller_number_key_date"),
 )
 
 invoice_lines = Table(

@@ -619,7 +619,7 @@ class InvoiceResponse(_Model):
             response_code=response_code, effective_date=effective_date,
             clarifications=tuple(clarifications),
             document_reference=InvoiceReference(
-                id=r.text(root, "ID", required=True) or "", issue_date=r.date(root, "IssueDate"),
+                id=r.text(root, "ID", required=True) or "", issue_date=_date_if_valid(r, root, "IssueDate"),
                 type_code=r.text(root, type_tag) or ("381" if type_tag == "CreditNoteTypeCode" else "380")),
         )
 
@@ -1064,6 +1064,18 @@ def _read_document_party(r: _Reader, party: etree._Element | None) -> dict | Non
     name = r.one(party, "cac", "PartyName")
     r.only(name, ("Name",))
     return {"name": r.text(name, "Name", required=True), "identification": _read_party_id(r, party)}
+
+
+def _date_if_valid(r: _Reader, element: etree._Element, name: str) -> date | None:
+    """A date of the document being answered, or None when it is not a real YYYY-MM-DD date.
+
+    The reference's IssueDate is optional in T111 (0..1), and a response is most needed for
+    the invoices that are broken: an IssueDate of 2024-02-30 must not stop the RE that says
+    so (PEPPOL-COMMON-R030 applies to the dates we write, not to the ones we answer about)."""
+    try:
+        return r.date(element, name)
+    except ResponseRuleError:
+        return None
 
 
 def _billing_party(r: _Reader, root: etree._Element, role: str) -> ResponseParty:

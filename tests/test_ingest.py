@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from ingest import tables as t
 from ingest.blobs import EXPECT_CONTINUE_BYTES, S3Blobs
-from ingest.pipeline import INLINE_ATTACHMENT_BYTES
+from ingest.rows import INLINE_ATTACHMENT_BYTES
 from ingest.service import IngestConfig, run_once, retry_quarantined
 from ingest.store import Store
 from lssinvoice.cli import main
@@ -205,7 +205,7 @@ def test_same_invoice_stored_meanwhile_by_another_worker_becomes_a_duplicate(tmp
     """The race of two workers: each checks for the invoice, neither sees the other's, both
     insert. The store's unique key refuses the second insert; that document is then
     quarantined as a duplicate and answered RE, not lost and not stored twice."""
-    from ingest.pipeline import Pipeline
+    from ingest.final import Finisher
 
     (tmp_path / "inbox").mkdir()
     first = wrapped(invoice_xml("INV-RACE"))
@@ -214,14 +214,14 @@ def test_same_invoice_stored_meanwhile_by_another_worker_becomes_a_duplicate(tmp
     config = folder_config(tmp_path)
     run_once(config)
     (tmp_path / "inbox" / "b.xml").write_bytes(second)
-    real = Pipeline._duplicate_of
+    real = Finisher._duplicate_of
     calls = []
 
     def blind_once(self, conn, doc_id, sha, analysis):  # the other worker's row not yet visible
         calls.append(doc_id)
         return None if len(calls) == 1 else real(self, conn, doc_id, sha, analysis)
 
-    monkeypatch.setattr(Pipeline, "_duplicate_of", blind_once)
+    monkeypatch.setattr(Finisher, "_duplicate_of", blind_once)
     run_once(config)
     assert calls == [2, 2]
     assert outcome_table(config.db) == {"a.xml": ("stored", None), "b.xml": ("quarantined", "duplicate")}
@@ -333,14 +333,14 @@ def test_group_claims_of_two_workers_never_deadlock(tmp_path, postgres):
     (tmp_path / "inbox").mkdir()
     items = [(f"doc-{i:03d}.xml", f"{i:064x}", 100, None) for i in range(40)]
     first, second = open_pipeline(config), open_pipeline(config)
-    second.owner = first.owner + "-other"
+    second.claims.owner = first.owner + "-other"
     results, errors = {}, []
     start = threading.Barrier(2)
 
     def claim(name, pipeline, order):
         start.wait()
         try:
-            results[name] = pipeline._claim_new(order)
+            results[name] = pipeline.claims.claim_new(order)
         except Exception as exc:  # a deadlock would surface here
             errors.append(exc)
 

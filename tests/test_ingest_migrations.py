@@ -61,6 +61,7 @@ def test_baseline_database_upgrades_with_its_rows(tmp_path):
         foreign_keys = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
     store.dispose()
     assert (row.filename, row.archive_uri, row.content) == ("tidrapport.csv", "archive/ab/cd/abcd", None)
+    assert invoice.number_key == "A-1"  # revision 0004 keys the rows it finds
     assert (str(invoice.payable), str(invoice.line_total)) == ("44386.85", "44386.85")
     assert (str(line.quantity), str(line.net_amount), str(line.price)) == ("120.5000", "40078.30", "332.60")
     assert tuple(stored_as) == ("text", "text", "text") and foreign_keys == 1
@@ -75,8 +76,8 @@ def test_amounts_are_stored_exactly_and_never_rounded(tmp_path):
         conn.execute(insert(t.documents).values(id=1, source_name="a.xml", sha256="0" * 64, size=10, state="stored",
                                                 attempts=1, source_removed=True, received_at=now, updated_at=now))
         conn.execute(insert(t.invoices).values(id=1, document_id=1, kind="invoice", seller_key="0007:5599000006",
-                                               invoice_number="A-1", issue_date=now.date(), currency="SEK",
-                                               payable=big))
+                                               invoice_number="A-1", number_key="A-1", issue_date=now.date(),
+                                               currency="SEK", payable=big))
         conn.execute(insert(t.invoice_lines).values(invoice_id=1, line_id="1", quantity=Decimal("0.333333"),
                                                     net_amount=Decimal("1.5"), price=Decimal("4.50001")))
     with store.engine.connect() as conn:
@@ -88,3 +89,24 @@ def test_amounts_are_stored_exactly_and_never_rounded(tmp_path):
     store.dispose()
     assert invoice.payable == big and str(invoice.payable) == "98765432109876.55"
     assert (line.quantity, line.net_amount, line.price) == (Decimal("0.333333"), Decimal("1.50"), Decimal("4.50001"))
+
+
+def test_look_alike_numbers_already_stored_stop_the_upgrade_and_change_nothing(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    _upgrade(store, "0003")
+    now = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    with store.engine.begin() as conn:
+        for doc_id, number in ((1, "INV-1"), (2, "INV\u200b-1")):
+            conn.execute(insert(t.documents).values(id=doc_id, source_name=f"{doc_id}.xml", sha256=f"{doc_id:064x}",
+                                                    size=10, state="stored", attempts=1, source_removed=True,
+                                                    received_at=now, updated_at=now))
+            conn.exec_driver_sql(
+                "INSERT INTO invoices (id, document_id, kind, seller_key, invoice_number, issue_date, currency, "
+                f"payable) VALUES ({doc_id}, {doc_id}, 'invoice', '0007:5599000006', ?, '2026-11-02', 'SEK', '1.00')",
+                (number,))
+    with pytest.raises(RuntimeError, match=r"invoices \[\(1, 2\)\] have look-alike numbers"):
+        store.migrate()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+        assert "number_key" not in {c["name"] for c in inspect(conn).get_columns("invoices")}
+    store.dispose()

@@ -1,0 +1,120 @@
+"""The final transaction: a document's outcome, its invoice rows, findings and responses in ONE
+transaction, so a crash before it leaves the document to be redone and a crash after it
+leaves nothing to redo.
+
+Duplicates are decided here, inside the transaction: a byte-identical resubmission, or the
+same seller, invoice number (compared by :func:`ingest.rows.number_key`) and issue date as an
+invoice already stored. If another worker stores the same invoice between our check and our
+insert, the unique key refuses ours, the transaction rolls back whole and is done once more:
+the check then sees theirs. A value the database refuses although :mod:`ingest.rows` let it
+through (a bug) quarantines the document with that finding instead of stopping the run.
+"""
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
+
+from validate.findings import Finding, Severity
+
+from . import faults
+from . import queries as q
+from . import rows as r
+from . import tables as t
+from .analysis import Analysis, Answer
+from .blobs import Blobs
+from .claims import Claims, now
+from .replies import Replier
+from .states import DUPLICATE, FINAL, NOT_STORABLE, STORED
+from .store import Store
+
+DUPLICATE_RULE = "LSS-ING-DUPLICATE"
+
+
+class Finisher:
+    """Commits final outcomes for one worker."""
+
+    def __init__(self, store: Store, claims: Claims, archive: Blobs, replier: Replier):
+        self.store, self.claims, self.archive, self.replier = store, claims, archive, replier
+
+    def commit(self, doc_id: int, sha: str, analysis: Analysis) -> tuple[str, str | None]:
+        """Write the outcome; returns the document's final (state, reason)."""
+        try:
+            return self._commit(doc_id, sha, analysis)
+        except IntegrityError:
+            return self._commit(doc_id, sha, analysis)  # the unique-key race: see the module
+        except (DataError, StatementError) as exc:
+            # DataError: the database refused a value; a StatementError that is no DBAPIError: a
+            # column type refused it on the way in. The store being gone or locked is neither:
+            # that stops the run, and the document is redone once the store is back.
+            if (isinstance(exc, DBAPIError) and not isinstance(exc, DataError)) or analysis.state != STORED:
+                raise
+            message = f"the store refused a value of this invoice: {' '.join(str(exc.orig or exc).split())[:300]}"
+            analysis.quarantine(NOT_STORABLE, message, Finding(r.NOT_STORABLE_RULE, Severity.FATAL, message,
+                                                               step="ingest"))
+            analysis.answer = Answer("T111", "RE", (analysis.findings[-1],))
+            self.replier.answer(analysis, doc_id, self.claims.received_on(doc_id))
+            return self._commit(doc_id, sha, analysis)
+
+    def _commit(self, doc_id: int, sha: str, analysis: Analysis) -> tuple[str, str | None]:
+        at = now()
+        if analysis.state == STORED:
+            r.archive_attachments(analysis.rows, analysis.read, self.archive)
+        with self.store.engine.begin() as conn:
+            row = conn.execute(q.DOCUMENT_FOR_FINAL, {"p_id": doc_id}).one()
+            if row.state in FINAL or row.owner != self.claims.owner:
+                return row.state, row.reason_code  # finished by another worker: never store twice
+            if analysis.state == STORED:
+                duplicate = self._duplicate_of(conn, doc_id, sha, analysis)
+                if duplicate:
+                    self._as_duplicate(analysis, duplicate, doc_id)
+            invoice_id = r.insert_invoice(conn, doc_id, analysis.rows) if analysis.state == STORED else None
+            envelope = analysis.envelope
+            d = t.documents
+            conn.execute(q.UPDATE_DOCUMENT, dict(
+                p_id=doc_id, state=analysis.state, updated_at=at,
+                document_kind=r.fit(d, "document_kind", analysis.document_kind),
+                ruleset=r.fit(d, "ruleset", analysis.ruleset), reason_code=analysis.reason_code,
+                reason=analysis.reason,
+                sbdh_sender=r.fit(d, "sbdh_sender", envelope.sender) if envelope else None,
+                sbdh_receiver=r.fit(d, "sbdh_receiver", envelope.receiver) if envelope else None,
+                sbdh_instance_id=r.fit(d, "sbdh_instance_id", envelope.instance_id) if envelope else None,
+                owner=None, lease_until=None))
+            if analysis.findings:
+                conn.execute(q.INSERT_FINDINGS, [dict(
+                    document_id=doc_id, rule_id=r.fit(t.findings, "rule_id", f.rule_id), severity=f.severity.value,
+                    location=f.location, message=f.message, ruleset=r.fit(t.findings, "ruleset", f.ruleset),
+                    step=r.fit(t.findings, "step", f.step)) for f in analysis.findings])
+            if analysis.responses:
+                # A retried document that gets the same answer again is not answered twice.
+                conn.execute(q.insert_ignore(conn.dialect.name, "responses", ("document_id", "kind", "code")), [dict(
+                    response_id=self.replier.response_id(doc_id, kind, code), document_id=doc_id, kind=kind,
+                    code=code, receiver=r.fit(t.responses, "receiver", receiver), xml=xml, state="pending",
+                    created_at=at) for kind, code, receiver, xml in analysis.responses])
+            note = analysis.reason or (f"invoice #{invoice_id}" if invoice_id else None)
+            conn.execute(q.INSERT_HISTORY, dict(document_id=doc_id, state=analysis.state, at=at, note=note))
+            faults.point("final.before-commit")
+        faults.point("final.committed")
+        self.claims.release(doc_id)
+        return analysis.state, analysis.reason_code
+
+    def _duplicate_of(self, conn: Connection, doc_id: int, sha: str, analysis: Analysis) -> str | None:
+        same_bytes = conn.execute(q.SAME_BYTES_STORED, {"p_sha": sha, "p_id": doc_id}).first()
+        if same_bytes:
+            return f"byte-identical resubmission of document #{same_bytes.id}"
+        invoice = analysis.rows.invoice
+        same = conn.execute(q.SAME_INVOICE, {"p_seller": invoice["seller_key"], "p_number": invoice["number_key"],
+                                             "p_issued": invoice["issue_date"]}).first()
+        if same is None:
+            return None
+        number = invoice["invoice_number"]
+        written = "" if same.invoice_number == number else \
+            f" (as {same.invoice_number!r}; this copy writes it {number.encode('unicode_escape').decode('ascii')!r})"
+        return (f"invoice number {invoice['number_key']} of {invoice['issue_date']} from {invoice['seller_key']} "
+                f"was already received{written} (document #{same.document_id})")
+
+    def _as_duplicate(self, analysis: Analysis, why: str, doc_id: int) -> None:
+        finding = Finding(DUPLICATE_RULE, Severity.FATAL, why, step="ingest")
+        analysis.quarantine(DUPLICATE, why, finding)
+        # The AB prepared for a new invoice becomes an RE naming the duplicate.
+        analysis.answer = Answer("T111", "RE", (finding,))
+        self.replier.answer(analysis, doc_id, self.claims.received_on(doc_id))
