@@ -41,7 +41,9 @@ Definitions, where the domain leaves room:
   counted against any decision.
 * LSS-SRC-010: the 18th birthday counts as 18; a shift is by a minor if it *starts* before
   that day. A person born on 29 February turns 18 on 1 March in a common year (the
-  conservative reading: the later day).
+  conservative reading: the later day). The message names the birthday relative to the
+  shift ("turns 18 3 days after this shift"), never the date: a date of birth is personal
+  data.
 * LSS-SRC-020: shifts that touch (one ends when the next starts) do not overlap; an
   identical shift reported twice does.
 * LSS-SRC-040..042 read the statements the reader recorded: ``kind_stated`` (False for a
@@ -348,11 +350,12 @@ def assistant_under_18(reports: Iterable[TimeReport]) -> list[SourceFinding]:
     for report in reports:
         adult_from = eighteenth_birthday(report.assistant.pnr)
         for shift in report.shifts:
-            if shift.start.astimezone(STOCKHOLM).date() < adult_from:
+            days = (adult_from - shift.start.astimezone(STOCKHOLM).date()).days
+            if days > 0:
                 findings.append(_finding(
                     "LSS-SRC-010",
-                    f"shift {_span(shift)} by an assistant who turns 18 on {adult_from}: "
-                    "not a cost of personal assistance (9 d § 1 LSS)",
+                    f"shift {_span(shift)} by an assistant who turns 18 {days} day{'s' if days != 1 else ''} "
+                    "after this shift: not a cost of personal assistance (9 d § 1 LSS)",
                     shift.source, report.assistant.pnr, report.client.pnr))
     return findings
 

@@ -73,6 +73,7 @@ from pydantic import ValidationError
 
 from .model import (
     STOCKHOLM,
+    mask_pnr,
     Address,
     Assistant,
     Client,
@@ -335,7 +336,7 @@ def _shown(value: Any) -> str:
     """The cell as quoted in a message; anything shaped like a personnummer is masked."""
     text = _text(value)
     if _PNR_LIKE.match(text):
-        text = text[:8] + "-****" if len(re.sub(r"\D", "", text)) == 12 else "******-****"
+        text = mask_pnr(text)
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 

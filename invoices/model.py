@@ -77,9 +77,18 @@ def birth_date(pnr: str) -> date:
 
 
 def mask_pnr(pnr: str) -> str:
-    """``YYYYMMDD-****``: what a report shows unless its reader needs the whole number."""
+    """``********-1234``: what a report shows unless its reader needs the whole number.
+
+    The last four digits tell the reader which of the people in the file is meant (with the
+    file and row the message names); the birth date, personal data on its own, is hidden.
+
+    >>> mask_pnr("19900101-1239"), mask_pnr("9001011239"), mask_pnr("12")
+    ('********-1239', '******-1239', '****')
+    """
     digits = pnr.replace("-", "").replace("+", "")
-    return f"{digits[:8]}-****" if len(digits) == 12 else "****"
+    if len(digits) in (10, 12) and digits.isdigit():
+        return "*" * (len(digits) - 4) + "-" + digits[-4:]
+    return "****"
 
 
 class Frozen(BaseModel):

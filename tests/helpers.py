@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemas.artefacts import artefact_path
+from tests.personal_data import record_output  # noqa: F401  (re-exported for the tests)
 
 EXAMPLES = "peppol-bis-billing-3.0.19/rules/examples"
 

@@ -139,6 +139,25 @@ def test_unsigned_report_exit_1_nothing_written(runner, ex, tmp_path):
     assert "WARNING LSS-SRC-030" in result.stderr
 
 
+def test_assistant_under_18_named_relative_to_the_shift_no_birth_date(runner, ex, tmp_path):
+    minor = "20060320-1237"  # synthetic, turns 18 on 2024-03-20
+    path = ex / "timereports" / "tjorn-2024-03" / "cecilia.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("19950127-3644", minor), encoding="utf-8")
+    result = create(runner, ex, tmp_path / "out")
+    assert result.exit_code == 1
+    stderr = " ".join(result.stderr.split())  # the terminal table may wrap lines
+    assert ("ERROR LSS-SRC-010: shift 2024-03-17 08:00–15:00 by an assistant who turns 18 3 days after this "
+            "shift: not a cost of personal assistance (9 d § 1 LSS) (cecilia.csv row 12)") in stderr
+    assert "shift 2024-03-01 08:00–15:00 by an assistant who turns 18 19 days after this shift" in stderr
+    assert "2024-03-20" not in result.output and "2006-03-20" not in result.output
+    as_json = create(runner, ex, tmp_path / "out", "--format", "json")
+    messages = [f["message"] for f in json.loads(as_json.stdout)["findings"] if f["code"] == "LSS-SRC-010"]
+    assert len(messages) == 11 and all("days after this shift" in m for m in messages)
+    for text in (result.output, as_json.output):
+        assert minor not in text and minor.replace("-", "") not in text
+        no_personal_data(text)
+
+
 def test_supervisor_signature_check_can_be_made_an_error(runner, ex, tmp_path):
     _edit_report(ex, "tjorn-2024-03", "anna.csv", "supervisor_signed", "nej")
     out = tmp_path / "out"

@@ -413,7 +413,10 @@ def test_supervisor_signature_is_a_warning_unless_configured():
 def test_under_18_is_refused():
     plan = tjorn_plan(report(shift("2024-03-04", "08:00", "16:00", who=MINOR), who=MINOR))
     assert [f.code for f in plan.errors] == ["LSS-SRC-010"]
+    assert plan.errors[0].message == ("shift 2024-03-04 08:00–16:00 by an assistant who turns 18 819 days after "
+                                      "this shift: not a cost of personal assistance (9 d § 1 LSS)")
     assert MINOR.pnr not in str(plan.errors[0])  # masked
+    assert "2026-06-01" not in str(plan.errors[0])  # no date of birth either
 
 
 def test_hours_beyond_the_decision_are_refused():

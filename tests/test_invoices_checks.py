@@ -213,22 +213,26 @@ def test_unknown_decision_and_decision_for_another_client():
 YOUNG = synthetic_pnr("20060510", "321")      # turns 18 on 2024-05-10
 
 
-@pytest.mark.parametrize("day, fires", [("2024-05-09", True), ("2024-05-10", False), ("2024-05-11", False),
-                                        ("2023-12-01", True)])
-def test_under_18_boundary_is_the_birthday(day, fires):
+@pytest.mark.parametrize("day, when", [("2024-05-09", "1 day"), ("2024-05-10", None), ("2024-05-11", None),
+                                       ("2023-12-01", "161 days")])
+def test_under_18_boundary_is_the_birthday(day, when):
     r = report(shift(day, "08:00", "12:00", assistant=YOUNG), assistant=YOUNG)
     findings = assistant_under_18([r])
-    assert codes(findings) == (["LSS-SRC-010"] if fires else [])
-    if fires:
-        assert findings[0].message == (f"shift {day} 08:00–12:00 by an assistant who turns 18 on "
-                                       "2024-05-10: not a cost of personal assistance (9 d § 1 LSS)")
-        assert findings[0].assistant == "20060510-****"
+    assert codes(findings) == (["LSS-SRC-010"] if when else [])
+    if when:
+        # the birthday relative to the shift, never the date of birth (personal data)
+        assert findings[0].message == (f"shift {day} 08:00–12:00 by an assistant who turns 18 {when} after "
+                                       "this shift: not a cost of personal assistance (9 d § 1 LSS)")
+        assert findings[0].assistant == "********-" + YOUNG[-4:]
         assert YOUNG not in str(findings[0])
+        assert "2024-05-10" not in str(findings[0]) and "2006-05-10" not in str(findings[0])
 
 
 def test_night_shift_into_the_18th_birthday_still_fires():
     r = report(shift("2024-05-09", "22:00", "06:00", assistant=YOUNG), assistant=YOUNG)
-    assert codes(assistant_under_18([r])) == ["LSS-SRC-010"]
+    findings = assistant_under_18([r])
+    assert codes(findings) == ["LSS-SRC-010"]
+    assert "turns 18 1 day after this shift" in findings[0].message
 
 
 def test_leap_day_birthday_turns_18_on_1_march_in_a_common_year():
@@ -239,7 +243,9 @@ def test_leap_day_birthday_turns_18_on_1_march_in_a_common_year():
 def test_samordningsnummer_birth_day_is_day_minus_60():
     samordning = synthetic_pnr("20060570", "321")   # born 2006-05-10
     r = report(shift("2024-05-09", "08:00", "12:00", assistant=samordning), assistant=samordning)
-    assert codes(assistant_under_18([r])) == ["LSS-SRC-010"]
+    findings = assistant_under_18([r])
+    assert codes(findings) == ["LSS-SRC-010"]
+    assert "turns 18 1 day after this shift" in findings[0].message
 
 
 def test_register_flags():

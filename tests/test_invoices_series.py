@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from invoices.series import JsonFileStore, NumberSeries, SeriesError
+from tests.helpers import record_output
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
@@ -168,6 +169,14 @@ def _child(code: str, *args: str, **kw) -> subprocess.Popen:
     )
 
 
+def _finish(child: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """communicate(), and what the child printed goes to the suite's personal-data scan."""
+    out, err = child.communicate(timeout=timeout)
+    record_output(out, "stdout of a child process")
+    record_output(err, "stderr of a child process")
+    return out, err
+
+
 RESERVER = """
     import pathlib, sys, time
     from invoices.series import NumberSeries
@@ -189,7 +198,7 @@ def test_two_processes_reserve_400_distinct_numbers(tmp_path):
     flag.touch()  # both start together
     outputs = []
     for k in kids:
-        out, err = k.communicate(timeout=120)
+        out, err = _finish(k, 120)
         assert k.returncode == 0, err
         outputs.append(out.split())
     assert [len(o) for o in outputs] == [200, 200]
@@ -233,7 +242,7 @@ def test_sigkill_during_reserve_many_never_duplicates(tmp_path):
         assert k.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.01, 0.15))
         k.send_signal(signal.SIGKILL)
-        k.communicate(timeout=30)
+        _finish(k, 30)
         killed += k.returncode == -signal.SIGKILL
         json.loads(path.read_text())  # the state file is whole after every kill
     assert killed == 12
@@ -265,7 +274,7 @@ def test_crash_after_durable_write_burns_the_numbers(tmp_path):
     s = NumberSeries(path, "LSS")
     assert s.reserve_many(2, year=2024)[-1] == "LSS2024-00002"
     k = _child(CRASH_AT, str(path), "after_replace")
-    out, _ = k.communicate(timeout=30)
+    out, _ = _finish(k, 30)
     assert k.returncode == -signal.SIGKILL and out == ""  # nothing was returned
     assert s.reserve(year=2024) == "LSS2024-00006"  # 3..5 are burnt, never reused
     assert s.uncommitted() == [f"LSS2024-{i:05d}" for i in range(1, 7)]
@@ -280,7 +289,7 @@ def test_crash_before_the_state_is_replaced_hands_out_nothing(tmp_path):
     s.reserve_many(2, year=2024)
     before = path.read_bytes()
     k = _child(CRASH_AT, str(path), "after_temp_write")
-    out, _ = k.communicate(timeout=30)
+    out, _ = _finish(k, 30)
     assert k.returncode == -signal.SIGKILL and out == ""
     assert path.read_bytes() == before  # untouched
     assert len(list(tmp_path.glob(".series.json.*.tmp"))) == 1  # the dead writer's temp
@@ -305,6 +314,6 @@ def test_lock_is_held_across_the_update(tmp_path):
     t0 = time.monotonic()
     JsonFileStore(path).read()  # shared lock waits for the exclusive one
     assert time.monotonic() - t0 > 0.3
-    holder.communicate(timeout=30)
+    _finish(holder, 30)
     assert json.loads(path.read_text())["touched"] == 1
     assert os.path.exists(str(path) + ".lock")
