@@ -12,9 +12,15 @@ class XmlInputError(ValueError):
     """The bytes are not a well-formed XML document this package accepts."""
 
 
-def parser() -> etree.XMLParser:
+def parser(huge_tree: bool = False) -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=False, remove_pis=False)
+                           huge_tree=huge_tree, remove_comments=False, remove_pis=False)
+
+
+def _text_node_too_long(exc: etree.XMLSyntaxError) -> bool:
+    """libxml2's 10,000,000-byte limit on one text node: an embedded attachment (BT-125) of
+    more than about 7.5 MB in base64. Nothing else makes a document be parsed again."""
+    return exc.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT and "text node too long" in (exc.msg or "").lower()
 
 
 def parse_bytes(data: bytes) -> etree._ElementTree:
@@ -22,7 +28,14 @@ def parse_bytes(data: bytes) -> etree._ElementTree:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"expected bytes, an lxml tree or element, got {type(data).__name__}")
     try:
-        tree = etree.ElementTree(etree.fromstring(bytes(data), parser()))
+        try:
+            root = etree.fromstring(bytes(data), parser())
+        except etree.XMLSyntaxError as exc:
+            if not _text_node_too_long(exc):
+                raise
+            # Still no entities, DTD or network; the caller bounds the size of what it passes.
+            root = etree.fromstring(bytes(data), parser(huge_tree=True))
+        tree = etree.ElementTree(root)
     except etree.XMLSyntaxError as exc:
         raise XmlInputError(f"not well-formed XML: {exc}") from None
     docinfo = tree.docinfo

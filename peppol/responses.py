@@ -51,6 +51,7 @@ from typing import Any, ClassVar, Iterable, TypeVar
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
+from peppol._xml import XmlInputError, parse_bytes
 from peppol.identifiers import peppol_id, se_orgnr
 from peppol.codes import (
     CREDIT_NOTE_TYPE_CODES, EAS_CODES, INVOICE_TYPE_CODES, STATUS_ACTION_CODES, STATUS_REASON_CODES,
@@ -915,15 +916,12 @@ def _serialise(root: etree._Element) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
 def _as_root(source: etree._ElementTree | etree._Element | bytes) -> etree._Element:
     if isinstance(source, (bytes, bytearray)):
         try:
-            return etree.fromstring(bytes(source), parser=_PARSER)
-        except etree.XMLSyntaxError as exc:
-            raise ResponseRuleError("XML", f"not well-formed XML: {exc}") from None
+            return parse_bytes(bytes(source)).getroot()
+        except XmlInputError as exc:
+            raise ResponseRuleError("XML", str(exc)) from None
     if isinstance(source, etree._ElementTree):
         return source.getroot()
     return source

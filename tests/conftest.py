@@ -1,7 +1,21 @@
-"""Shared fixtures: the official artefacts are installed (verified) once per session."""
+"""Shared fixtures: the official artefacts are installed (verified) once per session.
+
+Every test's output is scanned for personal data (tests/personal_data.py): what pytest
+captures (stdout, stderr, log records at all levels), every CliRunner.invoke's output and
+what a test hands to tests.helpers.record_output. A personnummer, samordningsnummer or date
+of birth there fails the test."""
 from __future__ import annotations
 
 import pytest
+
+from tests import servers
+
+from tests.personal_data import PersonalDataScan
+
+
+def pytest_configure(config):
+    if not config.pluginmanager.has_plugin("personal-data-scan"):
+        config.pluginmanager.register(PersonalDataScan(), "personal-data-scan")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -11,3 +25,21 @@ def installed_artefacts():
     if hasattr(artefacts, "install"):
         artefacts.install()
     return artefacts.artefacts_dir()
+
+
+# Real servers on 127.0.0.1 (tests/servers.py), one of each per session, for every test file.
+
+@pytest.fixture(scope="session")
+def postgres():
+    pg = servers.start_postgres()
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture(scope="session", params=["moto", "rclone"])
+def s3(request):
+    """Each S3 test runs against both real servers: moto (the reference emulator) and rclone
+    (the one the benchmark uses)."""
+    server = servers.start_s3(request.param)
+    yield server
+    server.stop()

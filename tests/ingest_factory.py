@@ -4,6 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
+from ingest import tables as tb
+from ingest.service import IngestConfig
+from ingest.store import Store
+
 from peppol import codes, sbdh
 from peppol.model import Attachment
 from peppol.ubl import to_ubl
@@ -97,3 +103,30 @@ def drop(folder: Path, deliveries: list[Delivery]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for d in deliveries:
         (folder / d.name).write_bytes(d.data)
+
+
+# ------------------------------------------------------------------ runs and what they left
+
+def folder_config(tmp: Path, db: str | None = None, **kw) -> IngestConfig:
+    return IngestConfig(source=str(tmp / "inbox"), db=db or f"sqlite:///{tmp / 'ingest.db'}",
+                        municipality="tjorn", archive=str(tmp / "archive"), outbox=str(tmp / "outbox"), **kw)
+
+
+def outcome_table(db: str) -> dict[str, tuple[str, str | None]]:
+    store = Store(db)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(tb.documents.c.source_name, tb.documents.c.state, tb.documents.c.reason_code)).all()
+    store.dispose()
+    return {r.source_name: (r.state, r.reason_code) for r in rows}
+
+
+def responses_by_source(db: str) -> dict[str, list[tuple[str, str, str]]]:
+    store = Store(db)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(tb.documents.c.source_name, tb.responses.c.kind, tb.responses.c.code,
+                                   tb.responses.c.state).join(tb.responses)).all()
+    store.dispose()
+    out: dict[str, list] = {}
+    for r in rows:
+        out.setdefault(r.source_name, []).append((r.kind, r.code, r.state))
+    return out

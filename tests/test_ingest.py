@@ -29,52 +29,12 @@ from peppol.model import Attachment
 from peppol.ubl import to_ubl
 from validate.engine import Validator
 
-from .ingest_factory import TIMEREPORT_CSV, batch, drop, invoice_xml, wrapped
-from .servers import start_postgres, start_s3
+from .ingest_factory import (
+    TIMEREPORT_CSV, batch, drop, folder_config, invoice_xml, outcome_table, responses_by_source, wrapped,
+)
 from .test_peppol_model import exempt_invoice
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    pg = start_postgres()
-    yield pg
-    pg.stop()
-
-
-@pytest.fixture(scope="session", params=["moto", "rclone"])
-def s3(request):
-    """Each S3 test runs against both real servers: moto (the reference emulator) and rclone
-    (the one the benchmark uses)."""
-    server = start_s3(request.param)
-    yield server
-    server.stop()
-
-
-def folder_config(tmp: Path, db: str | None = None, **kw) -> IngestConfig:
-    return IngestConfig(source=str(tmp / "inbox"), db=db or f"sqlite:///{tmp / 'ingest.db'}",
-                        municipality="tjorn", archive=str(tmp / "archive"), outbox=str(tmp / "outbox"), **kw)
-
-
-def outcome_table(db: str) -> dict[str, tuple[str, str | None]]:
-    store = Store(db)
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(t.documents.c.source_name, t.documents.c.state, t.documents.c.reason_code)).all()
-    store.dispose()
-    return {r.source_name: (r.state, r.reason_code) for r in rows}
-
-
-def responses_by_source(db: str) -> dict[str, list[tuple[str, str, str]]]:
-    store = Store(db)
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(t.documents.c.source_name, t.responses.c.kind, t.responses.c.code,
-                                   t.responses.c.state).join(t.responses)).all()
-    store.dispose()
-    out: dict[str, list] = {}
-    for r in rows:
-        out.setdefault(r.source_name, []).append((r.kind, r.code, r.state))
-    return out
 
 
 def expected(deliveries) -> dict[str, tuple[str, str | None]]:
