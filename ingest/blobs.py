@@ -91,6 +91,22 @@ class Blobs:
         return f"{self.uri.rstrip('/')}/{key}"
 
 
+def private_dirs(folder: Path) -> None:
+    """Create ``folder`` and its missing parents readable by the owner only (0700).
+
+    ``mkdir(mode=..., parents=True)`` applies the mode to the last folder only; the archive's
+    ``ab/cd/`` folders and a report's new output folder all hold personal data."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+
+
 class TooLarge(BlobError):
     def __init__(self, key: str, size: int, limit: int):
         super().__init__(f"{key}: {size} bytes is more than the limit of {limit} bytes")
@@ -186,7 +202,7 @@ class FolderBlobs(Blobs):
         path = self._path(key)
         try:
             if path.parent not in self._made:
-                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the archive holds personal data
+                private_dirs(path.parent)  # the archive holds personal data
                 self._made.add(path.parent)
             # The writer's pid in the name lets sweep() tell a crashed writer's leftovers.
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".part")

@@ -76,7 +76,9 @@ def _create_private(path: Path) -> None:
     The store holds personal data (personnummer in time reports). SQLite creates its -wal
     and -shm files with the permissions of the database file, so they follow. An existing
     file keeps its permissions (the administrator may have chosen a group)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    from .blobs import private_dirs
+
+    private_dirs(path.parent)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:

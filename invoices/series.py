@@ -126,7 +126,7 @@ class JsonFileStore:
     def _write(self, state: dict[str, Any]) -> None:
         data = json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8")
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # the sick-pay ledger names people
         try:
             view = memoryview(data)
             while view:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import click
 
+from ingest.blobs import private_dirs
 from lssinvoice.cli import option_group
 
 _KINDS = click.Choice(["base", "extension", "sickpay"])
@@ -138,8 +139,9 @@ def ledger_path(series: Path) -> Path:
 
 def write_new(path: Path, data: bytes) -> None:
     """Create ``path`` with ``data`` atomically (temp file, fsync, hard link); an existing
-    file is never overwritten (FileExistsError)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    file is never overwritten (FileExistsError). Like every file we write with personal data
+    in it, readable by its owner only: mkstemp creates 0600, a new folder is 0700."""
+    private_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -152,8 +154,8 @@ def write_new(path: Path, data: bytes) -> None:
 
 
 def write_replace(path: Path, data: bytes) -> None:
-    """Write ``path`` atomically (temp file, fsync, replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``path`` atomically (temp file, fsync, replace); 0600, a new folder 0700."""
+    private_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
