@@ -10,7 +10,10 @@ happens unless the environment variable ``LSSINVOICE_FAULT`` names that point:
   reached (no clean-up, no ``finally``: what a power cut or the OOM killer does);
 * ``LSSINVOICE_FAULT=outbox.written#3`` — the third time;
 * ``LSSINVOICE_FAULT=archive.write:enospc`` — raise ``OSError(ENOSPC)`` there instead (a
-  full disk, for machines where a test cannot mount a small file system).
+  full disk, for machines where a test cannot mount a small file system);
+* ``LSSINVOICE_FAULT=final.committed#5:pause`` — stop there until the test says go: the
+  process creates ``<name>.reached`` in the folder ``LSSINVOICE_FAULT_DIR`` and waits until
+  ``<name>.go`` exists (so a test can stop a server at a known step of a run).
 
 Several may be given, separated by commas. The variable is read once per process.
 """
@@ -22,6 +25,7 @@ import signal
 from functools import cache
 
 ENV = "LSSINVOICE_FAULT"
+DIR_ENV = "LSSINVOICE_FAULT_DIR"
 
 # Every point the code calls, so a test naming an unknown one fails loudly.
 POINTS = (
@@ -63,4 +67,17 @@ def point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
     if action == "enospc":
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    raise ValueError(f"{ENV}: unknown action {action!r} at {name} (kill or enospc)")
+    if action == "pause":
+        _pause(name)
+        return
+    raise ValueError(f"{ENV}: unknown action {action!r} at {name} (kill, enospc or pause)")
+
+
+def _pause(name: str) -> None:
+    import time
+    from pathlib import Path
+
+    folder = Path(os.environ.get(DIR_ENV) or ".")
+    (folder / f"{name}.reached").write_text(str(os.getpid()))
+    while not (folder / f"{name}.go").exists():
+        time.sleep(0.05)

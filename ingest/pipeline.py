@@ -194,13 +194,20 @@ class Pipeline:
                              for blob, item in zip(group, loaded)]
         finally:  # what was finished is sent and cleared even when a fault stops the batch
             self._settle([(o.document_id, o.name) for o in outcomes
-                          if o.document_id is not None and o.state in (STORED, QUARANTINED, "done-before")])
+                          if o.document_id is not None and o.state in (STORED, QUARANTINED, "done-before")],
+                         earlier=[o.document_id for o in outcomes if o.state == "done-before"])
         return outcomes
 
-    def _settle(self, finished: list[tuple[int, str]]) -> None:
-        """After final states are committed: archive durable, responses sent, inbox cleared."""
+    def _settle(self, finished: list[tuple[int, str]], earlier: list[int] = ()) -> None:
+        """After final states are committed: archive durable, responses sent, inbox cleared.
+
+        ``earlier``: documents an earlier run finished; a response of theirs still pending
+        (that run died before writing it) is counted as resent."""
         self.archive.sync()
-        self.outbox.send_pending(doc_ids=[doc_id for doc_id, _ in finished])
+        if earlier:
+            self.report.responses_resent += self.outbox.send_pending(doc_ids=list(earlier))
+        done_before = set(earlier)
+        self.outbox.send_pending(doc_ids=[doc_id for doc_id, _ in finished if doc_id not in done_before])
         self._remove_sources(finished)
 
     def recover(self) -> list[Outcome]:

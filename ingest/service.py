@@ -136,12 +136,25 @@ def _chunks(items: list[Blob], size: int) -> Iterator[list[tuple[str, int, str]]
         yield [(b.key, b.size, b.kind) for b in items[i:i + size]]
 
 
+def _open_or_unavailable(config: IngestConfig) -> Pipeline:
+    """The pipeline, or :class:`Unavailable` naming what could not be opened (the store
+    locked past its timeout, the server gone, a folder that cannot be made)."""
+    from .pipeline import Unavailable, _describe
+
+    try:
+        return open_pipeline(config)
+    except Exception as exc:
+        if not is_unavailable(exc) or isinstance(exc, Unavailable):
+            raise
+        raise Unavailable(f"cannot open the store {config.db} or its folders: {_describe(exc)}") from exc
+
+
 def run_once(config: IngestConfig, *, workers: int = 1,
              progress: Callable[[Outcome], None] | None = None,
              on_listing: Callable[[int], None] | None = None) -> RunSummary:
     """Process everything in the inbox now (and finish what earlier runs left)."""
     start = time.perf_counter()
-    pipeline = open_pipeline(config)
+    pipeline = _open_or_unavailable(config)
     summary = RunSummary()
     try:
         listing = pipeline.listing()

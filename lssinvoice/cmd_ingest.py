@@ -17,12 +17,13 @@ DB = click.option("--db", default=settings.default_db, show_default="sqlite unde
                   help="Database URL: sqlite:///path or postgresql://user@host/db.")
 
 
-def _config(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region, max_bytes, keep_inbox):
+def _config(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region, max_bytes, max_lines,
+            keep_inbox):
     from ingest.service import IngestConfig
 
     return IngestConfig(source=source, db=db, municipality=municipality, archive=archive, outbox=outbox,
                         reference_codes=tuple(reference_code), s3_endpoint=s3_endpoint, region=region,
-                        max_bytes=max_bytes, remove_from_inbox=not keep_inbox)
+                        max_bytes=max_bytes, max_lines=max_lines, remove_from_inbox=not keep_inbox)
 
 
 def _fail(message: str) -> None:
@@ -50,6 +51,9 @@ _location_options = option_group([
     REGION,
     click.option("--max-bytes", type=click.IntRange(1), default=100 * 1024 * 1024, show_default=True,
                  help="Documents larger than this are quarantined unread."),
+    click.option("--max-lines", type=click.IntRange(1), default=10_000, show_default=True,
+                 help="Invoices with more lines are quarantined before validation (bounds the work "
+                      "per document)."),
     click.option("--keep-inbox", is_flag=True, help="Leave processed files in the inbox (default: remove "
                  "them once stored or quarantined; the archive keeps the bytes)."),
 ])
@@ -68,20 +72,23 @@ def ingest():
 @click.option("--interval", type=click.FloatRange(0.1), default=5.0, show_default=True,
               help="Seconds between polls with --watch.")
 @FORMAT
-def run(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region, max_bytes, keep_inbox,
-        workers, watch, interval, fmt):
+def run(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region, max_bytes, max_lines,
+        keep_inbox, workers, watch, interval, fmt):
     """Ingest every document in the source: stored and answered, or quarantined with a reason.
 
-    Exit status: 0 all stored, 1 some quarantined, 2 usage or I/O error.
+    Exit status: 0 all stored, 1 some quarantined, 2 usage or I/O error (the store, archive or
+    outbox unavailable: the run stops, nothing is lost, the next run finishes the rest).
     """
     from ingest.blobs import BlobError
+    from ingest.pipeline import Unavailable
     from ingest.service import run_once
     from ingest.service import watch as watch_runs
+    from ingest.store import StoreError
     from invoices.registry import RegistryError, UnknownMunicipality
 
     config = _config(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region,
-                     max_bytes, keep_inbox)
-    quarantined = 0
+                     max_bytes, max_lines, keep_inbox)
+    quarantined, failed = 0, False
     try:
         with progress_counter("ingesting") as bar:
             hooks = dict(workers=workers, progress=lambda o: bar.advance(), on_listing=bar.total)
@@ -93,11 +100,12 @@ def run(source, db, municipality, archive, outbox, reference_code, s3_endpoint, 
                 else:
                     _print_summary(data)
                 quarantined += data["quarantined"]
-    except (UnknownMunicipality, RegistryError, BlobError) as exc:
+                failed = failed or bool(data["error"])
+    except (UnknownMunicipality, RegistryError, BlobError, StoreError, Unavailable) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         pass
-    sys.exit(1 if quarantined else 0)
+    sys.exit(2 if failed else 1 if quarantined else 0)
 
 
 def _print_summary(data: dict) -> None:
@@ -106,7 +114,15 @@ def _print_summary(data: dict) -> None:
                f"{data['done_before']} finished earlier")
     for reason, n in sorted(data["quarantine_reasons"].items()):
         click.echo(f"  quarantined {reason}: {n}")
+    if data["retried"] or data["responses_resent"]:
+        click.echo(f"  retried from an earlier run: {len(data['retried'])} document(s), "
+                   f"{data['responses_resent']} response(s) written to the outbox")
+    for item in data["not_read"]:
+        click.echo(f"  not read: {item['name']}: {item['reason']}")
     click.echo("store: " + ", ".join(f"{k} {v}" for k, v in sorted(data["store_states"].items())))
+    if data["error"]:
+        click.echo(f"error: the run stopped: {data['error']}; nothing is lost, the next run finishes the rest",
+                   err=True)
 
 
 @ingest.command("status")
@@ -198,12 +214,12 @@ def attachment_cmd(document_id, name, db, output, s3_endpoint, region):
 @click.option("--reason", default=None, help="Only those quarantined for this reason code.")
 @FORMAT
 def retry_cmd(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region, max_bytes,
-              keep_inbox, quarantined, reason, fmt):
+              max_lines, keep_inbox, quarantined, reason, fmt):
     """Analyse quarantined documents again (after the cause was fixed)."""
     from ingest.service import retry_quarantined
 
     config = _config(source, db, municipality, archive, outbox, reference_code, s3_endpoint, region,
-                     max_bytes, keep_inbox)
+                     max_bytes, max_lines, keep_inbox)
     summary = retry_quarantined(config, reason)
     data = summary.to_dict()
     if fmt == "json":

