@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
+from invoices.model import mask_personal_numbers
 from validate.findings import Finding, Severity
 
 from . import faults
@@ -28,6 +29,17 @@ from .states import DUPLICATE, FINAL, NOT_STORABLE, STORED
 from .store import Store
 
 DUPLICATE_RULE = "LSS-ING-DUPLICATE"
+MAX_STORED_MESSAGE = 2000
+
+
+def stored_text(text: str | None) -> str | None:
+    """A reason or finding message as stored (and shown by ``ingest show``): a personnummer
+    quoted from the document masked, and no more of the document than finding the fault
+    needs (a rule quoting a 1 MB field is cut)."""
+    if text is None:
+        return None
+    text = mask_personal_numbers(text)
+    return text if len(text) <= MAX_STORED_MESSAGE else text[:MAX_STORED_MESSAGE - 1] + "…"
 
 
 class Finisher:
@@ -74,7 +86,7 @@ class Finisher:
                 p_id=doc_id, state=analysis.state, updated_at=at,
                 document_kind=r.fit(d, "document_kind", analysis.document_kind),
                 ruleset=r.fit(d, "ruleset", analysis.ruleset), reason_code=analysis.reason_code,
-                reason=analysis.reason,
+                reason=stored_text(analysis.reason),
                 sbdh_sender=r.fit(d, "sbdh_sender", envelope.sender) if envelope else None,
                 sbdh_receiver=r.fit(d, "sbdh_receiver", envelope.receiver) if envelope else None,
                 sbdh_instance_id=r.fit(d, "sbdh_instance_id", envelope.instance_id) if envelope else None,
@@ -82,7 +94,7 @@ class Finisher:
             if analysis.findings:
                 conn.execute(q.INSERT_FINDINGS, [dict(
                     document_id=doc_id, rule_id=r.fit(t.findings, "rule_id", f.rule_id), severity=f.severity.value,
-                    location=f.location, message=f.message, ruleset=r.fit(t.findings, "ruleset", f.ruleset),
+                    location=stored_text(f.location), message=stored_text(f.message), ruleset=r.fit(t.findings, "ruleset", f.ruleset),
                     step=r.fit(t.findings, "step", f.step)) for f in analysis.findings])
             if analysis.responses:
                 # A retried document that gets the same answer again is not answered twice.
@@ -90,7 +102,7 @@ class Finisher:
                     response_id=self.replier.response_id(doc_id, kind, code), document_id=doc_id, kind=kind,
                     code=code, receiver=r.fit(t.responses, "receiver", receiver), xml=xml, state="pending",
                     created_at=at) for kind, code, receiver, xml in analysis.responses])
-            note = analysis.reason or (f"invoice #{invoice_id}" if invoice_id else None)
+            note = stored_text(analysis.reason) or (f"invoice #{invoice_id}" if invoice_id else None)
             conn.execute(q.INSERT_HISTORY, dict(document_id=doc_id, state=analysis.state, at=at, note=note))
             faults.point("final.before-commit")
         faults.point("final.committed")

@@ -20,6 +20,7 @@ from peppol.responses import (
     Clarification, Endpoint, InvoiceResponse, InvoiceStatus, IssueType, LineResponse, MessageLevelResponse,
     MessageReference, ResponseParty, MessageStatus,
 )
+from invoices.model import mask_personal_numbers
 from validate.engine import Validator
 from validate.findings import Finding, Severity
 
@@ -47,7 +48,7 @@ def clarification(finding: Finding) -> Clarification:
     text = f"{finding.rule_id}: {finding.message}"
     if finding.location:
         text += f" (at {finding.location})"
-    return Clarification.status_reason(code, text[:1000])
+    return Clarification.status_reason(code, mask_personal_numbers(text)[:1000])
 
 
 class Replier:
@@ -114,7 +115,8 @@ class Replier:
     def message_level_response(self, received: etree._Element, doc_id: int, reason: str,
                                received_on: date) -> tuple[str, str, str, bytes] | None:
         rid = self.response_id(doc_id, "T71", "RE")
-        lines = [LineResponse(line_id="NA", description=reason[:1000], issue=IssueType.BUSINESS_RULE_FATAL)]
+        lines = [LineResponse(line_id="NA", description=mask_personal_numbers(reason)[:1000],
+                              issue=IssueType.BUSINESS_RULE_FATAL)]
         try:
             mlr = MessageLevelResponse.answering(received, id=rid, issue_date=received_on,
                                                  response_code=MessageStatus.REJECTED, lines=lines)

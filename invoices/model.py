@@ -8,6 +8,7 @@ files a provider has and name file, row and field when something is wrong.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -89,6 +90,30 @@ def mask_pnr(pnr: str) -> str:
     if len(digits) in (10, 12) and digits.isdigit():
         return "*" * (len(digits) - 4) + "-" + digits[-4:]
     return "****"
+
+
+_PNR_IN_TEXT = re.compile(r"(?<![\d])(\d{6}|\d{8})([-+]?)(\d{4})(?![\d])")
+
+
+def mask_personal_numbers(text: str) -> str:
+    """``text`` with every valid personnummer or samordningsnummer in it masked (:func:`mask_pnr`).
+
+    For what a document sent to us makes us say: a sender may put a person's number in any
+    field, and a rule's message may quote that field. Only numbers that pass the check digit
+    and give a real birth date are masked, so organisation numbers, amounts and invoice
+    numbers stay as they are.
+
+    >>> mask_personal_numbers("BuyerReference '19900101-1239' is not ours; org nr 5599000006")
+    "BuyerReference '********-1239' is not ours; org nr 5599000006"
+    """
+    def masked(match: re.Match) -> str:
+        try:
+            validate_pnr(match.group(0))
+        except ValueError:
+            return match.group(0)
+        return mask_pnr(match.group(0))
+
+    return _PNR_IN_TEXT.sub(masked, text)
 
 
 class Frozen(BaseModel):

@@ -425,3 +425,32 @@ def test_an_eight_megabyte_attachment_is_stored_not_called_not_xml(tmp_path):
     assert outcome_table(config.db) == {"big.xml": ("stored", None)}
     sha = hashlib.sha256(scan).hexdigest()
     assert (tmp_path / "archive" / sha[:2] / sha[2:4] / sha).read_bytes() == scan
+
+
+# ------------------------------------------------------------------ personal data in what a sender makes us say
+
+def test_a_personnummer_a_sender_puts_in_a_field_is_masked_in_everything_we_store_print_and_answer(tmp_path):
+    from click.testing import CliRunner
+    from stdnum import luhn
+
+    from lssinvoice.cli import main
+
+    pnr = "19850704" + "123" + luhn.calc_check_digit("850704123")  # synthetic
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.xml").write_bytes(wrapped(invoice_xml("PNR-1", buyer_reference=f"{pnr[:8]}-{pnr[8:]}")))
+    config = folder_config(tmp_path)
+    run_once(config)
+    assert outcome_table(config.db) == {"a.xml": ("quarantined", "failed-rules")}
+    store = Store(config.db)
+    with store.engine.connect() as conn:
+        texts = [m for (m,) in conn.execute(select(t.findings.c.message))]
+        texts += [r for (r,) in conn.execute(select(t.documents.c.reason))]
+        texts += [n or "" for (n,) in conn.execute(select(t.status_history.c.note))]
+    store.dispose()
+    shown = CliRunner().invoke(main, ["ingest", "show", "1", "--db", config.db])
+    [answer] = _outbox_texts(tmp_path / "outbox").values()
+    for text in texts + [shown.output, answer]:
+        assert pnr[:8] not in text and pnr not in text
+    assert any(f"'********-{pnr[8:]}' is not a reference code" in m for m in texts)
+    assert f"********-{pnr[8:]}" in answer
