@@ -145,9 +145,12 @@ class FolderBlobs(Blobs):
                     info = os.lstat(path)
                 except OSError:
                     continue  # gone meanwhile
+                hidden = any(part.startswith(".") for part in rel.split("/"))
                 if stat.S_ISDIR(info.st_mode):
-                    continue  # walked into below (os.walk never enters a link)
-                if any(part.startswith(".") for part in rel.split("/")):
+                    if hidden:  # listed once, as a whole: nothing in it is read
+                        found.append(Blob(rel + "/", 0, HIDDEN))
+                    continue  # otherwise walked into below (os.walk never enters a link)
+                if hidden:
                     kind = HIDDEN
                 elif stat.S_ISLNK(info.st_mode):
                     kind = SYMLINK

@@ -268,3 +268,12 @@ def test_workers_get_every_limit_not_only_the_byte_cap(tmp_path):
              for i in range(2)]
     results = list(validate_many(paths, jobs=2, limits=Limits(max_attributes=10)))
     assert [_fatal_ids(r) for r in results] == [["LSS-XML-006"], ["LSS-XML-006"]]
+
+
+def test_the_engines_own_parser_refuses_a_doctype_too():
+    """Behind xmlsafe's refusal: SaxonC is never the one to load a DTD or expand an entity."""
+    from validate.schematron.runner import parse_for_saxon
+
+    with pytest.raises(Exception, match="DOCTYPE is disallowed"):
+        parse_for_saxon('<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>')
+    assert parse_for_saxon("<r/>") is not None

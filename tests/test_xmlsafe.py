@@ -337,3 +337,29 @@ def test_other_resource_limits_are_not_retried():
     refused = refusal(b"<a b='" + b"A" * BIG + b"'/>")
     assert refused.rule_id == "LSS-XML-001"
     assert "exceeds a parser size limit" in refused.finding.message
+
+
+def test_more_start_tags_than_the_element_cap_are_refused_before_parsing():
+    from validate.xmlsafe import TOO_MANY_ELEMENTS
+
+    ten = b"<r>" + b"<a/>" * 9 + b"</r>"
+    parse_xml(ten, limits=Limits(max_elements=10))
+    with pytest.raises(XmlRefused) as refused:
+        parse_xml(b"<r>" + b"<a/>" * 10 + b"</r>", source="x.xml", limits=Limits(max_elements=10))
+    assert refused.value.finding.rule_id == TOO_MANY_ELEMENTS
+    assert refused.value.finding.message == ("x.xml: about 11 elements (start tags counted before parsing), "
+                                             "more than the limit of 10")
+
+
+def test_an_xpath_node_set_limit_in_the_checks_is_a_refusal_not_an_exception(monkeypatch):
+    from lxml import etree
+
+    import validate.xmlsafe as xmlsafe
+
+    def node_set_too_large(*_args):
+        raise etree.XPathEvalError("unknown error")
+
+    monkeypatch.setattr(xmlsafe, "_check_depth", node_set_too_large)
+    with pytest.raises(XmlRefused) as refused:
+        parse_xml(b"<r/>", source="y.xml")
+    assert refused.value.finding.rule_id == "LSS-XML-007"

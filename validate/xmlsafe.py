@@ -55,6 +55,12 @@ NOT_WELL_FORMED = "LSS-XML-003"
 TOO_DEEP = "LSS-XML-004"
 EMPTY = "LSS-XML-005"
 TOO_MANY_ATTRIBUTES = "LSS-XML-006"
+TOO_MANY_ELEMENTS = "LSS-XML-007"
+# Elements per document. Memory grows with them, not with the bytes (libxml2 takes about 40
+# times the size of a file of small elements), and libxml2's XPath refuses node sets above
+# 10,000,000, which the depth and attribute checks select. A 10,000-line invoice has about
+# 300,000 elements; 100 MB of UBL (the byte cap) about 4,300,000.
+DEFAULT_MAX_ELEMENTS = 5_000_000
 UNREADABLE = "LSS-IO-001"
 
 
@@ -76,7 +82,8 @@ def _default_max_bytes() -> int:
 class Limits:
     """Resource limits for one parse.
 
-    ``max_bytes`` bounds memory before any parsing happens; ``max_depth`` (the root element
+    ``max_bytes`` bounds memory before any parsing happens, and so does ``max_elements``
+    (start tags counted in the bytes, an upper bound of the elements); ``max_depth`` (the root element
     is depth 1) bounds recursion in every later tree walk; ``max_attributes`` bounds the
     attributes plus namespace declarations written on one element (at most
     :data:`MAX_ATTRIBUTES_CEILING`, the limit SaxonC's parser is given). ``huge_tree``
@@ -90,9 +97,10 @@ class Limits:
     max_depth: int = DEFAULT_MAX_DEPTH
     huge_tree: bool = False
     max_attributes: int = DEFAULT_MAX_ATTRIBUTES
+    max_elements: int = DEFAULT_MAX_ELEMENTS
 
     def __post_init__(self) -> None:
-        if self.max_bytes <= 0 or self.max_depth <= 0 or self.max_attributes <= 0:
+        if self.max_bytes <= 0 or self.max_depth <= 0 or self.max_attributes <= 0 or self.max_elements <= 0:
             raise ValueError(f"limits must be positive: {self!r}")
         if self.max_attributes > MAX_ATTRIBUTES_CEILING:
             raise ValueError(f"max_attributes={self.max_attributes} is more than {MAX_ATTRIBUTES_CEILING}, "
@@ -399,6 +407,7 @@ def parse_xml(data: bytes, *, source: str = "", limits: Limits | None = None) ->
     if not data:
         raise _refuse(EMPTY, f"{_where(source)}: empty input (0 bytes)", "line 1")
     _check_prolog(data, source)
+    _check_element_count(data, source, limits)
     try:
         root = etree.fromstring(data, hardened_parser(limits), base_url=source or None)
     except etree.XMLSyntaxError as err:
@@ -407,9 +416,27 @@ def parse_xml(data: bytes, *, source: str = "", limits: Limits | None = None) ->
         root = _parse_huge(data, source, limits)
     tree = root.getroottree()
     _check_no_doctype(tree, source)
-    _check_depth(tree, source, limits)
-    _check_attributes(data, tree, source, limits)
+    try:
+        _check_depth(tree, source, limits)
+        _check_attributes(data, tree, source, limits)
+    except etree.XPathError as err:  # libxml2's node-set limit: far more elements than counted
+        raise _refuse(TOO_MANY_ELEMENTS, f"{_where(source)}: too many elements to check ({err})") from None
     return tree
+
+
+def _check_element_count(data: bytes, source: str, limits: Limits) -> None:
+    """Refuse, before parsing, a document with more start tags than ``max_elements``.
+
+    Every element starts with a ``<`` not followed by ``/`` (comments, PIs and CDATA do too,
+    so this over-counts, never under-counts, in ASCII-compatible encodings; in UTF-16 every
+    ``<`` still gives a 0x3C byte). Two byte counts, no parse: the memory a parse would take
+    is what this protects."""
+    if len(data) <= limits.max_elements:
+        return  # fewer bytes than the limit: fewer elements too
+    tags = data.count(b"<") - data.count(b"</")
+    if tags > limits.max_elements:
+        raise _refuse(TOO_MANY_ELEMENTS, f"{_where(source)}: about {tags} elements (start tags counted before "
+                                         f"parsing), more than the limit of {limits.max_elements}")
 
 
 def _parse_huge(data: bytes, source: str, limits: Limits) -> etree._Element:

@@ -37,6 +37,13 @@ SAXON_PARSER_LIMITS = {
     # libxml2's own maximum with huge_tree; without it, libxml2 stops at 256 (our default).
     "jdk.xml.maxElementDepth": "2048",
 }
+# A second layer behind xmlsafe's DOCTYPE refusal: SaxonC's own parser refuses any DOCTYPE too,
+# so no DTD, entity or external reference is ever loaded by the engine, even for a document
+# that reached it by some other path (measured: without this, it fetches an external DTD).
+SAXON_PARSER_FEATURES = {
+    "http%3A//apache.org/xml/features/disallow-doctype-decl": "true",
+}
+_PARSER_FEATURE = "http://saxon.sf.net/feature/parserFeature?uri="
 
 
 def saxon_processor():
@@ -49,6 +56,8 @@ def saxon_processor():
             proc = PySaxonProcessor(license=False)
             for name, value in SAXON_PARSER_LIMITS.items():
                 proc.set_configuration_property(_PARSER_PROPERTY + name, value)
+            for name, value in SAXON_PARSER_FEATURES.items():
+                proc.set_configuration_property(_PARSER_FEATURE + name, value)
             _PROCESSOR = proc
         return _PROCESSOR
 
