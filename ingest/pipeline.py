@@ -250,14 +250,9 @@ class Pipeline:
     def _process_loaded(self, blob: Blob, loaded: tuple[bytes, str, str] | Exception,
                         deferred: bool = False, claimed: dict[tuple[str, str], int] | None = None) -> Outcome:
         if isinstance(loaded, TooLarge):
-            return self._unread(blob, f"too-large:{blob.key}:{loaded.size}", loaded.size, TOO_LARGE, Finding(
-                "LSS-XML-001", Severity.FATAL, str(loaded), step="read"))
+            return self._unread(blob, f"too-large:{blob.key}:{loaded.size}", loaded.size, loaded)
         if isinstance(loaded, NotRegularFile):
-            what = "a symbolic link" if blob.kind == SYMLINK or "link" in str(loaded) else "not a regular file"
-            message = (f"inbox entry {blob.key} is {what}: only regular files are read, and links are never "
-                       "followed (its target was not read)")
-            return self._unread(blob, f"not-regular:{blob.key}", 0, NOT_REGULAR,
-                                Finding(NOT_REGULAR_RULE, Severity.FATAL, message, step="read"))
+            return self._unread(blob, f"not-regular:{blob.key}", 0, loaded)
         if isinstance(loaded, BlobError):
             return Outcome(blob.key, "skipped")  # gone meanwhile (another worker finished it)
         if isinstance(loaded, Exception):
@@ -308,6 +303,10 @@ class Pipeline:
                 data = self.archive.get(key)
             else:
                 data = self.inbox.get(row.source_name, max_bytes=self.settings.max_bytes)
+        except (TooLarge, NotRegularFile) as exc:  # e.g. retried: still not to be read
+            self.finisher.commit(doc_id, row.sha256, _not_read(row.source_name, exc))
+            return Outcome(row.source_name, QUARANTINED, doc_id, _not_read(row.source_name, exc).reason_code,
+                           resumed=True)
         except BlobError:
             return None  # the inbox file is gone and was never archived: nothing to redo here
         if hashlib.sha256(data).hexdigest() != row.sha256:
@@ -336,18 +335,30 @@ class Pipeline:
             with self.store.engine.begin() as conn:
                 conn.execute(update(t.documents).where(t.documents.c.id.in_(removed)).values(source_removed=True))
 
-    def _unread(self, blob: Blob, marker: str, size: int, code: str, finding: Finding) -> Outcome:
+    def _unread(self, blob: Blob, marker: str, size: int, why: BlobError) -> Outcome:
         """An entry that is not read (too large, a link, a special file): kept where it is
         (nothing lost), recorded as quarantined once, with the finding that says why."""
+        analysis = _not_read(blob.key, why)
         marker = hashlib.sha256(marker.encode()).hexdigest()
         doc_id, fresh = self.claims.claim(blob.key, marker, size)
         if doc_id is None:
             return Outcome(blob.key, "skipped")
         if not fresh and self.claims.state(doc_id) in FINAL:
-            return Outcome(blob.key, "done-before", doc_id, code)
-        analysis = Analysis(STORED).quarantine(code, finding.message, finding)
+            return Outcome(blob.key, "done-before", doc_id, analysis.reason_code)
         self.finisher.commit(doc_id, marker, analysis)
-        return Outcome(blob.key, QUARANTINED, doc_id, code)
+        return Outcome(blob.key, QUARANTINED, doc_id, analysis.reason_code)
+
+
+def _not_read(name: str, why: BlobError) -> Analysis:
+    """The quarantine of an entry that is never read: over the size cap, or not a regular file."""
+    if isinstance(why, TooLarge):
+        finding = Finding("LSS-XML-001", Severity.FATAL, str(why), step="read")
+        return Analysis(STORED).quarantine(TOO_LARGE, finding.message, finding)
+    what = "a symbolic link" if "link" in str(why) else "not a regular file"
+    message = (f"inbox entry {name} is {what}: only regular files are read, and links are never followed "
+               "(its target was not read)")
+    finding = Finding(NOT_REGULAR_RULE, Severity.FATAL, message, step="read")
+    return Analysis(STORED).quarantine(NOT_REGULAR, message, finding)
 
 
 def _describe(exc: BaseException) -> str:

@@ -454,3 +454,19 @@ def test_a_personnummer_a_sender_puts_in_a_field_is_masked_in_everything_we_stor
         assert pnr[:8] not in text and pnr not in text
     assert any(f"'********-{pnr[8:]}' is not a reference code" in m for m in texts)
     assert f"********-{pnr[8:]}" in answer
+
+
+def test_retrying_what_is_never_read_leaves_it_quarantined_not_stuck(tmp_path):
+    from ingest.service import retry_quarantined
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "huge.xml").write_bytes(b"<x>" + b" " * 5000 + b"</x>")
+    (inbox / "link.xml").symlink_to("/etc/hostname")
+    config = folder_config(tmp_path, max_bytes=4000)
+    run_once(config)
+    summary = retry_quarantined(config)
+    assert sorted((o.name, o.state, o.reason_code) for o in summary.outcomes) == [
+        ("huge.xml", "quarantined", "too-large"), ("link.xml", "quarantined", "not-a-regular-file")]
+    assert outcome_table(config.db) == {"huge.xml": ("quarantined", "too-large"),
+                                        "link.xml": ("quarantined", "not-a-regular-file")}
