@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from decimal import Decimal
 
 from sqlalchemy import String, Table
@@ -182,22 +183,35 @@ def _digits(value: Decimal) -> tuple[int, int]:
     return before, after
 
 
+@cache
+def _limits(table: Table) -> dict[str, tuple]:
+    """Per column with a limit: ("text", length) or ("decimal", precision, scale)."""
+    limits = {}
+    for column in table.columns:
+        kind = column.type
+        if isinstance(kind, t.ExactDecimal):
+            limits[column.name] = ("decimal",) + ((kind.precision, kind.scale) if kind.precision else NUMBER_LIMIT)
+        elif isinstance(kind, String) and kind.length:
+            limits[column.name] = ("text", kind.length)
+    return limits
+
+
 def column_problem(table: Table, name: str, value) -> str | None:
     """Why ``value`` does not fit column ``name`` of ``table`` on every database, or None."""
-    if value is None:
+    limit = _limits(table).get(name)
+    if value is None or limit is None:
         return None
-    column = table.c[name]
-    kind = column.type
-    if isinstance(kind, t.ExactDecimal) and isinstance(value, Decimal):
-        if not value.is_finite():
-            return f"{value} is not a finite number"
-        precision, scale = (kind.precision, kind.scale) if kind.precision else NUMBER_LIMIT
-        before, after = _digits(value)
-        if before > precision - scale or after > scale:
-            largest = "9" * (precision - scale) + ("." + "9" * scale if scale else "")
-            return f"{value} does not fit: the store holds up to {largest} with {scale} decimals"
-    elif isinstance(kind, String) and kind.length and isinstance(value, str) and len(value) > kind.length:
-        return f"{len(value)} characters, the store holds {kind.length}"
+    if limit[0] == "text":
+        return f"{len(value)} characters, the store holds {limit[1]}" if len(value) > limit[1] else None
+    if not isinstance(value, Decimal):
+        return None
+    if not value.is_finite():
+        return f"{value} is not a finite number"
+    precision, scale = limit[1], limit[2]
+    before, after = _digits(value)
+    if before > precision - scale or after > scale:
+        largest = "9" * (precision - scale) + ("." + "9" * scale if scale else "")
+        return f"{value} does not fit: the store holds up to {largest} with {scale} decimals"
     return None
 
 
