@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/lssinvoice
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup artefacts services test demo bench clean
+.PHONY: setup artefacts services test fuzz demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ services:
 test: setup services
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+# The property-based tests (tests/test_properties.py) at length: thousands of generated and
+# mutated documents, no deadline, failures kept in .hypothesis/ and replayed first next time.
+# `make test` runs the same file with the short, derandomized "ci" profile.
+# FUZZ_SCALE=N multiplies the example counts (about 25 minutes at 1 on two cores).
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_properties.py --hypothesis-show-statistics $(PYTEST_ARGS)
+
 demo: setup
 	$(CLI) demo
 
@@ -38,4 +45,4 @@ bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis

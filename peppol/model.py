@@ -35,8 +35,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, getcontext
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -111,10 +112,22 @@ Amount = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_two_deci
 """A money amount: Decimal with at most 2 decimals."""
 Number = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_finite)]
 """A quantity, price or rate: Decimal, any number of decimals."""
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-"""Non-empty text (PEPPOL-EN16931-R008: no empty elements); surrounding whitespace removed."""
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^\S+$")]
-"""A code or identifier without whitespace."""
+XML_WHITESPACE = " \t\n\r"
+"""White space as XML and the rules (XPath normalize-space) know it. Other Unicode spaces
+(no-break space, U+3000, NEL, U+2028) are content to them: an element holding only one is not
+empty (PEPPOL-EN16931-R008), so the model does not strip them either (a document the rules
+accept must be readable)."""
+
+
+def _strip_xml_whitespace(value: Any) -> Any:
+    return value.strip(XML_WHITESPACE) if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(_strip_xml_whitespace), StringConstraints(min_length=1)]
+"""Non-empty text (PEPPOL-EN16931-R008: no empty elements); surrounding XML white space removed."""
+Code = Annotated[str, BeforeValidator(_strip_xml_whitespace),
+                 StringConstraints(min_length=1, pattern=r"^[^ \t\n\r]+$")]
+"""A code or identifier without (XML) white space."""
 CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z0-9]{2}$")]
 """ISO 3166-1 alpha-2 country code (BR-CL-14)."""
 CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{3}$")]
@@ -123,8 +136,8 @@ CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r
 
 class _Model(BaseModel):
     # bytes (attachment content) travel as (URL-safe) base64 in JSON, so model_dump_json() round-trips.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, ser_json_bytes="base64",
-                              val_json_bytes="base64")
+    # No str_strip_whitespace: it strips Unicode white space; Text and Code strip XML's.
+    model_config = ConfigDict(extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
 
 
 def _check_vat(category: str, rate: Decimal | None, field: str = "vat_rate") -> None:
@@ -145,6 +158,18 @@ def _check_vat(category: str, rate: Decimal | None, field: str = "vat_rate") -> 
         raise ValueError(f"{field}: VAT category S has a VAT rate above 0, got {rate} (BR-S-05)")
     if rate < 0:
         raise ValueError(f"{field}: a VAT rate is not negative, got {rate}")
+
+
+@contextmanager
+def _arithmetic(field: str) -> Iterator[None]:
+    """decimal's errors on numbers beyond its context (Overflow; InvalidOperation when a
+    result needs more than 28 significant digits, e.g. rounding 10^30 to cents) as the
+    ValueError of *field*: a document with absurd numbers is a validation error, never a crash."""
+    try:
+        yield
+    except ArithmeticError as exc:
+        raise ValueError(f"{field}: the numbers are too large to compute the amounts with ({type(exc).__name__}: "
+                         f"more than {getcontext().prec} significant digits)") from None
 
 
 def _vat_key(category: str, rate: Decimal | None) -> tuple[str, Decimal | None]:
@@ -335,6 +360,13 @@ class Delivery(_Model):
     date: dt.date | None = Field(None, description="BT-72 Actual delivery date")
     address: Address | None = Field(None, description="BG-15 Deliver to address")
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> Delivery:
+        if self.party_name is None and self.location_id is None and self.date is None and self.address is None:
+            raise ValueError("party_name: delivery information has a party name, location, date or address "
+                             "(an empty cac:Delivery breaks PEPPOL-EN16931-R008)")
+        return self
+
 
 # ----------------------------------------------------------------------------------------
 # Payment
@@ -437,11 +469,12 @@ class _AllowanceChargeBase(_Model):
         if self.base_amount is not None and self.percentage is None:
             raise ValueError("percentage: a base amount needs a percentage (PEPPOL-EN16931-R042)")
         if self.percentage is not None and self.base_amount is not None:
-            expected = self.base_amount * self.percentage / 100
-            if abs(self.amount - expected) > R120_TOLERANCE:
-                raise ValueError(
-                    f"amount: {self.amount} is not base amount × percentage / 100 = {round_amount(expected)} "
-                    f"(PEPPOL-EN16931-R040)")
+            with _arithmetic("percentage"):
+                expected = self.base_amount * self.percentage / 100
+                if abs(self.amount - expected) > R120_TOLERANCE:
+                    raise ValueError(
+                        f"amount: {self.amount} is not base amount × percentage / 100 = {round_amount(expected)} "
+                        f"(PEPPOL-EN16931-R040)")
         return self
 
     @property
@@ -561,7 +594,8 @@ class Line(_Model):
         if self.base_quantity is not None and self.base_quantity <= 0:
             raise ValueError(f"base_quantity: must be above zero, got {self.base_quantity} (PEPPOL-EN16931-R121)")
         if self.gross_price is not None:
-            discount = self.gross_price - self.price
+            with _arithmetic("gross_price"):
+                discount = self.gross_price - self.price
             if self.price_discount is None:
                 self.price_discount = discount
             elif self.price_discount != discount:
@@ -569,13 +603,14 @@ class Line(_Model):
                     f"price_discount: net price {self.price} is not gross price {self.gross_price} − discount "
                     f"{self.price_discount} (PEPPOL-EN16931-R046)")
         _check_vat(self.vat_category, self.vat_rate)
-        computed = self.computed_net_amount()
-        if self.net_amount is None:
-            self.net_amount = computed
-        elif abs(self.net_amount - self._unrounded_net_amount()) > R120_TOLERANCE:
-            raise ValueError(
-                f"net_amount: {self.net_amount} is not quantity × price ÷ base quantity + charges − allowances "
-                f"= {computed} (PEPPOL-EN16931-R120)")
+        with _arithmetic("net_amount"):
+            computed = self.computed_net_amount()
+            if self.net_amount is None:
+                self.net_amount = computed
+            elif abs(self.net_amount - self._unrounded_net_amount()) > R120_TOLERANCE:
+                raise ValueError(
+                    f"net_amount: {self.net_amount} is not quantity × price ÷ base quantity + charges − allowances "
+                    f"= {computed} (PEPPOL-EN16931-R120)")
         return self
 
 
@@ -747,7 +782,8 @@ class Document(_Model):
                 if line.period is not None and not self.invoice_period.contains(line.period):
                     raise ValueError(f"lines[{i}].period: the line period is outside the invoicing period (PEPPOL-EN16931-R110/R111)")
         self._check_vat_information()
-        totals = self.totals()
+        with _arithmetic("lines"):
+            totals = self.totals()
         if totals.amount_due > 0 and self.due_date is None and self.payment_terms is None:
             raise ValueError("due_date: a positive amount due needs a payment due date (BT-9) or payment terms (BT-20) (BR-CO-25)")
         return self

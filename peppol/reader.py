@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from . import codes
 from ._xml import XmlInputError, root_of
-from .model import Attachment, Document, Totals, VatBreakdown
+from .model import XML_WHITESPACE, Attachment, Document, Totals, VatBreakdown
 
 __all__ = ["UblReadError", "ReadResult", "from_ubl", "read_ubl"]
 
@@ -108,7 +108,9 @@ def _text(el: etree._Element | None, path: str | None = None) -> str | None:
     node = el if path is None else _find(el, path)
     if node is None or node.text is None:
         return None
-    text = node.text.strip()
+    # XML white space only: a no-break space is content to the rules (normalize-space), and
+    # so to the model.
+    text = node.text.strip(XML_WHITESPACE)
     return text or None
 
 

@@ -52,6 +52,7 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from peppol._xml import XmlInputError, parse_bytes
+from peppol.model import XML_WHITESPACE
 from peppol.identifiers import peppol_id, se_orgnr
 from peppol.codes import (
     CREDIT_NOTE_TYPE_CODES, EAS_CODES, INVOICE_TYPE_CODES, STATUS_ACTION_CODES, STATUS_REASON_CODES,
@@ -190,7 +191,7 @@ def _filled(value: str | None, what: str) -> None:
     """PEPPOL-COMMON-R001: every element written must have content (and XML 1.0 characters)."""
     if value is None:
         return
-    if not value.strip():
+    if not value.strip(XML_WHITESPACE):  # the rules' normalize-space: a no-break space is content
         raise ResponseRuleError("PEPPOL-COMMON-R001",
                                 f"{what} is empty; Peppol documents must not contain empty elements")
     if _NOT_XML.search(value):
@@ -991,7 +992,7 @@ class _Reader:
 
     def text(self, element: etree._Element, name: str, required: bool = False) -> str | None:
         found = element.find(f"{{{CBC_NS}}}{name}")
-        if found is None or (not self.strict and not (found.text or "").strip()):
+        if found is None or (not self.strict and not (found.text or "").strip(XML_WHITESPACE)):
             if required:
                 raise ResponseRuleError(self.rule, f"{etree.QName(element).localname} has no cbc:{name}")
             return None
@@ -1089,7 +1090,7 @@ def _billing_party(r: _Reader, root: etree._Element, role: str) -> ResponseParty
     for element in party.findall(f"{{{CAC_NS}}}PartyIdentification/{{{CBC_NS}}}ID"):
         scheme = element.get("schemeID")
         if scheme is None or scheme in ICD_CODES:
-            identification = PartyId(id=(element.text or "").strip(), scheme=scheme)
+            identification = PartyId(id=(element.text or "").strip(XML_WHITESPACE), scheme=scheme)
             break
-    return ResponseParty(endpoint=Endpoint(scheme=endpoint["scheme"], id=endpoint["id"].strip()),
-                         name=name.strip(), identification=identification)
+    return ResponseParty(endpoint=Endpoint(scheme=endpoint["scheme"], id=endpoint["id"].strip(XML_WHITESPACE)),
+                         name=name.strip(XML_WHITESPACE), identification=identification)
