@@ -103,10 +103,8 @@ class Replier:
         code = InvoiceStatus(answer.code)
         response = InvoiceResponse.answering(
             invoice, id=self.response_id(doc_id, "T111", code.value), issue_date=received_on, response_code=code,
-            clarifications=clarifications,
+            clarifications=clarifications, sender=self.our_party(),  # we answer, whoever the invoice names as buyer
             note=None if code is InvoiceStatus.RECEIVED else "The invoice cannot be processed: see the reasons.")
-        # We answer, whoever the invoice names as its buyer (it may be addressed wrongly).
-        response = response.model_copy(update={"sender": self.our_party()})
         xml = response.to_xml()
         self.check(xml, "invoice-response")
         endpoint = response.receiver.endpoint

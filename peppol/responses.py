@@ -600,10 +600,13 @@ class InvoiceResponse(_Model):
     def answering(cls, invoice: etree._ElementTree | etree._Element | bytes, *, id: str, issue_date: date,
                   response_code: InvoiceStatus | str, clarifications: Iterable[Clarification] = (),
                   effective_date: date | None = None, note: str | None = None,
-                  issue_time: time | None = None, contact: Contact | None = None) -> "InvoiceResponse":
+                  issue_time: time | None = None, contact: Contact | None = None,
+                  sender: ResponseParty | None = None) -> "InvoiceResponse":
         """A response to a UBL Invoice or CreditNote (bare, or in an SBDH envelope): the
         buyer (AccountingCustomerParty) answers the seller (AccountingSupplierParty) about
-        the document's number, issue date and type code."""
+        the document's number, issue date and type code. ``sender``: who answers, when it is
+        not the buyer as the invoice names it (a receiver answering an invoice addressed
+        wrongly, or naming its buyer badly: then the buyer party is not read at all)."""
         root = _payload(_as_root(invoice))
         if root.tag == f"{{{INVOICE_NS}}}Invoice":
             type_tag = "InvoiceTypeCode"
@@ -613,7 +616,7 @@ class InvoiceResponse(_Model):
             raise ResponseRuleError(
                 "T111", f"an Invoice Response answers a UBL Invoice or CreditNote, not {etree.QName(root).localname}")
         r = _Reader(False, "T111")
-        buyer = _billing_party(r, root, "AccountingCustomerParty")
+        buyer = sender or _billing_party(r, root, "AccountingCustomerParty")
         seller = _billing_party(r, root, "AccountingSupplierParty")
         return cls(
             id=id, issue_date=issue_date, issue_time=issue_time, note=note,
@@ -622,7 +625,7 @@ class InvoiceResponse(_Model):
             clarifications=tuple(clarifications),
             document_reference=InvoiceReference(
                 id=r.text(root, "ID", required=True) or "", issue_date=_date_if_valid(r, root, "IssueDate"),
-                type_code=r.text(root, type_tag) or ("381" if type_tag == "CreditNoteTypeCode" else "380")),
+                type_code=_type_code_if_valid(r, root, type_tag)),
         )
 
 
@@ -1063,6 +1066,16 @@ def _read_document_party(r: _Reader, party: etree._Element | None) -> dict | Non
     name = r.one(party, "cac", "PartyName")
     r.only(name, ("Name",))
     return {"name": r.text(name, "Name", required=True), "identification": _read_party_id(r, party)}
+
+
+def _type_code_if_valid(r: _Reader, root: etree._Element, tag: str) -> str:
+    """The type code (BT-3) of the document answered, or the plain one of its kind (380, 381)
+    when it has none or one that is not an invoice or credit note code: T111 needs a valid
+    code, and an invoice with a broken one (BR-CL-01) is one to answer RE."""
+    code = (r.text(root, tag) or "").strip(XML_WHITESPACE)
+    if code in INVOICE_TYPE_CODES | CREDIT_NOTE_TYPE_CODES:
+        return code
+    return "381" if tag == "CreditNoteTypeCode" else "380"
 
 
 def _date_if_valid(r: _Reader, element: etree._Element, name: str) -> date | None:

@@ -470,3 +470,51 @@ def test_retrying_what_is_never_read_leaves_it_quarantined_not_stuck(tmp_path):
         ("huge.xml", "quarantined", "too-large"), ("link.xml", "quarantined", "not-a-regular-file")]
     assert outcome_table(config.db) == {"huge.xml": ("quarantined", "too-large"),
                                         "link.xml": ("quarantined", "not-a-regular-file")}
+
+
+# ------------------------------------------------------------------ found by `make fuzz`
+
+def test_an_invoice_the_rules_pass_but_the_model_refuses_is_answered_re_with_the_reason(tmp_path):
+    from .test_peppol_model import standard_rated_invoice
+
+    xml = to_ubl(standard_rated_invoice(id="PG-1", buyer_reference="TK2044"))
+    account = re.search(rb"(<cac:PayeeFinancialAccount>\s*<cbc:ID>)([^<]*)", xml)
+    broken = xml[:account.start(2)] + b"1e400" + xml[account.end(2):]  # a number to XPath (SE-R-007)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "pg.xml").write_bytes(wrapped(broken))
+    config = folder_config(tmp_path)
+    run_once(config)
+    assert outcome_table(config.db) == {"pg.xml": ("quarantined", "unreadable-invoice")}
+    assert responses_by_source(config.db) == {"pg.xml": [("T111", "RE", "sent")]}
+    [answer] = _outbox_texts(tmp_path / "outbox").values()
+    assert "LSS-ING-003" in answer and "PlusGiro" in answer
+
+
+def test_an_invalid_invoice_type_code_does_not_stop_the_re(tmp_path):
+    xml = re.sub(rb"<cbc:InvoiceTypeCode>380<", b"<cbc:InvoiceTypeCode>1e400<", invoice_xml("TYPE-1"), count=1)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "type.xml").write_bytes(wrapped(xml))
+    config = folder_config(tmp_path)
+    run_once(config)
+    assert outcome_table(config.db) == {"type.xml": ("quarantined", "failed-rules")}
+    assert responses_by_source(config.db) == {"type.xml": [("T111", "RE", "sent")]}
+    [answer] = _outbox_texts(tmp_path / "outbox").values()
+    assert "<cbc:DocumentTypeCode>380</cbc:DocumentTypeCode>" in answer and "BR-CL-01" in answer
+
+
+def test_an_invoice_naming_no_buyer_name_is_still_answered_re(tmp_path):
+    root = etree.fromstring(invoice_xml("NOBUYER-1"))
+    cac = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
+    party = root.find(f"{cac}AccountingCustomerParty/{cac}Party")
+    for element in party.findall(f"{cac}PartyLegalEntity") + party.findall(f"{cac}PartyName"):
+        party.remove(element)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "nobuyer.xml").write_bytes(wrapped(etree.tostring(root, xml_declaration=True, encoding="UTF-8")))
+    config = folder_config(tmp_path)
+    run_once(config)
+    assert outcome_table(config.db) == {"nobuyer.xml": ("quarantined", "failed-rules")}
+    assert ("BR-07", "fatal") in _findings(config.db)["nobuyer.xml"]
+    assert responses_by_source(config.db) == {"nobuyer.xml": [("T111", "RE", "sent")]}  # from us, named by us

