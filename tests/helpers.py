@@ -69,3 +69,18 @@ def write(tmp: Path, name: str, data: bytes) -> Path:
     path = tmp / name
     path.write_bytes(data)
     return path
+
+
+def removing(path: str):
+    """An edit of a parsed document: remove the element at ``path`` (ElementPath)."""
+    def edit(root):
+        el = root.find(path)
+        el.getparent().remove(el)
+    return edit
+
+
+def setting(path: str, text: str):
+    """An edit of a parsed document: set the text of the element at ``path`` (ElementPath)."""
+    def edit(root):
+        root.find(path).text = text
+    return edit

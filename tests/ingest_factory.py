@@ -102,6 +102,15 @@ def wrapped_order() -> bytes:
                      process_id="cenbii-procid-ubl::urn:fdc:peppol.eu:poacc:bis:ordering:3")
 
 
+def inbox_with(tmp: Path, files: dict[str, bytes]) -> Path:
+    """The folder inbox of ``folder_config(tmp)``, made and holding ``files`` (name to bytes)."""
+    inbox = tmp / "inbox"
+    inbox.mkdir(exist_ok=True)
+    for name, data in files.items():
+        (inbox / name).write_bytes(data)
+    return inbox
+
+
 def drop(folder: Path, deliveries: list[Delivery]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for d in deliveries:

@@ -21,7 +21,7 @@ from ingest.service import open_pipeline, run_once
 from ingest.store import Store
 from peppol.ubl import to_ubl
 
-from .ingest_factory import folder_config, invoice_xml, outcome_table, responses_by_source, wrapped
+from .ingest_factory import folder_config, inbox_with, invoice_xml, outcome_table, responses_by_source, wrapped
 from .test_peppol_model import exempt_invoice, hours_line
 
 
@@ -49,10 +49,10 @@ def _with_issue_date(xml: bytes, value: str) -> bytes:
 
 @pytest.mark.parametrize("issue_date", ["2024-02-30", "0000-13-45", "2024-02-05+14:00"])
 def test_an_impossible_issue_date_is_answered_re_and_the_invoices_behind_it_are_stored(tmp_path, issue_date):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "a-bad.xml").write_bytes(wrapped(_with_issue_date(invoice_xml("BAD-1"), issue_date)))
-    (inbox / "b-good.xml").write_bytes(wrapped(invoice_xml("GOOD-1")))
+    inbox_with(tmp_path, {
+        "a-bad.xml": wrapped(_with_issue_date(invoice_xml("BAD-1"), issue_date)),
+        "b-good.xml": wrapped(invoice_xml("GOOD-1")),
+    })
     config = folder_config(tmp_path)
     summary = run_once(config)
     assert summary.error is None
@@ -75,9 +75,7 @@ def test_a_response_that_cannot_be_built_is_the_documents_finding_and_the_run_go
         return real(self, invoice, doc_id, answer, received_on)
 
     monkeypatch.setattr(Replier, "invoice_response", broken_for_one)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "a.xml").write_bytes(wrapped(invoice_xml("NO-ANSWER")))
+    inbox = inbox_with(tmp_path, {"a.xml": wrapped(invoice_xml("NO-ANSWER"))})
     (inbox / "b.xml").write_bytes(invoice_xml("NO-ANSWER-BARE".replace("-BARE", "")))  # bare: nobody else to answer
     (inbox / "c.xml").write_bytes(wrapped(invoice_xml("FINE-1")))
     config = folder_config(tmp_path)
@@ -106,10 +104,10 @@ def test_an_error_of_ours_in_the_analysis_quarantines_that_document_only(tmp_pat
         return real(payload)
 
     monkeypatch.setattr(ingest.analysis, "read_ubl", broken_for_one)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "a.xml").write_bytes(wrapped(invoice_xml("CRASH-1")))
-    (inbox / "b.xml").write_bytes(wrapped(invoice_xml("FINE-2")))
+    inbox_with(tmp_path, {
+        "a.xml": wrapped(invoice_xml("CRASH-1")),
+        "b.xml": wrapped(invoice_xml("FINE-2")),
+    })
     config = folder_config(tmp_path)
     run_once(config)
     assert outcome_table(config.db) == {"a.xml": ("quarantined", "analysis-failed"), "b.xml": ("stored", None)}
@@ -129,10 +127,10 @@ def _with_attributes(xml: bytes, count: int, namespaces: bool = False) -> bytes:
     (5000, False, "not-xml", "LSS-XML-006"),   # over our own limit
 ])
 def test_elements_with_hundreds_of_attributes_get_a_verdict(tmp_path, count, namespaces, reason, rule):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "flood.xml").write_bytes(wrapped(_with_attributes(invoice_xml("FLOOD-1"), count, namespaces)))
-    (inbox / "good.xml").write_bytes(wrapped(invoice_xml("GOOD-2")))
+    inbox_with(tmp_path, {
+        "flood.xml": wrapped(_with_attributes(invoice_xml("FLOOD-1"), count, namespaces)),
+        "good.xml": wrapped(invoice_xml("GOOD-2")),
+    })
     config = folder_config(tmp_path)
     run_once(config)
     table = outcome_table(config.db)
@@ -274,9 +272,7 @@ def test_a_hundred_thousand_line_invoice_is_refused_at_once_by_default(tmp_path)
     start = xml.index("<cac:InvoiceLine>")
     end = xml.index("</cac:InvoiceLine>") + len("</cac:InvoiceLine>")
     many = xml[:start] + xml[start:end] * 100_000 + xml[end:]
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "huge.xml").write_bytes(wrapped(many.encode()))
+    inbox_with(tmp_path, {"huge.xml": wrapped(many.encode())})
     config = folder_config(tmp_path)
     run_once(config)
     assert outcome_table(config.db) == {"huge.xml": ("quarantined", "too-many-lines")}
@@ -292,9 +288,7 @@ def test_the_lease_is_renewed_while_a_slow_document_is_in_progress(tmp_path, mon
 
     from ingest.analysis import Analyser
 
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "slow.xml").write_bytes(wrapped(invoice_xml("SLOW-1")))
+    inbox_with(tmp_path, {"slow.xml": wrapped(invoice_xml("SLOW-1"))})
     config = folder_config(tmp_path, lease_seconds=1)
     rival = open_pipeline(config)
     taken: list[bool] = []
@@ -358,9 +352,7 @@ def test_a_dead_workers_claim_under_a_reused_pid_is_taken_over_at_once(tmp_path)
 # ------------------------------------------------------------------ 9. look-alike invoice numbers
 
 def test_look_alike_numbers_are_duplicates_and_a_lone_one_is_a_finding(tmp_path):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "a.xml").write_bytes(wrapped(invoice_xml("INV-00042")))
+    inbox = inbox_with(tmp_path, {"a.xml": wrapped(invoice_xml("INV-00042"))})
     config = folder_config(tmp_path)
     run_once(config)
     (inbox / "b.xml").write_bytes(wrapped(invoice_xml("INV\u200b-00042")))  # zero-width space
@@ -417,9 +409,7 @@ def test_an_eight_megabyte_attachment_is_stored_not_called_not_xml(tmp_path):
 
     scan = b"%PDF-1.7\n" + os.urandom(8 * 1024 * 1024)
     pdf = Attachment.embedded("SCAN-8", scan, filename="skanning.pdf", mime_code="application/pdf")
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "big.xml").write_bytes(wrapped(to_ubl(exempt_invoice(id="INV-8MB", attachments=[pdf]))))
+    inbox_with(tmp_path, {"big.xml": wrapped(to_ubl(exempt_invoice(id="INV-8MB", attachments=[pdf])))})
     config = folder_config(tmp_path)
     run_once(config)
     assert outcome_table(config.db) == {"big.xml": ("stored", None)}
@@ -436,9 +426,7 @@ def test_a_personnummer_a_sender_puts_in_a_field_is_masked_in_everything_we_stor
     from lssinvoice.cli import main
 
     pnr = "19850704" + "123" + luhn.calc_check_digit("850704123")  # synthetic
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "a.xml").write_bytes(wrapped(invoice_xml("PNR-1", buyer_reference=f"{pnr[:8]}-{pnr[8:]}")))
+    inbox_with(tmp_path, {"a.xml": wrapped(invoice_xml("PNR-1", buyer_reference=f"{pnr[:8]}-{pnr[8:]}"))})
     config = folder_config(tmp_path)
     run_once(config)
     assert outcome_table(config.db) == {"a.xml": ("quarantined", "failed-rules")}
@@ -459,9 +447,7 @@ def test_a_personnummer_a_sender_puts_in_a_field_is_masked_in_everything_we_stor
 def test_retrying_what_is_never_read_leaves_it_quarantined_not_stuck(tmp_path):
     from ingest.service import retry_quarantined
 
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "huge.xml").write_bytes(b"<x>" + b" " * 5000 + b"</x>")
+    inbox = inbox_with(tmp_path, {"huge.xml": b"<x>" + b" " * 5000 + b"</x>"})
     (inbox / "link.xml").symlink_to("/etc/hostname")
     config = folder_config(tmp_path, max_bytes=4000)
     run_once(config)
@@ -480,9 +466,7 @@ def test_an_invoice_the_rules_pass_but_the_model_refuses_is_answered_re_with_the
     xml = to_ubl(standard_rated_invoice(id="PG-1", buyer_reference="TK2044"))
     account = re.search(rb"(<cac:PayeeFinancialAccount>\s*<cbc:ID>)([^<]*)", xml)
     broken = xml[:account.start(2)] + b"1e400" + xml[account.end(2):]  # a number to XPath (SE-R-007)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "pg.xml").write_bytes(wrapped(broken))
+    inbox_with(tmp_path, {"pg.xml": wrapped(broken)})
     config = folder_config(tmp_path)
     run_once(config)
     assert outcome_table(config.db) == {"pg.xml": ("quarantined", "unreadable-invoice")}
@@ -493,9 +477,7 @@ def test_an_invoice_the_rules_pass_but_the_model_refuses_is_answered_re_with_the
 
 def test_an_invalid_invoice_type_code_does_not_stop_the_re(tmp_path):
     xml = re.sub(rb"<cbc:InvoiceTypeCode>380<", b"<cbc:InvoiceTypeCode>1e400<", invoice_xml("TYPE-1"), count=1)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "type.xml").write_bytes(wrapped(xml))
+    inbox_with(tmp_path, {"type.xml": wrapped(xml)})
     config = folder_config(tmp_path)
     run_once(config)
     assert outcome_table(config.db) == {"type.xml": ("quarantined", "failed-rules")}
@@ -510,9 +492,7 @@ def test_an_invoice_naming_no_buyer_name_is_still_answered_re(tmp_path):
     party = root.find(f"{cac}AccountingCustomerParty/{cac}Party")
     for element in party.findall(f"{cac}PartyLegalEntity") + party.findall(f"{cac}PartyName"):
         party.remove(element)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "nobuyer.xml").write_bytes(wrapped(etree.tostring(root, xml_declaration=True, encoding="UTF-8")))
+    inbox_with(tmp_path, {"nobuyer.xml": wrapped(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))})
     config = folder_config(tmp_path)
     run_once(config)
     assert outcome_table(config.db) == {"nobuyer.xml": ("quarantined", "failed-rules")}

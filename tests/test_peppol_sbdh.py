@@ -12,6 +12,8 @@ from peppol.reader import from_ubl
 from peppol.sbdh import SBDH_NS, Envelope, SbdhError, unwrap, wrap
 from peppol.ubl import to_ubl
 
+from .helpers import removing as _remove
+from .helpers import setting as _set
 from .test_peppol_model import credit_note, exempt_invoice
 
 S = "{%s}" % SBDH_NS
@@ -161,21 +163,8 @@ def test_wrap_refuses_bad_payloads():
 
 # -- broken envelopes ----------------------------------------------------------------------------
 
-def _remove(path: str):
-    def edit(root):
-        el = root.find(path)
-        el.getparent().remove(el)
-    return edit
-
-
 def _second_payload(root):
     root.append(etree.fromstring(to_ubl(credit_note())))
-
-
-def _set(path: str, text: str):
-    def edit(root):
-        root.find(path).text = text
-    return edit
 
 
 HDR = f"{S}StandardBusinessDocumentHeader"

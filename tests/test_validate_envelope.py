@@ -24,23 +24,12 @@ from validate.xmlsafe import parse_xml
 
 from . import ingest_factory
 from .helpers import example_bytes, sbdh
+from .helpers import removing as _remove
+from .helpers import setting as _set
 from .test_peppol_model import credit_note
 from .test_peppol_sbdh import BROKEN_ENVELOPES, HDR, S, envelope_bytes, header, scope
 
 ID = f"{HDR}/{S}DocumentIdentification"
-
-
-def _set(path: str, text: str):
-    def edit(root):
-        root.find(path).text = text
-    return edit
-
-
-def _remove(path: str):
-    def edit(root):
-        el = root.find(path)
-        el.getparent().remove(el)
-    return edit
 
 
 def _two_headers(root):
