@@ -1,7 +1,8 @@
 """The LSS billing domain: who performs assistance for whom, under which decision, when.
 
-Types at the boundary (pydantic v2): identity numbers are validated with python-stdnum
-(personnummer / samordningsnummer, organisation numbers), times are aware datetimes in
+Types at the boundary (pydantic v2): personnummer and samordningsnummer are validated with
+python-stdnum, organisation numbers (and the Luhn check digit of both) with
+:mod:`peppol.identifiers`, the project's one place for them; times are aware datetimes in
 Europe/Stockholm, hours are Decimal. Readers (``invoices.inputs``) build these from the
 files a provider has and name file, row and field when something is wrong.
 """
@@ -14,9 +15,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from stdnum import luhn
-from stdnum.se import orgnr as se_orgnr
 from stdnum.se import personnummer as se_pnr
+
+from peppol import codes
+from peppol.identifiers import luhn, se_orgnr
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SECONDS_PER_HOUR = Decimal(3600)
@@ -65,10 +67,11 @@ def validate_pnr(value: str) -> str:
 
 
 def validate_orgnr(value: str) -> str:
-    """A Swedish organisation number: 10 digits with a Luhn check digit (Bolagsverket)."""
+    """A Swedish organisation number: 10 digits with a Luhn check digit (Bolagsverket), as
+    :func:`peppol.identifiers.se_orgnr.validate` checks and compacts it."""
     try:
-        return se_orgnr.validate(str(value).strip())
-    except Exception as exc:
+        return se_orgnr.validate(value)
+    except ValueError as exc:
         raise ValueError(f"not a valid organisation number ({exc.__class__.__name__})") from None
 
 
@@ -301,4 +304,4 @@ class Provider(Frozen):
 
     @property
     def peppol_id(self) -> str:
-        return f"0007:{self.org_nr}"
+        return f"{codes.EAS_SE_ORGNR}:{self.org_nr}"

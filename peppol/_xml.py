@@ -1,7 +1,11 @@
-"""Parsing bytes for the reader and the SBDH: a hardened lxml parser, no DOCTYPE.
+"""Parsing bytes in :mod:`peppol`: the package's one hardened lxml parser, no DOCTYPE.
 
-Callers that already parsed the document (with the project's hardened parser) pass the
-lxml tree or element instead; this is only the fallback for bytes.
+The reader, the SBDH envelope and the responses all parse bytes here (``tests/
+test_peppol_foundations.py`` checks that no other module of the package makes a parser).
+Callers that already parsed the document (with the project's hardened parser,
+``validate.xmlsafe``, which ``peppol`` may not import) pass the lxml tree or element
+instead; this is only the fallback for bytes. The settings are those of the OWASP XML
+External Entity Prevention Cheat Sheet: no entity expansion, no DTD loading, no network.
 """
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ class XmlInputError(ValueError):
 
 
 def parser(huge_tree: bool = False) -> etree.XMLParser:
+    """A new hardened parser; ``huge_tree`` relaxes libxml2's own limits (text nodes above
+    10,000,000 bytes), never the entity, DTD or network settings."""
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                            huge_tree=huge_tree, remove_comments=False, remove_pis=False)
 

@@ -29,6 +29,9 @@ UBL_CAC_NS = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateCompon
 UBL_CBC_NS = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 UBL_VERSION = "2.1"
 
+SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
+"""Namespace of the Peppol business message envelope (SBDH v2.0.1, UN/CEFACT SBDH 1.3)."""
+
 DOCUMENT_ID_SCHEME = "busdox-docid-qns"
 """Peppol document type identifier scheme (Peppol Policy for use of Identifiers)."""
 PROCESS_ID_SCHEME = "cenbii-procid-ubl"
@@ -50,6 +53,7 @@ BILLING_PROCESS_ID = f"{PROCESS_ID_SCHEME}::{BIS3_PROFILE_ID}"
 # Peppol BIS Invoice Response 3 (T111) and Message Level Response 3 (T71): CustomizationID
 # and ProfileID as in the official examples of poacc-upgrade-3 v3.0.15.
 INVOICE_RESPONSE_CUSTOMIZATION_ID = "urn:fdc:peppol.eu:poacc:trns:invoice_response:3"
+"""Specification identifier of Peppol BIS Invoice Response 3 (PEPPOL-T111-R003)."""
 INVOICE_RESPONSE_PROFILE_ID = "urn:fdc:peppol.eu:poacc:bis:invoice_response:3"
 INVOICE_RESPONSE_DOCUMENT_TYPE_ID = (
     f"{DOCUMENT_ID_SCHEME}::{UBL_APPLICATION_RESPONSE_NS}::ApplicationResponse"
@@ -57,6 +61,7 @@ INVOICE_RESPONSE_DOCUMENT_TYPE_ID = (
 )
 INVOICE_RESPONSE_PROCESS_ID = f"{PROCESS_ID_SCHEME}::{INVOICE_RESPONSE_PROFILE_ID}"
 MLR_CUSTOMIZATION_ID = "urn:fdc:peppol.eu:poacc:trns:mlr:3"
+"""Specification identifier of Peppol BIS Message Level Response 3 (PEPPOL-T71-R001)."""
 MLR_PROFILE_ID = "urn:fdc:peppol.eu:poacc:bis:mlr:3"
 MLR_DOCUMENT_TYPE_ID = (
     f"{DOCUMENT_ID_SCHEME}::{UBL_APPLICATION_RESPONSE_NS}::ApplicationResponse"
@@ -71,20 +76,6 @@ INVOICE = "380"
 """Commercial invoice."""
 CREDIT_NOTE = "381"
 """Credit note (CreditNoteTypeCode)."""
-DEBIT_NOTE = "383"
-"""Debit note; sent as a UBL Invoice (it is in the invoice list of BR-CL-01)."""
-CORRECTED_INVOICE = "384"
-PREPAYMENT_INVOICE = "386"
-SELF_BILLED_INVOICE = "389"
-
-DOCUMENT_TYPE_CODES = MappingProxyType({
-    INVOICE: "Commercial invoice",
-    CREDIT_NOTE: "Credit note",
-    DEBIT_NOTE: "Debit note",
-    CORRECTED_INVOICE: "Corrected invoice",
-    PREPAYMENT_INVOICE: "Prepayment invoice",
-    SELF_BILLED_INVOICE: "Self-billed invoice",
-})
 
 INVOICE_TYPE_CODES = frozenset(
     "71 80 81 82 84 102 130 202 203 204 211 218 219 295 325 326 331 380 382 383 384 385 386 "
@@ -112,28 +103,32 @@ VAT_CEUTA_MELILLA_IPSI = "M"
 VAT_SPLIT_PAYMENT = "B"
 
 VAT_CATEGORIES = MappingProxyType({
-    "S": "Standard rate",
-    "Z": "Zero rated goods",
-    "E": "Exempt from tax",
-    "AE": "VAT Reverse Charge",
-    "K": "VAT exempt for EEA intra-community supply of goods and services",
-    "G": "Free export item, tax not charged",
-    "O": "Services outside scope of tax",
-    "L": "Canary Islands general indirect tax",
-    "M": "Tax for production, services and importation in Ceuta and Melilla",
-    "B": "Transferred (VAT), split payment (Italy)",
+    VAT_STANDARD: "Standard rate",
+    VAT_ZERO: "Zero rated goods",
+    VAT_EXEMPT: "Exempt from tax",
+    VAT_REVERSE_CHARGE: "VAT Reverse Charge",
+    VAT_INTRA_COMMUNITY: "VAT exempt for EEA intra-community supply of goods and services",
+    VAT_EXPORT: "Free export item, tax not charged",
+    VAT_NOT_SUBJECT: "Services outside scope of tax",
+    VAT_CANARY_IGIC: "Canary Islands general indirect tax",
+    VAT_CEUTA_MELILLA_IPSI: "Tax for production, services and importation in Ceuta and Melilla",
+    VAT_SPLIT_PAYMENT: "Transferred (VAT), split payment (Italy)",
 })
 
-VAT_CATEGORIES_REQUIRING_EXEMPTION_REASON = frozenset({"E", "AE", "K", "G", "O"})
+VAT_CATEGORIES_REQUIRING_EXEMPTION_REASON = frozenset(
+    {VAT_EXEMPT, VAT_REVERSE_CHARGE, VAT_INTRA_COMMUNITY, VAT_EXPORT, VAT_NOT_SUBJECT})
 """A VAT breakdown of these categories shall have an exemption reason code or text
 (BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10)."""
-VAT_CATEGORIES_WITHOUT_EXEMPTION_REASON = frozenset({"S", "Z", "L", "M"})
+VAT_CATEGORIES_WITHOUT_EXEMPTION_REASON = frozenset({VAT_STANDARD, VAT_ZERO, VAT_CANARY_IGIC, VAT_CEUTA_MELILLA_IPSI})
 """A VAT breakdown of these categories shall not have an exemption reason
 (BR-S-10, BR-Z-10, BR-AF-10, BR-AG-10)."""
-VAT_CATEGORIES_ZERO_RATE = frozenset({"Z", "E", "AE", "K", "G"})
+VAT_CATEGORIES_ZERO_RATE = frozenset({VAT_ZERO, VAT_EXEMPT, VAT_REVERSE_CHARGE, VAT_INTRA_COMMUNITY, VAT_EXPORT})
 """Categories whose VAT rate shall be 0 (BR-Z-05, BR-E-05, BR-AE-05, BR-IC-05, BR-G-05)."""
-VAT_CATEGORIES_WITHOUT_RATE = frozenset({"O"})
+VAT_CATEGORIES_WITHOUT_RATE = frozenset({VAT_NOT_SUBJECT})
 """Category whose VAT rate shall not be given (BR-O-05)."""
+VAT_CATEGORIES_NEEDING_SELLER_TAX_ID = VAT_CATEGORIES_WITHOUT_EXEMPTION_REASON | {VAT_EXEMPT}
+"""Categories whose invoice names the seller's VAT identifier, tax registration identifier or
+tax representative (BR-S-02, BR-Z-02, BR-E-02, BR-AF-02, BR-AG-02)."""
 
 TAX_SCHEME_VAT = "VAT"
 """TaxScheme/ID of the VAT (BT-31/BT-48/BT-63 and every TaxCategory)."""
@@ -147,29 +142,9 @@ SE_F_TAX_TEXT = "Godkänd för F-skatt"
 # VATEX exemption reason codes (BT-121). Source: CEF VATEX code list; BR-CL-22 in
 # CEN-EN16931-UBL.sch holds the full list. Subset with the list's descriptions.
 # --------------------------------------------------------------------------------------
-VATEX_EU_132 = "VATEX-EU-132"
 VATEX_EU_132_1G = "VATEX-EU-132-1G"
-VATEX_EU_AE = "VATEX-EU-AE"
-VATEX_EU_G = "VATEX-EU-G"
-VATEX_EU_IC = "VATEX-EU-IC"
-VATEX_EU_O = "VATEX-EU-O"
-
-VATEX_CODES = MappingProxyType({
-    VATEX_EU_132: "Exempt based on article 132 of Council Directive 2006/112/EC",
-    VATEX_EU_132_1G: (
-        "Exempt based on article 132, section 1 (g) of Council Directive 2006/112/EC "
-        "(supply of services and goods closely linked to welfare and social security work)"
-    ),
-    "VATEX-EU-132-1H": (
-        "Exempt based on article 132, section 1 (h) of Council Directive 2006/112/EC "
-        "(services closely linked to the protection of children and young persons)"
-    ),
-    "VATEX-EU-132-1I": "Exempt based on article 132, section 1 (i) of Council Directive 2006/112/EC (education)",
-    VATEX_EU_AE: "Reverse charge",
-    VATEX_EU_G: "Export outside the EU",
-    VATEX_EU_IC: "Intra-Community supply",
-    VATEX_EU_O: "Not subject to VAT",
-})
+"""Exempt based on article 132, section 1 (g) of Council Directive 2006/112/EC (supply of
+services and goods closely linked to welfare and social security work)."""
 
 VATEX_ALL_CODES = frozenset(
     "VATEX-EU-79-C VATEX-EU-132 VATEX-EU-132-1A VATEX-EU-132-1B VATEX-EU-132-1C "
@@ -199,23 +174,11 @@ VATEX_ALL_CODES = frozenset(
 # (Swedish suppliers use 30 with SE:BANKGIRO / SE:PLUSGIRO).
 # --------------------------------------------------------------------------------------
 PAYMENT_CREDIT_TRANSFER = "30"
-PAYMENT_DEBIT_TRANSFER = "31"
-PAYMENT_TO_BANK_ACCOUNT = "42"
-PAYMENT_BANK_CARD = "48"
+"""Credit transfer: what Swedish suppliers use with Bankgiro, PlusGiro and IBAN (SE-R-011/012)."""
 PAYMENT_DIRECT_DEBIT = "49"
-PAYMENT_SEPA_CREDIT_TRANSFER = "58"
 PAYMENT_SEPA_DIRECT_DEBIT = "59"
-
-PAYMENT_MEANS_CODES = MappingProxyType({
-    "30": "Credit transfer",
-    "31": "Debit transfer",
-    "42": "Payment to bank account",
-    "48": "Bank card",
-    "49": "Direct debit",
-    "58": "SEPA credit transfer",
-    "59": "SEPA direct debit",
-    "ZZZ": "Mutually defined",
-})
+PAYMENT_DIRECT_DEBIT_CODES = frozenset({PAYMENT_DIRECT_DEBIT, PAYMENT_SEPA_DIRECT_DEBIT})
+"""Direct debit codes: the invoice carries a mandate reference (BT-89, PEPPOL-EN16931-R061)."""
 UNCL4461_CODES = frozenset(
     [str(n) for n in range(1, 71)] + "74 75 76 77 78 91 92 93 94 95 96 97 98 ZZZ".split()
 )
@@ -281,6 +244,12 @@ EAS_SE_ORGNR = "0007"
 """ISO 6523 ICD / EAS 0007: Swedish organisation number."""
 EAS_GLN = "0088"
 """ISO 6523 ICD / EAS 0088: GS1 Global Location Number."""
+EAS_AU_ABN = "0151"
+"""ISO 6523 ICD / EAS 0151: Australian Business Number (PEPPOL-COMMON-R050)."""
+EAS_NO_ORGNR = "0192"
+"""ISO 6523 ICD / EAS 0192: Norwegian organisation number (PEPPOL-COMMON-R041)."""
+EAS_BE_ENTERPRISE = "0208"
+"""ISO 6523 ICD / EAS 0208: Belgian enterprise number (PEPPOL-COMMON-R043)."""
 
 EAS_CODES = frozenset(
     "0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158 0170 "
@@ -291,24 +260,56 @@ EAS_CODES = frozenset(
     "9947 9948 9949 9950 9951 9952 9953 9957 9959 AN AQ AS AU EM".split()
 )
 
+ICD_CODES = frozenset(f"{n:04d}" for n in range(2, 241) if n not in (92, 103, 181, 182))
+"""ISO 6523 ICD, as BR-CL-10 in the CEN rules bundled with Peppol BIS Billing 3.0.19 checks
+it: 0002-0240 except 0092, 0103, 0181 and 0182 (PartyIdentification/ID/@schemeID)."""
+
 # --------------------------------------------------------------------------------------
-# Invoice Response (Peppol BIS Invoice Response 3, T111).
+# Invoice Response (Peppol BIS Invoice Response 3, T111) and Message Level Response
+# (Peppol BIS MLR 3, T71).
 # Source: PEPPOLBIS-T111.sch and its parts PEPPOL-M-T111*.sch (poacc-upgrade-3 v3.0.15);
-# UNCL4343 subset as listed in the BIS.
+# UNCL4343 subsets as listed in the two BIS.
 # --------------------------------------------------------------------------------------
-RESPONSE_CODES = MappingProxyType({
-    "AB": "Message acknowledgement (received)",
-    "IP": "In process",
-    "UQ": "Under query",
-    "CA": "Conditionally accepted",
-    "RE": "Rejected",
-    "AP": "Accepted",
-    "PD": "Paid",
+STATUS_RECEIVED = "AB"
+STATUS_IN_PROCESS = "IP"
+STATUS_UNDER_QUERY = "UQ"
+STATUS_CONDITIONALLY_ACCEPTED = "CA"
+STATUS_REJECTED = "RE"
+STATUS_ACCEPTED = "AP"
+STATUS_PAID = "PD"
+
+INVOICE_STATUS_CODES = MappingProxyType({
+    STATUS_RECEIVED: "Message acknowledgement (received)",
+    STATUS_IN_PROCESS: "In process",
+    STATUS_UNDER_QUERY: "Under query",
+    STATUS_CONDITIONALLY_ACCEPTED: "Conditionally accepted",
+    STATUS_REJECTED: "Rejected",
+    STATUS_ACCEPTED: "Accepted",
+    STATUS_PAID: "Paid",
 })
-"""UNCL4343 subset used for the invoice status (Response/ResponseCode)."""
+"""UNCL4343 subset ``UNCL4343-T111``: the invoice status (T111 Response/ResponseCode)."""
+
+MESSAGE_STATUS_CODES = MappingProxyType({
+    STATUS_RECEIVED: "Message acknowledgement (received, not validated yet)",
+    STATUS_ACCEPTED: "Accepted (passed validation)",
+    STATUS_REJECTED: "Rejected (failed validation)",
+})
+"""UNCL4343 subset of the Message Level Response (T71 Response/ResponseCode)."""
+
+ISSUE_BUSINESS_RULE_FATAL = "BV"
+ISSUE_BUSINESS_RULE_WARNING = "BW"
+ISSUE_SYNTAX = "SV"
+MLR_ISSUE_TYPES = MappingProxyType({
+    ISSUE_BUSINESS_RULE_FATAL: "Business rule violation, fatal",
+    ISSUE_BUSINESS_RULE_WARNING: "Business rule violation, warning",
+    ISSUE_SYNTAX: "Syntax violation",
+})
+"""Code list ``StatusReason`` of an MLR line response (LineResponse/Response/Status/StatusReasonCode)."""
 
 STATUS_REASON_LIST_ID = "OPStatusReason"
+"""listID of a clarification reason code (code list ClarificationListID)."""
 STATUS_ACTION_LIST_ID = "OPStatusAction"
+"""listID of a clarification action code (code list ClarificationListID)."""
 
 STATUS_REASON_CODES = MappingProxyType({
     "NON": "No Issue",

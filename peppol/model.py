@@ -402,7 +402,7 @@ class PaymentMeans(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> PaymentMeans:
-        if self.code in ("49", "59") and not self.mandate_id:
+        if self.code in codes.PAYMENT_DIRECT_DEBIT_CODES and not self.mandate_id:
             raise ValueError("mandate_id: direct debit needs a mandate reference (BT-89, PEPPOL-EN16931-R061)")
         if (self.account_name or self.branch_id) and not self.account_id:
             raise ValueError("account_id: an account name or branch needs the payment account identifier (BT-84, BR-50)")
@@ -807,7 +807,7 @@ class Document(_Model):
                 raise ValueError(
                     f"vat_exemptions: VAT category {category} needs an exemption reason code (BT-121) or text "
                     f"(BT-120) (BR-{rule}-10)")
-        needs_seller_tax_id = used & {"S", "Z", "E", "L", "M"}
+        needs_seller_tax_id = used & codes.VAT_CATEGORIES_NEEDING_SELLER_TAX_ID
         if needs_seller_tax_id and not (
             self.seller.vat_id or self.seller.tax_registration_id
             or (self.tax_representative is not None and self.tax_representative.vat_id)

@@ -33,7 +33,6 @@ from .model import XML_WHITESPACE, Attachment, Document, Totals, VatBreakdown
 __all__ = ["UblReadError", "ReadResult", "from_ubl", "read_ubl"]
 
 NS = {"cac": codes.UBL_CAC_NS, "cbc": codes.UBL_CBC_NS}
-SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
 
 
 class UblReadError(ValueError):
@@ -112,14 +111,6 @@ def _text(el: etree._Element | None, path: str | None = None) -> str | None:
     # so to the model.
     text = node.text.strip(XML_WHITESPACE)
     return text or None
-
-
-def _attr(el: etree._Element | None, path: str, name: str) -> str | None:
-    node = _find(el, path)
-    if node is None:
-        return None
-    value = node.get(name)
-    return value.strip() if value and value.strip() else None
 
 
 def _decimal(el: etree._Element | None, path: str | None = None) -> Decimal | None:
@@ -366,7 +357,7 @@ def _attachment(el: etree._Element) -> dict[str, Any]:
 
 def _kind(root: etree._Element) -> str:
     qname = etree.QName(root)
-    if qname.namespace == SBDH_NS:
+    if qname.namespace == codes.SBDH_NS:
         raise UblReadError("this is a StandardBusinessDocument (SBDH envelope): unwrap it first with peppol.sbdh.unwrap")
     if qname.namespace == codes.UBL_INVOICE_NS and qname.localname == "Invoice":
         return "invoice"

@@ -44,9 +44,10 @@ from . import codes
 from ._xml import XmlInputError, parse_bytes, root_of
 from .identifiers import peppol_id
 
-__all__ = ["SBDH_NS", "HEADER_VERSION", "SbdhError", "Envelope", "wrap", "unwrap"]
+__all__ = ["SBDH_NS", "HEADER_VERSION", "SbdhError", "Envelope", "wrap", "unwrap", "payload_of", "is_envelope",
+           "Reply", "reply_address"]
 
-SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
+SBDH_NS = codes.SBDH_NS
 HEADER_VERSION = "1.0"
 _S = "{%s}" % SBDH_NS
 _DOCUMENT_SCHEMES = (codes.DOCUMENT_ID_SCHEME, "peppol-doctype-wildcard")
@@ -201,6 +202,43 @@ def _party(header: etree._Element, role: str) -> str:
     return _participant(value, role)
 
 
+def is_envelope(root: etree._Element) -> bool:
+    """Whether *root* is a StandardBusinessDocument (by its namespace and local name)."""
+    return root.tag == _S + "StandardBusinessDocument"
+
+
+def _header_and_payload(root: etree._Element) -> tuple[etree._Element, etree._Element]:
+    """The one header and the one business document of an envelope, or :class:`SbdhError`."""
+    if not is_envelope(root):
+        raise SbdhError(f"not a StandardBusinessDocument: the root element is {root.tag}")
+    children = list(root.iterchildren(tag=etree.Element))
+    headers = [c for c in children if c.tag == _S + "StandardBusinessDocumentHeader"]
+    if not headers:
+        raise SbdhError("the StandardBusinessDocumentHeader is missing")
+    if len(headers) > 1:
+        raise SbdhError("the StandardBusinessDocument has more than one StandardBusinessDocumentHeader")
+    payloads = [c for c in children if c is not headers[0]]
+    if not payloads:
+        raise SbdhError("the envelope holds no business document (payload)")
+    if len(payloads) > 1:
+        names = ", ".join(etree.QName(p).localname for p in payloads)
+        raise SbdhError(f"the envelope holds {len(payloads)} business documents ({names}); Peppol allows exactly one")
+    return headers[0], payloads[0]
+
+
+def payload_of(tree: etree._ElementTree | etree._Element) -> etree._Element:
+    """The business document of an envelope: the one element beside the one header
+    (envelope spec v2.0.1; comments and processing instructions are not elements).
+
+    The one way this package takes a payload out of an SBDH; :func:`unwrap` and the readers of
+    :mod:`peppol.responses` use it. Raises :class:`SbdhError` when *tree* is not a
+    StandardBusinessDocument or has no header, several, no payload or several. The header's
+    content is not checked here (:func:`unwrap` does that). ``validate.detect.sbdh_payload``
+    is the copy of the validation layer; ``tests/test_sbdh_payload.py`` asserts the two agree.
+    """
+    return _header_and_payload(tree.getroot() if isinstance(tree, etree._ElementTree) else tree)[1]
+
+
 def unwrap(tree: etree._ElementTree | etree._Element | bytes) -> Envelope:
     """Read a StandardBusinessDocument; raise :class:`SbdhError` for a broken envelope.
 
@@ -211,22 +249,7 @@ def unwrap(tree: etree._ElementTree | etree._Element | bytes) -> Envelope:
         root = root_of(tree)
     except XmlInputError as exc:
         raise SbdhError(str(exc)) from None
-    if root.tag != _S + "StandardBusinessDocument":
-        raise SbdhError(f"not a StandardBusinessDocument: the root element is {root.tag}")
-    children = [c for c in root if isinstance(c.tag, str)]
-    headers = [c for c in children if c.tag == _S + "StandardBusinessDocumentHeader"]
-    if not headers:
-        raise SbdhError("the StandardBusinessDocumentHeader is missing")
-    if len(headers) > 1:
-        raise SbdhError("the StandardBusinessDocument has more than one StandardBusinessDocumentHeader")
-    header = headers[0]
-    payloads = [c for c in children if c is not header]
-    if not payloads:
-        raise SbdhError("the envelope holds no business document (payload)")
-    if len(payloads) > 1:
-        names = ", ".join(etree.QName(p).localname for p in payloads)
-        raise SbdhError(f"the envelope holds {len(payloads)} business documents ({names}); Peppol allows exactly one")
-    payload = payloads[0]
+    header, payload = _header_and_payload(root)
 
     version = _text(header, "HeaderVersion", "StandardBusinessDocumentHeader")
     if version != HEADER_VERSION:

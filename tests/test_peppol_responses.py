@@ -715,10 +715,10 @@ def test_lenient_reader_accepts_an_extended_customization_id():
 
 
 def test_values_of_the_wrong_type_become_rule_errors():
-    from peppol import responses
+    from peppol.responses.ubl_io import validated
 
     with pytest.raises(ResponseRuleError) as raised:
-        responses._validated(Endpoint, {"scheme": 7, "id": "x"}, True, "T71")
+        validated(Endpoint, {"scheme": 7, "id": "x"}, True, "T71")
     assert str(raised.value) == "T71: scheme: Input should be a valid string"
 
 
@@ -728,14 +728,42 @@ def test_models_are_frozen():
     assert hash(STATUS_CASES["AB"].document_reference) == hash(INVOICE)
 
 
-def test_peppol_package_does_not_import_the_lss_layers():
+def test_the_response_enums_are_the_code_lists_of_peppol_codes():
+    from peppol import codes
+
+    assert {s.value: s for s in InvoiceStatus}.keys() == codes.INVOICE_STATUS_CODES.keys()
+    assert {s.value for s in MessageStatus} == set(codes.MESSAGE_STATUS_CODES)
+    assert {s.value for s in IssueType} == set(codes.MLR_ISSUE_TYPES)
+    assert {c.value for c in ClarificationList} == {codes.STATUS_REASON_LIST_ID, codes.STATUS_ACTION_LIST_ID}
+    assert InvoiceResponse.CUSTOMIZATION_ID == INVOICE_RESPONSE_CUSTOMIZATION_ID == codes.INVOICE_RESPONSE_CUSTOMIZATION_ID
+    assert MessageLevelResponse.PROFILE_ID == codes.MLR_PROFILE_ID
+
+
+def test_the_responses_modules_are_small_and_import_no_lss_layer():
     import ast
     from pathlib import Path
 
-    import peppol.responses as module
+    import peppol.responses as package
 
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0]
-                for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not imported & {"validate", "invoices", "ingest", "lssinvoice"}
+    for path in sorted(Path(package.__file__).parent.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) < 500, path
+        tree = ast.parse(text)
+        imported = {(node.module or "").split(".")[0] for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and not node.level}
+        imported |= {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                     for alias in node.names}
+        assert not imported & {"validate", "invoices", "ingest", "lssinvoice"}, path
+
+
+@pytest.mark.parametrize("scheme,good,bad", [
+    ("0192", "974760673", "974760674"),
+    ("0208", "0403170701", "0403170702"),
+    ("0151", "51824753556", "51824753557"),
+    ("0088", "7300010000001", "7300010000002"),
+])
+def test_identifier_check_digits_of_other_schemes(scheme, good, bad):
+    Endpoint(scheme=scheme, id=good)
+    with pytest.raises(ResponseRuleError) as raised:
+        Endpoint(scheme=scheme, id=bad)
+    assert raised.value.rule.startswith("PEPPOL-COMMON-R0") and bad not in str(raised.value)

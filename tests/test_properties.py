@@ -39,7 +39,7 @@ from lxml import etree
 from stdnum import ean, iban
 
 from peppol import codes, sbdh
-from peppol.identifiers import _luhn, se_orgnr
+from peppol.identifiers import luhn, se_orgnr
 from peppol.model import (
     Address,
     AllowanceCharge,
@@ -107,7 +107,7 @@ def orgnrs(draw) -> str:
     organisation, never a date of birth), Luhn check digit (peppol.identifiers)."""
     body = (str(draw(st.sampled_from("25789"))) + str(draw(st.integers(0, 9)))
             + str(draw(st.integers(2, 9))) + "".join(str(draw(st.integers(0, 9))) for _ in range(6)))
-    return body + _luhn.check_digit(body)
+    return body + luhn.calc_check_digit(body)
 
 
 @st.composite
@@ -120,14 +120,14 @@ def glns(draw) -> str:
 def bankgiros(draw) -> str:
     body = "".join(str(draw(st.integers(0, 9))) for _ in range(draw(st.sampled_from([6, 7]))))
     body = str(draw(st.integers(1, 9))) + body[1:]
-    return body + _luhn.check_digit(body)
+    return body + luhn.calc_check_digit(body)
 
 
 @st.composite
 def plusgiros(draw) -> str:
     body = str(draw(st.integers(1, 9))) + "".join(str(draw(st.integers(0, 9)))
                                                   for _ in range(draw(st.integers(0, 6))))
-    return body + _luhn.check_digit(body)
+    return body + luhn.calc_check_digit(body)
 
 
 @st.composite
@@ -787,7 +787,7 @@ def _names_its_seller(payload: etree._Element | None) -> bool:
     identifiers that are unschemed or valid ("empty" as the rules see it: XML white space
     only, a no-break space is content). Nothing else of the invoice (dates, codes,
     amounts, the buyer) may stop the RE that says what is wrong with it (the intent of
-    peppol.responses._date_if_valid: "a response is most needed for the invoices that are
+    peppol.responses.invoice_response._date_if_valid: "a response is most needed for the invoices that are
     broken")."""
     if payload is None or payload.tag not in _DOCUMENT_ROOTS:
         return False

@@ -35,6 +35,8 @@ CREDITNOTE_NS = UBL_NS + "CreditNote-2"
 APPLICATION_RESPONSE_NS = UBL_NS + "ApplicationResponse-2"
 CBC_NS = UBL_NS + "CommonBasicComponents-2"
 SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
+SBDH_ROOT = f"{{{SBDH_NS}}}StandardBusinessDocument"
+SBDH_HEADER = f"{{{SBDH_NS}}}StandardBusinessDocumentHeader"
 
 EN16931 = "urn:cen.eu:en16931:2017"
 BIS_BILLING_3 = EN16931 + "#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -187,12 +189,26 @@ def detect(tree: etree._ElementTree | etree._Element, *, strict: bool = True) ->
     return DocumentType(kind, namespace, local, customization, profile, extension)
 
 
+def sbdh_parts(root: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
+    """The headers and the business documents of an SBDH envelope: its child elements that
+    are a ``StandardBusinessDocumentHeader``, and all the others (comments and processing
+    instructions are not elements). A valid envelope has exactly one of each."""
+    children = list(root.iterchildren(tag=etree.Element))
+    headers = [c for c in children if c.tag == SBDH_HEADER]
+    return headers, [c for c in children if c.tag != SBDH_HEADER]
+
+
 def sbdh_payload(tree: etree._ElementTree | etree._Element) -> etree._Element | None:
-    """The business document inside an SBDH envelope: the first element after the header."""
+    """The business document inside an SBDH envelope: the one element beside the one header;
+    None for a document that is no envelope, or an envelope with no header, several, no
+    payload or several.
+
+    The same acceptance as ``peppol.sbdh.payload_of`` (which raises where this returns None),
+    written again because ``validate`` may not import ``peppol``; ``tests/test_sbdh_payload.py``
+    asserts the two agree on every envelope the tests build.
+    """
     root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
-    if root.tag != f"{{{SBDH_NS}}}StandardBusinessDocument":
+    if root.tag != SBDH_ROOT:
         return None
-    for child in root.iterchildren(tag=etree.Element):
-        if child.tag != f"{{{SBDH_NS}}}StandardBusinessDocumentHeader":
-            return child
-    return None
+    headers, payloads = sbdh_parts(root)
+    return payloads[0] if len(headers) == 1 and len(payloads) == 1 else None

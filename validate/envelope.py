@@ -24,6 +24,7 @@ from lxml import etree
 from stdnum import ean, luhn
 from stdnum.se import orgnr
 
+from validate.detect import SBDH_NS, SBDH_ROOT, sbdh_parts
 from validate.findings import Finding, Severity, ValidationResult
 
 __all__ = ["STEP", "RULE_PREFIX", "RULES", "SBDH_NS", "check_envelope", "payloads",
@@ -34,7 +35,6 @@ STEP = "envelope"
 RULE_PREFIX = "LSS-SBDH-"
 """Every envelope finding's rule id starts with this."""
 
-SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
 HEADER_VERSION = "1.0"
 PARTICIPANT_SCHEME = "iso6523-actorid-upis"
 _S = "{%s}" % SBDH_NS
@@ -100,8 +100,8 @@ def envelope_findings(result: ValidationResult) -> list[Finding]:
 
 def payloads(root: etree._Element) -> list[etree._Element]:
     """The business documents of an envelope: every child element that is not a header
-    (exactly one in a valid envelope)."""
-    return [c for c in root.iterchildren(tag=etree.Element) if c.tag != _S + "StandardBusinessDocumentHeader"]
+    (exactly one in a valid envelope; :func:`validate.detect.sbdh_parts`)."""
+    return sbdh_parts(root)[1]
 
 
 # --- participant identifiers -------------------------------------------------------------
@@ -279,11 +279,10 @@ def check_envelope(root: etree._Element | etree._ElementTree) -> list[Finding]:
     """
     root = root.getroot() if isinstance(root, etree._ElementTree) else root
     checks = _Checks()
-    if root.tag != _S + "StandardBusinessDocument":
+    if root.tag != SBDH_ROOT:
         checks.fail(HEADER, f"not a StandardBusinessDocument: the root element is {root.tag}", "/*")
         return checks.findings
-    headers = root.findall(_S + "StandardBusinessDocumentHeader")
-    found = payloads(root)
+    headers, found = sbdh_parts(root)
     if not headers:
         checks.fail(HEADER, "the StandardBusinessDocumentHeader is missing", _ROOT)
     elif len(headers) > 1:

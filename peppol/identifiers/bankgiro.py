@@ -7,10 +7,18 @@ account ID is not numeric (``SE-R-008``) or not 7–8 characters (``SE-R-009``)
 (PEPPOL-EN16931-UBL.sch, Peppol BIS Billing 3.0). The BIS puts it in UBL without separators.
 
 Presentation: ``NNN-NNNN`` (7 digits) or ``NNNN-NNNN`` (8 digits).
+
+>>> validate('5050-1055')
+'50501055'
+>>> format('1234566')
+'123-4566'
+>>> is_valid('5050-1056')
+False
 """
 from __future__ import annotations
 
-from . import _luhn
+from . import luhn
+from ._digits import is_valid_for, strip_separators
 from .exceptions import InvalidFormat, InvalidLength
 
 __all__ = ["compact", "validate", "is_valid", "format", "NAME"]
@@ -20,7 +28,7 @@ NAME = "Bankgiro number"
 
 def compact(value: str) -> str:
     """Strip spaces, hyphens and dots and surrounding whitespace."""
-    return "".join(ch for ch in str(value) if ch not in " -.\t").strip()
+    return strip_separators(value)
 
 
 def validate(value: str) -> str:
@@ -30,17 +38,11 @@ def validate(value: str) -> str:
         raise InvalidFormat(f"{NAME}: only digits (and the separator '-') are allowed (SE-R-008).")
     if len(number) not in (7, 8):
         raise InvalidLength(f"{NAME}: must have 7 or 8 digits (SE-R-009), got {len(number)}.")
-    _luhn.check(number, NAME)
+    luhn.check(number, NAME)
     return number
 
 
-def is_valid(value: str) -> bool:
-    """Whether *value* is a valid Bankgiro number."""
-    try:
-        validate(value)
-    except ValueError:
-        return False
-    return True
+is_valid = is_valid_for(validate)
 
 
 def format(value: str) -> str:  # noqa: A001

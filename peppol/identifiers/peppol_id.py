@@ -12,8 +12,7 @@ Value rules by scheme that this module checks:
 * ``0007`` Swedish organisation number: 10 digits with a Luhn check digit
   (:mod:`.se_orgnr`);
 * ``0088`` GS1 GLN: digits with a valid GS1 (modulus 10, weights 3-1) check digit, as
-  PEPPOL-COMMON-R040 checks it (that rule does not fix the length, so neither does this
-  module; a GLN proper has 13 digits).
+  PEPPOL-COMMON-R040 checks it (:mod:`.gln`).
 
 Other schemes are checked for a non-empty value without whitespace only.
 
@@ -24,11 +23,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from stdnum import ean as _ean
-
 from .. import codes
-from . import se_orgnr
-from .exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from . import gln, se_orgnr
+from ._digits import is_valid_for
+from .exceptions import InvalidComponent, InvalidFormat, InvalidIdentifier
 
 __all__ = ["ParticipantId", "compact", "parse", "validate", "is_valid", "format", "validate_value", "NAME"]
 
@@ -68,14 +66,10 @@ def validate_value(scheme: str, value: str) -> str:
     if scheme == codes.EAS_SE_ORGNR:
         return se_orgnr.validate(value)
     if scheme == codes.EAS_GLN:
-        number = "".join(value.split())
-        if not number.isdigit() or not number.isascii():
-            raise InvalidFormat(f"{NAME}: a GLN (scheme 0088) has digits only.")
-        if len(number) < 2:
-            raise InvalidLength(f"{NAME}: a GLN (scheme 0088) is too short.")
-        if _ean.calc_check_digit(number[:-1]) != number[-1]:
-            raise InvalidChecksum(f"{NAME}: the GS1 check digit of the GLN (scheme 0088) is wrong (PEPPOL-COMMON-R040).")
-        return number
+        try:
+            return gln.validate(value)
+        except InvalidIdentifier as exc:
+            raise type(exc)(f"{NAME}: {exc}") from None
     if not value:
         raise InvalidFormat(f"{NAME}: the value after the scheme {scheme} is empty.")
     if any(ch.isspace() for ch in value):
@@ -91,7 +85,7 @@ def compact(value: str) -> str:
     if scheme == codes.EAS_SE_ORGNR:
         rest = se_orgnr.compact(rest)
     elif scheme == codes.EAS_GLN:
-        rest = "".join(rest.split())
+        rest = gln.compact(rest)
     return f"{scheme}:{rest}"
 
 
@@ -110,13 +104,7 @@ def validate(value: str) -> str:
     return str(parse(value))
 
 
-def is_valid(value: str) -> bool:
-    """Whether *value* is a valid participant identifier."""
-    try:
-        parse(value)
-    except ValueError:
-        return False
-    return True
+is_valid = is_valid_for(validate)
 
 
 def format(value: str) -> str:  # noqa: A001

@@ -6,11 +6,19 @@ preceding digits). The Peppol national rules for Swedish suppliers warn when the
 is not numeric (``SE-R-007``) or not 2–8 characters (``SE-R-010``) (PEPPOL-EN16931-UBL.sch,
 Peppol BIS Billing 3.0).
 
-Presentation: a hyphen before the check digit, e.g. ``4711-9``.
+Presentation: a hyphen before the check digit, e.g. ``4711-8``.
+
+>>> validate('9001-9')
+'90019'
+>>> format('12345674')
+'1234567-4'
+>>> is_valid('1')
+False
 """
 from __future__ import annotations
 
-from . import _luhn
+from . import luhn
+from ._digits import is_valid_for, strip_separators
 from .exceptions import InvalidFormat, InvalidLength
 
 __all__ = ["compact", "validate", "is_valid", "format", "NAME"]
@@ -20,7 +28,7 @@ NAME = "PlusGiro number"
 
 def compact(value: str) -> str:
     """Strip spaces, hyphens and dots and surrounding whitespace."""
-    return "".join(ch for ch in str(value) if ch not in " -.\t").strip()
+    return strip_separators(value)
 
 
 def validate(value: str) -> str:
@@ -30,17 +38,11 @@ def validate(value: str) -> str:
         raise InvalidFormat(f"{NAME}: only digits (and the separator '-') are allowed (SE-R-007).")
     if not 2 <= len(number) <= 8:
         raise InvalidLength(f"{NAME}: must have 2 to 8 digits (SE-R-010), got {len(number)}.")
-    _luhn.check(number, NAME)
+    luhn.check(number, NAME)
     return number
 
 
-def is_valid(value: str) -> bool:
-    """Whether *value* is a valid PlusGiro number."""
-    try:
-        validate(value)
-    except ValueError:
-        return False
-    return True
+is_valid = is_valid_for(validate)
 
 
 def format(value: str) -> str:  # noqa: A001

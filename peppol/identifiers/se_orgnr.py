@@ -20,7 +20,8 @@ from functools import lru_cache
 
 from stdnum.se import orgnr as _stdnum_orgnr
 
-from . import _luhn
+from . import luhn
+from ._digits import is_valid_for
 from .exceptions import InvalidFormat, InvalidLength
 
 __all__ = ["compact", "validate", "is_valid", "format", "NAME"]
@@ -53,17 +54,11 @@ def _validated(value: str) -> str:
         raise InvalidFormat(f"{NAME}: only digits (and the separator '-') are allowed.")
     if len(number) != 10:
         raise InvalidLength(f"{NAME}: must have 10 digits, got {len(number)}.")
-    _luhn.check(number, NAME)
+    luhn.check(number, NAME)
     return number
 
 
-def is_valid(value: str) -> bool:
-    """Whether *value* is a valid Swedish organisation number."""
-    try:
-        validate(value)
-    except ValueError:
-        return False
-    return True
+is_valid = is_valid_for(validate)
 
 
 def format(value: str) -> str:  # noqa: A001 - the python-stdnum name

@@ -10,7 +10,8 @@ trailing 12 numeric (``SE-R-002``) (PEPPOL-EN16931-UBL.sch, Peppol BIS Billing 3
 """
 from __future__ import annotations
 
-from . import _luhn
+from . import luhn
+from ._digits import is_valid_for
 from .exceptions import InvalidComponent, InvalidFormat, InvalidLength
 
 __all__ = ["compact", "validate", "is_valid", "format", "NAME"]
@@ -40,17 +41,11 @@ def validate(value: str) -> str:
         raise InvalidLength(f"{NAME}: must have 14 characters (SE + 12 digits, SE-R-001), got {len(number)}.")
     if not digits.endswith("01"):
         raise InvalidComponent(f"{NAME}: must end with '01' after the organisation number.")
-    _luhn.check(digits[:10], f"{NAME} (organisation number part)")
+    luhn.check(digits[:10], f"{NAME} (organisation number part)")
     return number
 
 
-def is_valid(value: str) -> bool:
-    """Whether *value* is a valid Swedish VAT number."""
-    try:
-        validate(value)
-    except ValueError:
-        return False
-    return True
+is_valid = is_valid_for(validate)
 
 
 def format(value: str) -> str:  # noqa: A001
