@@ -50,7 +50,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .inputs import InputError, InputErrors
+from .input_errors import InputError, InputErrors
 from .model import validate_pnr
 from .sickpay import Base, SickPayBases, SickPayPercentages, SickPayRefused
 from .underlag import MIME_BY_SUFFIX

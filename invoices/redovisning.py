@@ -37,11 +37,11 @@ ska framgå av tidrapporten"). File names carry the period and the decision id, 
 Numbers and rounding
     * Hours per row: the row's shifts summed in whole seconds of real elapsed time (UTC:
       the DST days count 23 h and 25 h), then rounded once to 2 decimals, half-up
-      (:func:`invoices.build.round_hours`).
+      (:func:`invoices.hours.round_hours`).
     * A year's hours (the totals table) are rounded from the *exact* sum of that year's
       seconds, not added up from the rounded rows (they can differ by 0.01 h per row).
     * Amount per year = round(year's total hours × that year's rate, 2), half-up, of the
-      rounded hours (:func:`invoices.build.line_amount`); "Totalt" is the exact sum of the
+      rounded hours (:func:`invoices.hours.line_amount`); "Totalt" is the exact sum of the
       year amounts. A shift crossing midnight of 31 December is split there and each part
       is priced at its own year's rate; a year without a sourced rate is refused
       (``rate_unknown``), never guessed.
@@ -52,7 +52,7 @@ Numbers and rounding
       carriage return is written as text (a leading ``'`` in the CSV; a string cell with
       ``quotePrefix`` in the XLSX), never as a formula; numbers stay numbers.
 
-The same source checks as for invoices run first (:func:`invoices.build.source_checks`),
+The same source checks as for invoices run first (:func:`invoices.drafts.source_checks`),
 and kinds the municipality does not bill are refused or, with ``omit_unbilled``, left out
 and reported — exactly as for invoices.
 """
@@ -66,20 +66,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .build import (
+from .drafts import BuildOptions, BuildRefused, OmittedTime, source_checks
+from .hourplans import rate_for_year
+from .hours import (
     DECISION_LABEL,
     KIND_LABEL,
     KIND_ORDER,
-    BuildOptions,
-    BuildRefused,
-    OmittedTime,
-    _rate,
-    _where,
     line_amount,
-    municipality_matches,
     parse_period,
     round_hours,
-    source_checks,
+    shift_sources,
     year_pieces,
 )
 from .checks import FindingsOutcome, SourceFinding
@@ -171,7 +167,7 @@ def plan_redovisning(provider: Provider, reports: Sequence[TimeReport], decision
     """The month's report per client for a municipality that takes reports, not invoices
     (base decisions and temporary extensions: "Vid tillfällig utökning [...] gäller samma
     rutin", seed 001). A municipality that takes invoices is refused (``invoices_taken``):
-    use :func:`invoices.build.plan_invoices` for it."""
+    use :func:`invoices.hourplans.plan_invoices` for it."""
     options = options or BuildOptions(issue_date=date.today())
     m = municipality
     try:
@@ -184,9 +180,9 @@ def plan_redovisning(provider: Provider, reports: Sequence[TimeReport], decision
             f"{m.display_name} takes invoices, not a monthly report: use `lssinvoice invoice create "
             f"--municipality {m.slug} ...`")
     period = parse_period(period)
-    here = [d for d in decisions if municipality_matches(m, d.municipality) and d.kind in KINDS]
+    here = [d for d in decisions if m.matches(d.municipality) and d.kind in KINDS]
     by_id = {d.id: d for d in here}
-    clients = {d.client_pnr for d in decisions if municipality_matches(m, d.municipality)}
+    clients = {d.client_pnr for d in decisions if m.matches(d.municipality)}
     period_reports = [r for r in reports if r.month == period]
     selected = [r for r in period_reports if r.client.pnr in clients]
     findings = source_checks(selected, period_reports, decisions, options.policy)
@@ -212,7 +208,7 @@ def plan_redovisning(provider: Provider, reports: Sequence[TimeReport], decision
             found = "; ".join(
                 f"{sum(1 for s in unbilled if s.kind is k)} {k.value} ({KIND_LABEL[k]}) shift(s), "
                 f"{round_hours(sum(s.seconds for s in unbilled if s.kind is k)):.2f} h "
-                f"({_where([s for s in unbilled if s.kind is k])})" for k in kinds)
+                f"({shift_sources([s for s in unbilled if s.kind is k])})" for k in kinds)
             billed = ", ".join(k.value for k in m.billed_kinds.value) or "none"
             raise BuildRefused(
                 "kind_not_billed",
@@ -223,7 +219,7 @@ def plan_redovisning(provider: Provider, reports: Sequence[TimeReport], decision
             for decision_id in sorted({s.decision_id for s in unbilled if s.kind is k}):
                 ss = [s for s in unbilled if s.kind is k and s.decision_id == decision_id]
                 omitted.append(OmittedTime(decision_id, k, len(ss), round_hours(sum(s.seconds for s in ss)),
-                                           _where(ss), f"{m.display_name} has no sourced rule for {k.value} time"))
+                                           shift_sources(ss), f"{m.display_name} has no sourced rule for {k.value} time"))
 
     out: list[ClientReport] = []
     for client_pnr in sorted(per_client):
@@ -249,7 +245,7 @@ def _client_report(provider: Provider, m: Municipality, period: str,
         for year, secs in year_pieces(s):
             row_secs[(s.decision_id, r.assistant.pnr, year)][s.kind] += secs
             year_secs[year][s.kind] += secs
-    rates = {year: _rate(m, year, findings) for year in sorted(year_secs)}
+    rates = {year: rate_for_year(m, year, findings) for year in sorted(year_secs)}
 
     rows: list[tuple[Cell, ...]] = [
         (TITLE,),

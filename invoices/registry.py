@@ -13,6 +13,13 @@ lowest first: packaged files, the environment's folders, ``extra_dirs``; a later
 the same slug replaces the earlier one (that is how Tjörn's default payment terms are
 overridden), and ``Municipality.origin`` tells which file won.
 
+A buyer is looked up by any text that names it (:meth:`Registry.find`,
+:meth:`Municipality.matches`; the rules in :mod:`invoices.buyer_names`): slug, name with or
+without "kommun"/"stad", any case, with or without å/ä/ö, org nr, Peppol ID. The rules
+for putting invoices together that vary by buyer are data too
+(``extension_carries_base_timereports``, ``one_invoice_per_decision``; defaults
+:data:`DEFAULT_EXTENSION_CARRIES_BASE_TIMEREPORTS`, :data:`DEFAULT_ONE_INVOICE_PER_DECISION`).
+
 This module reads its inputs and does nothing else.
 """
 from __future__ import annotations
@@ -30,46 +37,18 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from invoices.model import DecisionKind, ShiftKind, validate_orgnr
+from peppol import codes
+
+from .buyer_names import name_keys, names_org_nr, text_key
+from .registry_errors import ChannelUnknown, RateUnknown, RegistryError, ShiftKindNotBilled, UnknownMunicipality
 
 ENV_VAR = "LSSINVOICE_MUNICIPALITIES"
 FORMAT_VERSION = 1
+# What a buyer file that does not state these rules gets (Tjörn's rules, seed 003; README).
+DEFAULT_EXTENSION_CARRIES_BASE_TIMEREPORTS = True
+DEFAULT_ONE_INVOICE_PER_DECISION = True
 
 T = TypeVar("T")
-
-
-class RegistryError(ValueError):
-    """A registry file is malformed; the message names the file."""
-
-
-class UnknownMunicipality(LookupError):
-    """No buyer matches a slug, name, org nr or Peppol ID; the message lists the known ones."""
-
-    def __str__(self) -> str:  # LookupError would repr() the message
-        return str(self.args[0]) if self.args else ""
-
-
-class RateUnknown(LookupError):
-    """No sourced hourly rate for a year. The message names the buyer and the year."""
-
-    def __init__(self, message: str, *, who: str, year: int, known: tuple[int, ...]):
-        super().__init__(message)
-        self.who = who
-        self.year = year
-        self.known = known
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class ChannelUnknown(LookupError):
-    """No sourced channel for a claim kind at a buyer."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class ShiftKindNotBilled(ValueError):
-    """A buyer has no sourced rule for billing this kind of time as assistance hours."""
 
 
 class Channel(str, enum.Enum):
@@ -210,6 +189,8 @@ class Municipality(Frozen):
     billed_kinds: Sourced[list[ShiftKind]]
     rate_rules: list[RateRule] = []
     underlag: list[UnderlagItem] = []
+    extension_carries_base_timereports: Sourced[bool] | None = None
+    one_invoice_per_decision: Sourced[bool] | None = None
     origin: str = ""  # the file this entry was read from
 
     _fk: FkTable | None = PrivateAttr(default=None)
@@ -237,9 +218,9 @@ class Municipality(Frozen):
     def _peppol(self) -> "Municipality":
         if self.peppol_id is not None:
             scheme, _, ident = self.peppol_id.value.partition(":")
-            if scheme != "0007" or ident != self.org_nr.value:
+            if scheme != codes.EAS_SE_ORGNR or ident != self.org_nr.value:
                 raise ValueError(
-                    f"peppol_id {self.peppol_id.value!r} must be '0007:' + the org nr ({self.org_nr.value})"
+                    f"peppol_id {self.peppol_id.value!r} must be '{codes.EAS_SE_ORGNR}:' + the org nr ({self.org_nr.value})"
                 )
         return self
 
@@ -253,6 +234,36 @@ class Municipality(Frozen):
     def org_nr_display(self) -> str:
         """``NNNNNN-NNNN``, as organisation numbers are usually written."""
         return f"{self.org_nr.value[:6]}-{self.org_nr.value[6:]}"
+
+    @property
+    def name_keys(self) -> frozenset[str]:
+        """The keys a text naming this buyer is compared by (:mod:`invoices.buyer_names`)."""
+        return name_keys(self.name.value, self.slug)
+
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` names this buyer: its slug, its name with or without "kommun" /
+        "stad" (and the genitive s), in any case, with or without å/ä/ö, surrounded by
+        spaces or not; its org nr with or without the hyphen; or its Peppol ID."""
+        key = text_key(text)
+        return (bool(key) and key in self.name_keys) or names_org_nr(text, self.org_nr.value)
+
+    # --- rules that vary by buyer -------------------------------------------------------------
+
+    @property
+    def extension_needs_base_timereports(self) -> bool:
+        """Whether an invoice for a temporary extension carries the base decision's time
+        reports of the same client and month too (and is refused without them). Default when
+        the file does not say: :data:`DEFAULT_EXTENSION_CARRIES_BASE_TIMEREPORTS`."""
+        rule = self.extension_carries_base_timereports
+        return DEFAULT_EXTENSION_CARRIES_BASE_TIMEREPORTS if rule is None else rule.value
+
+    @property
+    def invoice_per_decision(self) -> bool:
+        """Whether each decision is billed on an invoice of its own (else one invoice per
+        client and month for all the client's decisions of the claim kind). Default when the
+        file does not say: :data:`DEFAULT_ONE_INVOICE_PER_DECISION`."""
+        rule = self.one_invoice_per_decision
+        return DEFAULT_ONE_INVOICE_PER_DECISION if rule is None else rule.value
 
     # --- rates ----------------------------------------------------------------------------
 
@@ -423,14 +434,6 @@ def load_municipality(path: str | os.PathLike[str], fk: FkTable | None = None) -
     return m
 
 
-def _norm(key: str) -> str:
-    return " ".join(str(key).split()).casefold()
-
-
-def _digits(key: str) -> str:
-    return "".join(ch for ch in str(key) if ch.isdigit())
-
-
 class Registry:
     """The buyers known to this run, looked up by slug, name, org nr or Peppol ID."""
 
@@ -441,7 +444,7 @@ class Registry:
         self.fk = fk
         seen: dict[str, str] = {}
         for m in self._by_slug.values():
-            for key in (f"name:{_norm(m.name.value)}", f"org:{m.org_nr.value}"):
+            for key in sorted({f"name:{k}" for k in m.name_keys} | {f"org:{m.org_nr.value}"}):
                 if key in seen:
                     raise RegistryError(
                         f"{m.origin}: {key.split(':')[0]} {m.display_name!r}/{m.org_nr_display} is also "
@@ -456,29 +459,26 @@ class Registry:
         return len(self._by_slug)
 
     def __contains__(self, key: object) -> bool:
-        try:
-            self.get(str(key))
-        except UnknownMunicipality:
-            return False
-        return True
+        return any(m.matches(str(key)) for m in self._by_slug.values())
 
     @property
     def slugs(self) -> tuple[str, ...]:
         return tuple(sorted(self._by_slug))
 
-    def get(self, key: str) -> Municipality:
-        """By slug, name (case-insensitive), org nr (with or without dash) or Peppol ID."""
-        if key in self._by_slug:
-            return self._by_slug[key]
-        want = _norm(key)
-        digits = _digits(key.split(":", 1)[1] if str(key).startswith("0007:") else key)
+    def find(self, text: str) -> Municipality:
+        """The buyer ``text`` names (:meth:`Municipality.matches`: slug, name, org nr or
+        Peppol ID); :class:`UnknownMunicipality` naming the text and listing the known ones."""
+        if text in self._by_slug:
+            return self._by_slug[text]
         for m in self._by_slug.values():
-            if want == m.slug or want == _norm(m.name.value):
-                return m
-            if len(digits) == 10 and digits == m.org_nr.value:
+            if m.matches(text):
                 return m
         known = "; ".join(f"{m.slug} ({m.display_name}, {m.org_nr_display})" for m in self)
-        raise UnknownMunicipality(f"unknown municipality {key!r}; known: {known}")
+        raise UnknownMunicipality(f"unknown municipality {text!r}; known: {known}")
+
+    def get(self, key: str) -> Municipality:
+        """The same as :meth:`find`."""
+        return self.find(key)
 
     def fk_standard_amount(self, year: int) -> Decimal:
         return self.fk.amount(year)
@@ -517,7 +517,8 @@ def load_registry(
 
 
 __all__ = [
-    "Address", "Channel", "ChannelUnknown", "ENV_VAR", "FkTable", "Municipality", "RateRule",
+    "Address", "Channel", "ChannelUnknown", "DEFAULT_EXTENSION_CARRIES_BASE_TIMEREPORTS",
+    "DEFAULT_ONE_INVOICE_PER_DECISION", "ENV_VAR", "FkTable", "Municipality", "RateRule",
     "RateUnknown", "Registry", "RegistryError", "ShiftKindNotBilled", "Sourced", "UnderlagItem",
     "UnknownMunicipality", "fk_standard_amount", "load_fk_table", "load_municipality",
     "load_registry", "packaged_dir",

@@ -14,7 +14,8 @@ Guarantees
 ----------
 * ``reserve()`` records the number durably **before** returning it: the new state is
   written to a temporary file in the same folder, ``fsync``-ed, moved over the state file
-  with ``os.replace`` (atomic on POSIX) and the folder is ``fsync``-ed. A crash after that
+  with ``os.replace`` (atomic on POSIX) and the folder is ``fsync``-ed
+  (:func:`fsio.write_atomic`). A crash after that
   point burns the number (a gap, visible in the journal); a crash before it leaves the
   state as it was and the number was never handed out. Never a duplicate.
 * Reservations are serialised with an OS lock (``fcntl.flock``, exclusive) on a sibling
@@ -45,13 +46,13 @@ import json
 import os
 import re
 import string
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from fsio import write_atomic
 from invoices.model import STOCKHOLM
 
 STATE_FORMAT = 1
@@ -65,6 +66,11 @@ T = TypeVar("T")
 # in place) and "after_replace" (state durable, number not yet returned). Tests set it in a
 # child process to kill itself at an exact point. None in production.
 _fault_hook: Callable[[str], None] | None = None
+
+
+def _fault(stage: str) -> None:
+    if _fault_hook:
+        _fault_hook(stage)
 
 
 class SeriesError(RuntimeError):
@@ -125,25 +131,9 @@ class JsonFileStore:
 
     def _write(self, state: dict[str, Any]) -> None:
         data = json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8")
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # the sick-pay ledger names people
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if _fault_hook:
-            _fault_hook("after_temp_write")
-        os.replace(tmp, self.path)
-        dfd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-        if _fault_hook:
-            _fault_hook("after_replace")
+        # Owner-only (the sick-pay ledger names people); the folder is fsync-ed before returning.
+        write_atomic(self.path, data, before_rename=lambda: _fault("after_temp_write"))
+        _fault("after_replace")
 
     def read(self) -> dict[str, Any]:
         with self._locked(exclusive=False):

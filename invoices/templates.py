@@ -12,8 +12,9 @@ import csv
 import io
 from datetime import date, time
 
-from .inputs import DECISION_COLUMNS, TIMEREPORT_COLUMNS, TIMEREPORT_REQUIRED
+from .decisions import DECISION_COLUMNS
 from .spreadsheet import csv_cell, csv_row, xlsx_append
+from .timereports import TIMEREPORT_COLUMNS, TIMEREPORT_REQUIRED
 
 __all__ = [
     "timereport_template_csv",
@@ -93,7 +94,8 @@ TIMEREPORT_HELP: dict[str, tuple[str, str]] = {
 DECISION_HELP: dict[str, tuple[str, str]] = {
     "decision_id": ("Beslutets id, unikt.", "The decision's id, unique."),
     "client_pnr": ("Den assistansberättigades personnummer.", "The client's personal identity number."),
-    "municipality": ("Kommunen som fattat beslutet.", "The municipality that made the decision."),
+    "municipality": ("Kommunen som fattat beslutet: namn (t.ex. Tjörn eller Tjörns kommun) eller organisationsnummer.",
+                     "The municipality that made the decision: its name (e.g. Tjörn) or organisation number."),
     "kind": ("base = grundbeslut, extension = tillfällig utökning, sickpay = merkostnad sjuklön.",
              "base = base decision, extension = temporary extension, sickpay = extra cost of sick pay."),
     "valid_from": ("Beslutet gäller från, ÅÅÅÅ-MM-DD.", "Valid from, YYYY-MM-DD."),

@@ -29,9 +29,9 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from .inputs import TIMEREPORT_COLUMNS
 from .model import STOCKHOLM, Person, Shift, TimeReport, validate_pnr
 from .spreadsheet import csv_row
+from .timereports import TIMEREPORT_COLUMNS
 
 __all__ = [
     "CSV_MIME",

@@ -589,6 +589,30 @@ def test_provider_errors_name_table_and_key(tmp_path, old, new, field, message):
     assert str(err) == f"provider.toml: {field}: {message}"
 
 
+@pytest.mark.parametrize("key, module, value", [
+    ("bankgiro", "bankgiro", "999-9996"), ("bankgiro", "bankgiro", "5551-2347"), ("bankgiro", "bankgiro", "5551-2348"),
+    ("bankgiro", "bankgiro", "12345"), ("bankgiro", "bankgiro", "5551 2347"), ("bankgiro", "bankgiro", "555١2347"),
+    ("plusgiro", "plusgiro", "4711-8"), ("plusgiro", "plusgiro", "4711-9"), ("plusgiro", "plusgiro", "1"),
+    ("org_nr", "se_orgnr", "559999-0008"), ("org_nr", "se_orgnr", "16559999-0008"),
+    ("org_nr", "se_orgnr", "559999-0009"),
+    ("vat_number", "se_vat", "SE559999000801"), ("vat_number", "se_vat", "559999000801"),
+    ("vat_number", "se_vat", "SE559999000901"),
+])
+def test_provider_identifiers_are_checked_by_peppol_identifiers(tmp_path, key, module, value):
+    """One rule in one place: the profile takes exactly what :mod:`peppol.identifiers` takes,
+    stored in its compact form."""
+    from peppol import identifiers
+
+    checker = getattr(identifiers, module)
+    field = {"org_nr": 'org_nr = "559999-0008"', "bankgiro": 'bankgiro = "999-9996"',
+             "plusgiro": 'plusgiro = ""', "vat_number": 'vat_number = ""'}[key]
+    path = provider_toml(tmp_path, GOOD_PROVIDER.replace(field, f'{key} = "{value}"', 1))
+    if checker.is_valid(value):
+        assert getattr(read_provider(path), key) == checker.validate(value)
+    else:
+        assert one_error(path, read_provider).field == f"[provider] {key}"
+
+
 def test_provider_path_missing_or_a_folder(tmp_path):
     assert str(one_error(tmp_path / "nope.toml", read_provider)) == "nope.toml: no such file"
     (tmp_path / "dir.toml").mkdir()

@@ -1,0 +1,343 @@
+"""The hour plans: invoices for one month of hours under base decisions or temporary extensions.
+
+Which invoices (rules that vary by buyer: registry data, ``invoices/data/README.md``)
+    One invoice per decision (``one_invoice_per_decision``, the default and Tjörn's rule:
+    one per base decision, a separate one per temporary extension), or, for a buyer whose
+    entry sets it to false, one per client and month for all the client's decisions of the
+    claim kind. Base decisions and temporary extensions are never on the same invoice.
+
+Lines (hours)
+    One line per decision, **shift kind** the municipality bills (registry
+    ``billed_kinds``: active, then waiting) and **year** the work was done in: a shift
+    crossing midnight of 31 December is split there (local time), and each part is priced at
+    its own year's rate. A year without a sourced rate is refused (``rate_unknown``, naming
+    the municipality and the year): rates are never guessed. Line: quantity = hours, unit
+    ``HUR``; price = the year's hourly rate. Rounding: :mod:`invoices.hours`.
+
+InvoicePeriod (BG-14)
+    The month. A time report holds the shifts that *start* in its month, so a night shift
+    starting on the month's last evening ends in the next month; the period's end is then
+    that shift's last day (so the line periods stay inside it, PEPPOL-EN16931-R110/R111).
+
+Time kinds a municipality does not bill
+    ``on_call`` (jour) and ``standby`` (beredskap) have no sourced billing rule at any
+    buyer. Such shifts under the decisions being billed are refused (``kind_not_billed``,
+    naming the kind and the municipality), or with ``BuildOptions.omit_unbilled`` left off
+    the lines and reported in :attr:`Plan.omitted` (they stay in the attached time report,
+    commented "ej fakturerad").
+
+Attachments (BG-24)
+    The time reports, as CSV in the input format (:mod:`invoices.underlag`), one per
+    assistant: the shifts under the invoice's decisions; for an extension invoice, when the
+    buyer's entry says ``extension_carries_base_timereports`` (the default and Tjörn's rule,
+    "Tidsredovisning för grundbeslut"), the base decision's time reports of the same client
+    and month too (refused with ``base_timereports_missing`` when there are none).
+    Attachment ids, names and descriptions carry a running number, never a name.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from peppol import codes
+from peppol.model import Attachment, Line, Period
+
+from .checks import SourceFinding
+from .drafts import (
+    BuildOptions,
+    BuildRefused,
+    InvoiceDraft,
+    OmittedTime,
+    Plan,
+    persons_in,
+    refuse_personal_data,
+    require_invoices,
+    source_checks,
+    timereport_attachment,
+    vat_exemption,
+)
+from .hours import (
+    DECISION_LABEL,
+    KIND_LABEL,
+    KIND_ORDER,
+    ZERO,
+    hours_text,
+    last_day,
+    line_amount,
+    month_bounds,
+    parse_period,
+    round_hours,
+    shift_sources,
+    year_pieces,
+)
+from .model import Decision, DecisionKind, Person, Provider, Shift, ShiftKind, TimeReport
+from .parties import Parties, parties_for
+from .registry import Municipality, RateUnknown
+from .underlag import timereport_csv
+
+__all__ = ["hour_lines", "plan_invoices", "rate_for_year"]
+
+Pairs = list[tuple[TimeReport, Shift]]
+ByAssistant = dict[str, tuple[TimeReport, list[Shift]]]
+
+
+def rate_for_year(m: Municipality, year: int, findings: Sequence[SourceFinding] = ()) -> Decimal:
+    """The buyer's hourly rate for work done in ``year``; refused (``rate_unknown``) when unsourced."""
+    try:
+        return m.hourly_rate(year)
+    except RateUnknown as exc:
+        raise BuildRefused(
+            "rate_unknown",
+            f"{exc}. Work done in {year} cannot be priced: rates are never guessed — add the sourced rate "
+            f"to the registry (a municipality file of your own, see invoices/data/README.md)", findings) from None
+
+
+def hour_lines(decision: Decision, shifts: Sequence[Shift], m: Municipality, period: tuple[date, date],
+               findings: Sequence[SourceFinding] = (), first_id: int = 1) -> list[Line]:
+    """One line per shift kind and year (module notes), numbered from ``first_id``;
+    ``period`` bounds the line periods."""
+    seconds: dict[tuple[ShiftKind, int], int] = defaultdict(int)
+    for s in shifts:
+        for year, secs in year_pieces(s):
+            seconds[(s.kind, year)] += secs
+    lines: list[Line] = []
+    for kind in KIND_ORDER:
+        for year in sorted(y for (k, y) in seconds if k is kind):
+            rate = rate_for_year(m, year, findings)
+            hours = round_hours(seconds[(kind, year)])
+            start = max(period[0], date(year, 1, 1))
+            end = min(period[1], date(year, 12, 31))
+            lines.append(Line(
+                id=str(first_id + len(lines)),
+                quantity=hours,
+                unit_code=codes.UNIT_HOUR,
+                price=rate,
+                net_amount=line_amount(hours, rate),
+                vat_category=codes.VAT_EXEMPT,
+                vat_rate=ZERO,
+                item_name=f"Personlig assistans, {KIND_LABEL[kind]}",
+                item_description=(f"{DECISION_LABEL[decision.kind].capitalize()} {decision.id}, utförd {year}: "
+                                  f"{hours_text(hours)} h à {rate:.2f} kr (timersättning {year})"),
+                seller_item_id=f"LSS-{kind.value}",
+                period=Period(start=start, end=end),
+            ))
+    return lines
+
+
+@dataclass(frozen=True)
+class _Month:
+    """What every invoice of one plan shares."""
+
+    m: Municipality
+    period: str
+    kind: DecisionKind
+    options: BuildOptions
+    findings: list[SourceFinding]
+    decisions: Sequence[Decision]
+    selected: list[TimeReport]
+    parties: Parties
+    persons: list[Person]
+
+
+def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: Sequence[Decision],
+                  municipality: Municipality, period: str, kind: DecisionKind | str = DecisionKind.BASE,
+                  options: BuildOptions | None = None) -> Plan:
+    """The invoices for one month of hours under base decisions or temporary extensions.
+
+    ``reports``: every time report read (any month, any client; only ``period``'s are used,
+    and all of them for the overlap check). ``decisions``: every decision read; those whose
+    ``municipality`` names this buyer (:meth:`~invoices.registry.Municipality.matches`) are billed.
+    """
+    kind = DecisionKind(kind)
+    if kind is DecisionKind.SICKPAY:
+        raise ValueError("sick-pay claims are planned with plan_sickpay")
+    options = options or BuildOptions(issue_date=date.today())
+    m = municipality
+    require_invoices(m, kind)
+    period = parse_period(period)
+    here = [d for d in decisions if m.matches(d.municipality)]
+    clients = {d.client_pnr for d in here}
+    period_reports = [r for r in reports if r.month == period]
+    selected = [r for r in period_reports if r.client.pnr in clients]
+    findings = source_checks(selected, period_reports, decisions, options.policy)
+    per_decision = _decision_shifts(kind, [d for d in here if d.kind is kind], selected, m, period, findings)
+    _refuse_unbilled(m, per_decision, options, findings)
+
+    month = _Month(m, period, kind, options, findings, decisions, selected,
+                   parties_for(provider, m, options), persons_in(reports))
+    drafts: list[InvoiceDraft] = []
+    omitted: list[OmittedTime] = []
+    notes: list[str] = []
+    for group in _invoice_groups(m, per_decision):
+        draft = _hours_draft(month, group, omitted, notes)
+        if draft is not None:
+            drafts.append(draft)
+    if not drafts:
+        raise BuildRefused("nothing_to_bill",
+                           f"{m.display_name}: nothing to bill in {period} after leaving out the unbilled kinds",
+                           findings)
+    return Plan(kind.value, period, m.display_name, drafts, findings, omitted, notes)
+
+
+def _decision_shifts(kind: DecisionKind, targets: list[Decision], selected: list[TimeReport], m: Municipality,
+                     period: str, findings: list[SourceFinding]) -> list[tuple[Decision, Pairs]]:
+    """Each target decision with its (report, shift) pairs; refused (``nothing_to_bill``) if none has any."""
+    per_decision: list[tuple[Decision, Pairs]] = []
+    for d in targets:
+        pairs = [(r, s) for r in selected for s in r.shifts
+                 if s.decision_id == d.id and s.client_pnr == d.client_pnr]
+        if pairs:
+            per_decision.append((d, pairs))
+    if not per_decision:
+        label = DECISION_LABEL[kind]
+        named = ", ".join(d.id for d in targets) or "none"
+        raise BuildRefused(
+            "nothing_to_bill",
+            f"{m.display_name}: no shifts in {period} under a {label} decision of this municipality "
+            f"({label} decisions given for it: {named})", findings)
+    return per_decision
+
+
+def _refuse_unbilled(m: Municipality, per_decision: list[tuple[Decision, Pairs]], options: BuildOptions,
+                     findings: list[SourceFinding]) -> None:
+    """Refuse (``kind_not_billed``) shifts of kinds ``m`` does not bill, unless they are to be omitted."""
+    unbilled: dict[ShiftKind, list[Shift]] = defaultdict(list)
+    for _, pairs in per_decision:
+        for _, s in pairs:
+            if not m.bills(s.kind):
+                unbilled[s.kind].append(s)
+    if not unbilled or options.omit_unbilled:
+        return
+    parts = []
+    for k in KIND_ORDER:
+        if k in unbilled:
+            ss = unbilled[k]
+            parts.append(f"{len(ss)} {k.value} ({KIND_LABEL[k]}) shift{'s' if len(ss) != 1 else ''}, "
+                         f"{hours_text(round_hours(sum(s.seconds for s in ss)))} h ({shift_sources(ss)})")
+    kinds = ", ".join(k.value for k in KIND_ORDER if k in unbilled)
+    billed = ", ".join(k.value for k in m.billed_kinds.value) or "none"
+    raise BuildRefused(
+        "kind_not_billed",
+        f"{m.display_name} is not billed for {kinds} time: there is no sourced rule for billing it as "
+        f"assistance hours (billed kinds: {billed}). Found: {'; '.join(parts)}. Remove those shifts, or "
+        "leave them out explicitly (omit unbilled kinds) and they are reported", findings)
+
+
+def _invoice_groups(m: Municipality, per_decision: list[tuple[Decision, Pairs]]) -> list[list[tuple[Decision, Pairs]]]:
+    """The decisions of each invoice: one each, or (``one_invoice_per_decision`` false) one group per client."""
+    if m.invoice_per_decision:
+        return [[item] for item in per_decision]
+    groups: dict[str, list[tuple[Decision, Pairs]]] = {}
+    for d, pairs in per_decision:
+        groups.setdefault(d.client_pnr, []).append((d, pairs))
+    return list(groups.values())
+
+
+def _omit(m: Municipality, d: Decision, not_billed: list[Shift], comments: dict[int, str]) -> list[OmittedTime]:
+    """What is left off for ``d`` (by kind), commenting each shift in the attached report."""
+    omitted = []
+    for k in KIND_ORDER:
+        ss = [s for s in not_billed if s.kind is k]
+        if ss:
+            reason = f"{m.display_name} has no sourced rule for billing {k.value} time"
+            omitted.append(OmittedTime(d.id, k, len(ss), round_hours(sum(s.seconds for s in ss)),
+                                       shift_sources(ss), reason))
+            for s in ss:
+                comments[id(s)] = f"ej fakturerad: {KIND_LABEL[k]} ({reason})"
+    return omitted
+
+
+def _hours_draft(month: _Month, group: list[tuple[Decision, Pairs]], omitted: list[OmittedTime],
+                 notes: list[str]) -> InvoiceDraft | None:
+    """The invoice of one group of decisions, or None (with a note) when nothing of it is billed."""
+    m = month.m
+    comments: dict[int, str] = {}
+    billed: list[tuple[Decision, list[Shift]]] = []
+    for d, pairs in group:
+        omitted.extend(_omit(m, d, [s for _, s in pairs if not m.bills(s.kind)], comments))
+        shifts = [s for _, s in pairs if m.bills(s.kind)]
+        if shifts:
+            billed.append((d, shifts))
+        else:
+            notes.append(f"decision {d.id}: nothing left to bill after leaving out the unbilled kinds")
+    if not billed:
+        return None
+    bounds = month_bounds(month.period)
+    inv_period = (bounds[0], max([bounds[1]] + [last_day(s) for _, shifts in billed for s in shifts]))
+    lines: list[Line] = []
+    for d, shifts in billed:
+        lines += hour_lines(d, shifts, m, inv_period, month.findings, first_id=len(lines) + 1)
+    ids = ", ".join(d.id for d, _ in group)
+    attachments, with_base = _attachments(month, group, ids, comments)
+    parties = month.parties
+    draft = InvoiceDraft(
+        claim_kind=month.kind.value, buyer_name=m.display_name, seller=parties.seller, buyer=parties.buyer,
+        buyer_reference=parties.buyer_reference, period=inv_period, issue_date=month.options.issue_date,
+        due_date=parties.due_date, payment_terms=parties.payment_terms,
+        note=_note(month.kind, ids, month.period, with_base), lines=tuple(lines),
+        attachments=tuple(attachments), payment_means=parties.payment_means,
+        vat_exemptions=(vat_exemption(),), decision_id=ids,
+    )
+    refuse_personal_data(draft, month.persons, month.findings)
+    return draft
+
+
+def _note(kind: DecisionKind, ids: str, period: str, with_base: bool) -> str:
+    if kind is DecisionKind.BASE:
+        return (f"Personlig assistans enligt 9 § 2 LSS, grundbeslut {ids}, {period}. "
+                "Tidrapporter per assistent bifogade.")
+    attached = "för utökningen och för grundbeslutet" if with_base else "för utökningen"
+    return (f"Tillfällig utökning av personlig assistans, beslut {ids}, {period}: separat faktura för "
+            f"utökningen. Tidrapporter {attached} bifogade.")
+
+
+def _base_shifts(month: _Month, client_pnr: str, ids: str) -> ByAssistant:
+    """The client's shifts under base decisions in the month, by assistant; refused
+    (``base_timereports_missing``) when there are none."""
+    base_ids = {x.id for x in month.decisions if x.kind is DecisionKind.BASE and x.client_pnr == client_pnr}
+    base: ByAssistant = {}
+    for r in month.selected:
+        if r.client.pnr != client_pnr:
+            continue
+        for s in r.shifts:
+            if s.decision_id in base_ids:
+                base.setdefault(r.assistant.pnr, (r, []))[1].append(s)
+    if not base:
+        raise BuildRefused(
+            "base_timereports_missing",
+            f"the extension invoice for decision {ids} ({month.period}) needs the base decision's time reports "
+            "of the same client and month as well (Tjörn: 'Tidsredovisning för grundbeslut'), and none of "
+            "the time reports given has shifts under a base decision of that client", month.findings)
+    return base
+
+
+def _attachments(month: _Month, group: list[tuple[Decision, Pairs]], ids: str,
+                 comments: dict[int, str]) -> tuple[list[Attachment], bool]:
+    """The time reports of the group's shifts, then (extension, when the buyer asks) the base
+    decision's; and whether the base decision's are among them."""
+    own: ByAssistant = {}
+    for _, pairs in group:
+        for r, s in pairs:
+            own.setdefault(r.assistant.pnr, (r, []))[1].append(s)
+    base: ByAssistant = {}
+    if month.kind is DecisionKind.EXTENSION and month.m.extension_needs_base_timereports:
+        base = _base_shifts(month, group[0][0].client_pnr, ids)
+    period = month.period
+    numbering = {pnr: i for i, pnr in enumerate(sorted(set(own) | set(base)), start=1)}
+    attachments: list[Attachment] = []
+    for pnr in sorted(own, key=numbering.get):
+        r, ss = own[pnr]
+        attachments.append(timereport_attachment(
+            len(attachments) + 1, period, ids, timereport_csv(r, ss, comments),
+            f"Tidrapport {period}, assistent {numbering[pnr]}, {DECISION_LABEL[month.kind]} {ids}"))
+    for pnr in sorted(base, key=numbering.get):
+        r, ss = base[pnr]
+        base_ids = ", ".join(sorted({s.decision_id for s in ss}))
+        base_comments = {id(s): f"underlag: grundbeslut {s.decision_id}, faktureras inte här" for s in ss}
+        attachments.append(timereport_attachment(
+            len(attachments) + 1, period, f"grundbeslut-{base_ids}", timereport_csv(r, ss, base_comments),
+            f"Tidrapport {period}, assistent {numbering[pnr]}, grundbeslut {base_ids} (underlag)"))
+    return attachments, bool(base)

@@ -1,0 +1,268 @@
+"""Time reports (CSV or XLSX), one row per shift -> :class:`~invoices.model.TimeReport`.
+
+Columns
+    required ``assistant_pnr, assistant_name, client_pnr, client_name, date, start, end,
+    kind, decision_id``; optional ``assistant_signed, supervisor_signed,
+    calculation_period, collective_agreement, assistant_lives_in_eea,
+    assistant_capacity_to_work``, and a free ``comment`` column that is ignored. Any other
+    column is an error. Files, rows and cells: :mod:`invoices.tables`, :mod:`invoices.cells`.
+
+Values
+    * XLSX cells may be real dates/times or text; numbers in identity columns are read as digits.
+    * ``date`` is ``YYYY-MM-DD``; ``start``/``end`` are ``HH:MM`` (``H:MM`` and ``HH:MM:00``
+      accepted; ``end`` may be ``24:00``) in local Europe/Stockholm time.
+    * ``end`` earlier than or equal to ``start`` means the next day: a shift may cross
+      midnight, and ``00:00``-``00:00`` is a full day (23 h on the last Sunday of March,
+      25 h on the last Sunday of October: hours are real elapsed time).
+    * A wall time that does not exist (02:00-02:59 on the last Sunday of March) is an error.
+      A wall time that occurs twice (02:00-02:59 on the last Sunday of October) is read as
+      its FIRST occurrence (summer time, ``fold=0``), for ``start`` and ``end`` alike, so a
+      hand-over at 02:30 stays contiguous (one shift's end equals the next one's start).
+    * ``kind``: ``active``, ``waiting``, ``on_call``, ``standby`` or the Swedish ``aktiv``,
+      ``väntetid``/``vantetid``, ``jour``, ``beredskap`` (case-insensitive). A file without
+      a ``kind`` column at all is a legacy report that did not separate active and waiting
+      time: its rows are read as active and the report carries ``kind_stated=False``, which
+      the source checks flag (LSS-SRC-040).
+    * Yes/no columns: a blank cell states nothing: signatures default to "not signed",
+      register flags to "yes".
+    * ``collective_agreement``: the agreement's name, or ``none``/``ingen``/``inget``/``nej``/
+      ``no``/``-`` to state that no agreement applies; blank = not stated.
+
+Grouping
+    Rows are grouped into one report per (assistant, client, month of the shift's start
+    date). Across all rows read in one call, an assistant's and a client's name and an
+    assistant's register flags must agree, and within one report the signatures,
+    calculation period and collective agreement must agree (blank cells state nothing and
+    never conflict); a conflict names both rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .cells import alias, lookup, parse_bool, parse_date, parse_pnr, parse_time
+from .input_errors import Collector
+from .model import STOCKHOLM, Assistant, Client, Shift, ShiftKind, Signatures, TimeReport
+from .tables import IGNORED_COLUMNS, RowReader, Table, read_table, table_files
+
+__all__ = [
+    "TIMEREPORT_COLUMNS", "TIMEREPORT_OPTIONAL", "TIMEREPORT_REQUIRED", "parse_local_shift", "read_timereports",
+]
+
+TIMEREPORT_REQUIRED = (
+    "assistant_pnr", "assistant_name", "client_pnr", "client_name",
+    "date", "start", "end", "kind", "decision_id",
+)
+TIMEREPORT_OPTIONAL = (
+    "assistant_signed", "supervisor_signed", "calculation_period", "collective_agreement",
+    "assistant_lives_in_eea", "assistant_capacity_to_work",
+)
+TIMEREPORT_COLUMNS = TIMEREPORT_REQUIRED + TIMEREPORT_OPTIONAL
+
+_KINDS = alias({
+    "active": ShiftKind.ACTIVE, "aktiv": ShiftKind.ACTIVE, "aktiv tid": ShiftKind.ACTIVE,
+    "waiting": ShiftKind.WAITING, "väntetid": ShiftKind.WAITING, "vantetid": ShiftKind.WAITING,
+    "vänte": ShiftKind.WAITING,
+    "on_call": ShiftKind.ON_CALL, "on call": ShiftKind.ON_CALL, "oncall": ShiftKind.ON_CALL,
+    "jour": ShiftKind.ON_CALL,
+    "standby": ShiftKind.STANDBY, "stand by": ShiftKind.STANDBY, "beredskap": ShiftKind.STANDBY,
+})
+_NO_AGREEMENT = {"none", "no", "nej", "ingen", "inget", "-", "–"}
+
+
+def _in_gap(local: datetime) -> bool:
+    """Whether a naive-wall-time-with-zone does not exist (spring DST gap)."""
+    back = local.astimezone(timezone.utc).astimezone(STOCKHOLM)
+    return back.replace(tzinfo=None) != local.replace(tzinfo=None)
+
+
+def parse_local_shift(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    """Aware start and end (Europe/Stockholm) of a shift given as a date and wall times.
+
+    ``end`` <= ``start`` means the next day. A time in the spring DST gap raises ValueError
+    naming ``start`` or ``end`` (as ``"start: ..."``); a time in the autumn repeated hour is
+    its first occurrence (``fold=0``).
+    """
+    start_dt = datetime.combine(day, start, tzinfo=STOCKHOLM)  # fold=0: first occurrence
+    end_day = day + timedelta(days=1) if end <= start else day
+    end_dt = datetime.combine(end_day, end, tzinfo=STOCKHOLM)
+    if _in_gap(start_dt):
+        raise ValueError(f"start: {start:%H:%M} does not exist on {day} (clocks go forward from 02:00 to 03:00)")
+    if _in_gap(end_dt):
+        raise ValueError(f"end: {end:%H:%M} does not exist on {end_day} (clocks go forward from 02:00 to 03:00)")
+    return start_dt, end_dt
+
+
+@dataclass(slots=True)
+class _ShiftRow:
+    file: str
+    row: int
+    assistant_pnr: str
+    assistant_name: str
+    client_pnr: str
+    client_name: str
+    shift: Shift
+    kind_stated: bool
+    assistant_signed: bool | None
+    supervisor_signed: bool | None
+    calculation_period: str | None        # None = not stated
+    collective_agreement: tuple[str | None] | None   # None = not stated; (None,) = "none applies"
+    lives_in_eea: bool | None
+    capacity_to_work: bool | None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file} row {self.row}"
+
+
+def _shift_rows(table: Table, out: Collector) -> list[_ShiftRow]:
+    kind_stated = "kind" in table.columns
+    rows = (_shift_row(RowReader(table, row, out), kind_stated) for row in table.rows)
+    return [r for r in rows if r is not None]
+
+
+def _agreement(text: str) -> tuple[str | None] | None:
+    """None: not stated; ``(None,)``: stated that none applies; else ``(name,)``."""
+    if text == "":
+        return None
+    if text.lower() in _NO_AGREEMENT:
+        return (None,)
+    return (text,)
+
+
+def _shift_row(cells: RowReader, kind_stated: bool) -> _ShiftRow | None:
+    """One row's shift and report fields, or None when the row has a problem (recorded)."""
+    a_pnr = cells.get("assistant_pnr", parse_pnr)
+    a_name = cells.required_text("assistant_name")
+    c_pnr = cells.get("client_pnr", parse_pnr)
+    c_name = cells.required_text("client_name")
+    day = cells.get("date", parse_date)
+    start = cells.get("start", parse_time)
+    end = cells.get("end", parse_time, allow_24=True)
+    kind = ShiftKind.ACTIVE
+    if kind_stated:
+        if cells.text("kind") == "":
+            cells.error("kind", "missing")
+        else:
+            kind = cells.get("kind", lambda v: lookup(_KINDS, v, "kind of time"))
+    decision_id = cells.required_text("decision_id")
+    a_signed = cells.get("assistant_signed", parse_bool)
+    s_signed = cells.get("supervisor_signed", parse_bool)
+    eea = cells.get("assistant_lives_in_eea", parse_bool)
+    capacity = cells.get("assistant_capacity_to_work", parse_bool)
+    period = cells.text("calculation_period") or None
+    agreement = _agreement(cells.text("collective_agreement"))
+
+    start_dt = end_dt = None
+    if day is not None and start is not None and end is not None:
+        try:
+            start_dt, end_dt = parse_local_shift(day, start, end)
+        except ValueError as exc:
+            field, _, message = str(exc).partition(": ")
+            cells.error(field, message)
+    if cells.failed:
+        return None
+    file, number = cells.table.file, cells.row.number
+    try:
+        shift = Shift(assistant_pnr=a_pnr, client_pnr=c_pnr, start=start_dt, end=end_dt,
+                      kind=kind, decision_id=decision_id, source=f"{file} row {number}")
+    except ValidationError as exc:  # not expected after the checks above
+        cells.error(None, "; ".join(e["msg"] for e in exc.errors()))
+        return None
+    return _ShiftRow(file, number, a_pnr, a_name, c_pnr, c_name, shift, kind_stated,
+                     a_signed, s_signed, period, agreement, eea, capacity)
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+class _Agreed:
+    """The first stated value of a field across rows; a different stated value is a conflict."""
+
+    def __init__(self, field: str, what: str, out: Collector):
+        self.field, self.what, self.out = field, what, out
+        self.values: dict[Any, tuple[Any, _ShiftRow]] = {}
+
+    def see(self, key: Any, value: Any, r: _ShiftRow, *, equal=lambda a, b: a == b) -> None:
+        if value is None:
+            return
+        first = self.values.get(key)
+        if first is None:
+            self.values[key] = (value, r)
+        elif not equal(first[0], value):
+            self.out.add(r.file, r.row, self.field,
+                         f"{self.what} differs from {first[1].where}")
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        first = self.values.get(key)
+        return default if first is None else first[0]
+
+
+def _group(rows: list[_ShiftRow], out: Collector) -> list[TimeReport]:
+    a_name = _Agreed("assistant_name", "the assistant's name", out)
+    c_name = _Agreed("client_name", "the client's name", out)
+    eea = _Agreed("assistant_lives_in_eea", "the assistant's lives_in_eea flag", out)
+    capacity = _Agreed("assistant_capacity_to_work", "the assistant's capacity_to_work flag", out)
+    a_signed = _Agreed("assistant_signed", "the report's assistant signature", out)
+    s_signed = _Agreed("supervisor_signed", "the report's supervisor signature", out)
+    period = _Agreed("calculation_period", "the report's calculation period", out)
+    agreement = _Agreed("collective_agreement", "the report's collective agreement", out)
+    groups: dict[tuple[str, str, str], list[_ShiftRow]] = {}
+    for r in rows:
+        month = r.shift.start.strftime("%Y-%m")
+        key = (r.assistant_pnr, r.client_pnr, month)
+        groups.setdefault(key, []).append(r)
+        a_name.see(r.assistant_pnr, r.assistant_name, r, equal=_same_name)
+        c_name.see(r.client_pnr, r.client_name, r, equal=_same_name)
+        eea.see(r.assistant_pnr, r.lives_in_eea, r)
+        capacity.see(r.assistant_pnr, r.capacity_to_work, r)
+        a_signed.see(key, r.assistant_signed, r)
+        s_signed.see(key, r.supervisor_signed, r)
+        period.see(key, r.calculation_period, r, equal=_same_name)
+        agreement.see(key, r.collective_agreement, r,
+                      equal=lambda x, y: (x[0] or "").casefold() == (y[0] or "").casefold())
+    reports = []
+    for key in sorted(groups, key=lambda k: (k[2], k[0], k[1])):
+        a_pnr, c_pnr, month = key
+        members = groups[key]
+        stated_agreement = agreement.get(key)
+        reports.append(TimeReport(
+            assistant=Assistant(pnr=a_pnr, name=a_name.get(a_pnr),
+                                lives_in_eea=eea.get(a_pnr, True),
+                                capacity_to_work=capacity.get(a_pnr, True)),
+            client=Client(pnr=c_pnr, name=c_name.get(c_pnr)),
+            month=month,
+            shifts=tuple(sorted((m.shift for m in members),
+                                key=lambda s: (s.start_utc, s.end_utc, s.source))),
+            signatures=Signatures(assistant=bool(a_signed.get(key, False)),
+                                  supervisor=bool(s_signed.get(key, False))),
+            calculation_period=period.get(key),
+            collective_agreement=stated_agreement[0] if stated_agreement else None,
+            collective_agreement_stated=stated_agreement is not None,
+            kind_stated=all(m.kind_stated for m in members),
+        ))
+    return reports
+
+
+def read_timereports(path: str | Path) -> list[TimeReport]:
+    """Time reports from a CSV/XLSX file, or from every ``*.csv``/``*.xlsx`` in a folder
+    (not recursive, sorted by name; Excel lock files ``~$*`` and hidden files skipped).
+
+    Returns reports ordered by month, assistant, client, each with its shifts in time
+    order. Raises :class:`InputErrors` listing every problem found.
+    """
+    out = Collector()
+    rows: list[_ShiftRow] = []
+    for file in table_files(Path(path), out):
+        table = read_table(file, out, known=TIMEREPORT_COLUMNS, required=TIMEREPORT_REQUIRED,
+                            ignored=IGNORED_COLUMNS, optional_required=("kind",))
+        if table is not None:
+            rows.extend(_shift_rows(table, out))
+    reports = _group(rows, out)
+    out.raise_if_any()
+    return reports
