@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from peppol import sbdh
+from peppol import codes, sbdh
 from peppol.reader import UblReadError, read_ubl
 from validate import envelope as envelope_checks
 from validate.engine import Validator
@@ -32,17 +32,16 @@ DEFAULT_MAX_LINES = 10_000
 TOO_MANY_LINES_RULE = "LSS-ING-LINES"
 ANALYSIS_FAILED_RULE = "LSS-ING-ERROR"
 _LINE_TAGS = {
-    "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice":
-        "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}InvoiceLine",
-    "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote":
-        "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}CreditNoteLine",
+    f"{{{codes.UBL_INVOICE_NS}}}Invoice": f"{{{codes.UBL_CAC_NS}}}InvoiceLine",
+    f"{{{codes.UBL_CREDIT_NOTE_NS}}}CreditNote": f"{{{codes.UBL_CAC_NS}}}CreditNoteLine",
 }
 
 
 @dataclass(frozen=True)
 class Answer:
     """What to answer: an Invoice Response (T111) with a status code and the problems it
-    names, or a Message Level Response (T71) rejecting the message with a reason."""
+    names, or a Message Level Response (T71) rejecting the message with a reason (also the
+    reason of the MLR sent instead of a T111 that cannot be built, when given)."""
 
     kind: str  # "T111" | "T71"
     code: str  # "AB" | "RE" for T111, "RE" for T71

@@ -12,10 +12,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from fsio import private_dirs, write_atomic  # private_dirs also for ingest.store and the CLI
 
 
 class BlobError(Exception):
@@ -89,22 +90,6 @@ class Blobs:
 
     def uri_of(self, key: str) -> str:
         return f"{self.uri.rstrip('/')}/{key}"
-
-
-def private_dirs(folder: Path) -> None:
-    """Create ``folder`` and its missing parents readable by the owner only (0700).
-
-    ``mkdir(mode=..., parents=True)`` applies the mode to the last folder only; the archive's
-    ``ab/cd/`` folders and a report's new output folder all hold personal data."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        try:
-            path.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
 
 
 class TooLarge(BlobError):
@@ -207,14 +192,8 @@ class FolderBlobs(Blobs):
             if path.parent not in self._made:
                 private_dirs(path.parent)  # the archive holds personal data
                 self._made.add(path.parent)
-            # The writer's pid in the name lets sweep() tell a crashed writer's leftovers.
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".part")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                if durable:
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            # The writer's pid in the temporary's name lets sweep() tell a crashed writer's leftovers.
+            write_atomic(path, data, durable=durable, suffix=".part")
         except OSError as exc:
             raise BlobError(f"{path}: cannot write: {exc.strerror or exc}") from None
         self._dirty = self._dirty or not durable

@@ -15,7 +15,7 @@ from . import faults
 from . import queries as q
 from . import tables as t
 from .leases import LeaseKeeper, lease_expired, owner_is_dead
-from .states import ARCHIVED, CLAIMED, FINAL
+from .states import ARCHIVED, CLAIMED, FINAL, QUARANTINED
 from .store import Store
 
 
@@ -108,6 +108,28 @@ class Claims:
                 document_id=doc_id, state=row.state, at=at, note=f"taken over by {self.owner} from {row.owner}"))
         self.keeper.hold([doc_id])
         self.taken_over.append(doc_id)
+        return True
+
+    def reopen(self, doc_id: int) -> bool:
+        """Take a quarantined document back for ``ingest retry``: ``archived`` again, owned by
+        this worker, its quarantine reason cleared. Its findings stay, marked superseded by
+        this retry (:func:`ingest.final.superseded_findings`), and the history row of the
+        retry names the earlier reason, so the audit trail still says why it was quarantined.
+        False when it is no longer quarantined (another retry took it first)."""
+        at = now()
+        d, f = t.documents, t.findings
+        with self.store.engine.begin() as conn:
+            earlier = conn.execute(select(d.c.reason_code).where(d.c.id == doc_id)).scalar()
+            moved = conn.execute(update(d).where(and_(d.c.id == doc_id, d.c.state == QUARANTINED)).values(
+                state=ARCHIVED, owner=self.owner, lease_until=at + self.lease, reason_code=None, reason=None,
+                updated_at=at)).rowcount
+            if moved != 1:
+                return False
+            conn.execute(update(f).where(and_(f.c.document_id == doc_id, f.c.superseded_at.is_(None)))
+                         .values(superseded_at=at))
+            conn.execute(insert(t.status_history).values(
+                document_id=doc_id, state=ARCHIVED, at=at, note=f"retry of a document quarantined as {earlier}"))
+        self.keeper.hold([doc_id])
         return True
 
     def release(self, doc_id: int) -> None:

@@ -4,14 +4,20 @@ leaves nothing to redo.
 
 Duplicates are decided here, inside the transaction: a byte-identical resubmission, or the
 same seller, invoice number (compared by :func:`ingest.rows.number_key`) and issue date as an
-invoice already stored. If another worker stores the same invoice between our check and our
+invoice already stored. The stored reason names the earlier document for the operator; the RE
+tells the seller that it answers the resubmitted copy and names the earlier receipt by its
+date and the seller's own invoice number, never by an id of ours. If another worker stores the same invoice between our check and our
 insert, the unique key refuses ours, the transaction rolls back whole and is done once more:
 the check then sees theirs. A value the database refuses although :mod:`ingest.rows` let it
 through (a bug) quarantines the document with that finding instead of stopping the run.
 """
 from __future__ import annotations
 
-from sqlalchemy.engine import Connection
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from invoices.model import mask_personal_numbers
@@ -30,6 +36,15 @@ from .store import Store
 
 DUPLICATE_RULE = "LSS-ING-DUPLICATE"
 MAX_STORED_MESSAGE = 2000
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Why a document is a duplicate: ``reason`` for the store (names the earlier document),
+    ``to_sender`` for the RE (names the earlier receipt as the seller knows it)."""
+
+    reason: str
+    to_sender: str
 
 
 def stored_text(text: str | None) -> str | None:
@@ -109,24 +124,64 @@ class Finisher:
         self.claims.release(doc_id)
         return analysis.state, analysis.reason_code
 
-    def _duplicate_of(self, conn: Connection, doc_id: int, sha: str, analysis: Analysis) -> str | None:
+    def _duplicate_of(self, conn: Connection, doc_id: int, sha: str, analysis: Analysis) -> Duplicate | None:
+        invoice = analysis.rows.invoice
         same_bytes = conn.execute(q.SAME_BYTES_STORED, {"p_sha": sha, "p_id": doc_id}).first()
         if same_bytes:
-            return f"byte-identical resubmission of document #{same_bytes.id}"
-        invoice = analysis.rows.invoice
+            return Duplicate(f"byte-identical resubmission of document #{same_bytes.id}", resubmitted_copy(
+                same_bytes.invoice_number, invoice["issue_date"], same_bytes.received_at, "with identical content"))
         same = conn.execute(q.SAME_INVOICE, {"p_seller": invoice["seller_key"], "p_number": invoice["number_key"],
                                              "p_issued": invoice["issue_date"]}).first()
         if same is None:
             return None
         number = invoice["invoice_number"]
-        written = "" if same.invoice_number == number else \
-            f" (as {same.invoice_number!r}; this copy writes it {number.encode('unicode_escape').decode('ascii')!r})"
-        return (f"invoice number {invoice['number_key']} of {invoice['issue_date']} from {invoice['seller_key']} "
-                f"was already received{written} (document #{same.document_id})")
+        reason = (f"invoice number {invoice['number_key']} of {invoice['issue_date']} from {invoice['seller_key']} "
+                  "was already received")
+        spelling = ""
+        if same.invoice_number != number:
+            reason += f" (as {same.invoice_number!r}; this copy writes it " \
+                      f"{number.encode('unicode_escape').decode('ascii')!r})"
+            spelling = f"(this copy writes it {as_written(number)})"
+        return Duplicate(f"{reason} (document #{same.document_id})",
+                         resubmitted_copy(same.invoice_number, invoice["issue_date"], same.received_at, spelling))
 
-    def _as_duplicate(self, analysis: Analysis, why: str, doc_id: int) -> None:
-        finding = Finding(DUPLICATE_RULE, Severity.FATAL, why, step="ingest")
-        analysis.quarantine(DUPLICATE, why, finding)
-        # The AB prepared for a new invoice becomes an RE naming the duplicate.
-        analysis.answer = Answer("T111", "RE", (finding,))
+    def _as_duplicate(self, analysis: Analysis, duplicate: Duplicate, doc_id: int) -> None:
+        finding = Finding(DUPLICATE_RULE, Severity.FATAL, duplicate.to_sender, step="ingest")
+        analysis.quarantine(DUPLICATE, duplicate.reason, finding)
+        # The AB prepared for a new invoice becomes an RE saying it answers the resubmitted copy.
+        analysis.answer = Answer("T111", "RE", (finding,), reason=duplicate.to_sender)
         self.replier.answer(analysis, doc_id, self.claims.received_on(doc_id))
+
+
+def as_written(number: str) -> str:
+    """An invoice number quoted as its seller wrote it; characters that print as nothing
+    (a zero-width space, say) shown as ``\\uXXXX``, so that two look-alikes can be told apart."""
+    shown = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in number)
+    return f"'{shown}'"
+
+
+def resubmitted_copy(number: str, issued: date, received: datetime, how: str = "") -> str:
+    """What the RE of a duplicate says (BIS 3 T111 status reason): that it answers the copy,
+    which earlier receipt stands (by the seller's invoice number, the issue date and the day
+    it was received), and that the copy is not processed again."""
+    earlier = f"invoice number {as_written(number)} of {issued} was already received on {received.date()}"
+    return (f"this response answers a resubmitted copy: {' '.join(filter(None, (earlier, how)))}; "
+            "that receipt stands and this copy is not processed again")
+
+
+# ------------------------------------------------------------------ findings, current and earlier
+
+def current_findings(conn: Connection, doc_id: int) -> list[Row]:
+    """The findings of the document's latest analysis, in the order they were made."""
+    f = t.findings
+    return conn.execute(select(f).where(and_(f.c.document_id == doc_id, f.c.superseded_at.is_(None)))
+                        .order_by(f.c.id)).all()
+
+
+def superseded_findings(conn: Connection, doc_id: int) -> list[Row]:
+    """Findings of earlier analyses that a retry (:meth:`ingest.claims.Claims.reopen`) set
+    aside, oldest first: why the document had been quarantined. ``superseded_at`` of each is
+    the time of that retry, the ``at`` of its ``status_history`` row."""
+    f = t.findings
+    return conn.execute(select(f).where(and_(f.c.document_id == doc_id, f.c.superseded_at.is_not(None)))
+                        .order_by(f.c.superseded_at, f.c.id)).all()

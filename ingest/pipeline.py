@@ -32,7 +32,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from validate.engine import Validator
 from validate.findings import Finding, Severity
-from validate.xmlsafe import Limits
+from validate.xmlsafe import DEFAULT_MAX_BYTES, Limits
 
 from . import faults
 from . import tables as t
@@ -74,7 +74,7 @@ def is_unavailable(exc: BaseException) -> bool:
 @dataclass
 class Settings:
     receiver: Receiver
-    max_bytes: int = 100 * 1024 * 1024
+    max_bytes: int = DEFAULT_MAX_BYTES
     lease: timedelta = timedelta(minutes=5)
     remove_from_inbox: bool = True
     wrap_responses: bool = True  # in an SBDH envelope, for the access point

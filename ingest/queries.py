@@ -31,11 +31,14 @@ DOCUMENT_BY_SOURCE = select(d.c.id, d.c.state).where(
 DOCUMENT_STATE = select(d.c.state).where(d.c.id == bindparam("p_id"))
 DOCUMENT_FOR_FINAL = (select(d.c.state, d.c.owner, d.c.reason_code)
                       .where(d.c.id == bindparam("p_id")).with_for_update())
-SAME_BYTES_STORED = select(d.c.id).where(and_(
-    d.c.sha256 == bindparam("p_sha"), d.c.id != bindparam("p_id"), d.c.state == "stored")).limit(1)
-SAME_INVOICE = select(inv.c.document_id, inv.c.invoice_number).where(and_(
-    inv.c.seller_key == bindparam("p_seller"), inv.c.number_key == bindparam("p_number"),
-    inv.c.issue_date == bindparam("p_issued"))).limit(1)
+# The earlier receipt of a duplicate: when, and the invoice number as its seller wrote it.
+SAME_BYTES_STORED = select(d.c.id, d.c.received_at, inv.c.invoice_number).join(
+    inv, inv.c.document_id == d.c.id).where(and_(
+        d.c.sha256 == bindparam("p_sha"), d.c.id != bindparam("p_id"), d.c.state == "stored")).limit(1)
+SAME_INVOICE = select(inv.c.document_id, inv.c.invoice_number, d.c.received_at).join(
+    d, d.c.id == inv.c.document_id).where(and_(
+        inv.c.seller_key == bindparam("p_seller"), inv.c.number_key == bindparam("p_number"),
+        inv.c.issue_date == bindparam("p_issued"))).limit(1)
 # Values of the SET clause are passed by column name at execution time.
 UPDATE_DOCUMENT = update(d).where(d.c.id == bindparam("p_id"))
 MARK_SENT = update(r).where(and_(r.c.id == bindparam("p_id"), r.c.state == "pending"))

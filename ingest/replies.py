@@ -80,7 +80,7 @@ class Replier:
                 _record_failure(analysis, f"the T111 {answer.code} could not be built ({_error(exc)})")
             if analysis.envelope is None:
                 return analysis  # a bare document names nobody else to answer
-            reason = analysis.reason or "the invoice cannot be processed"
+            reason = answer.reason or analysis.reason or "the invoice cannot be processed"
         else:
             reason = answer.reason
         try:

@@ -113,6 +113,9 @@ findings = Table(
     Column("message", Text, nullable=False),
     Column("ruleset", String(100)),
     Column("step", String(100)),
+    # Set when a retry analysed the document again (revision 0005): the finding is kept as
+    # the record of why it had been quarantined, no longer the document's current finding.
+    Column("superseded_at", DateTime(timezone=True)),
 )
 
 invoices = Table(

@@ -21,10 +21,12 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+
+from fsio import atomic_writer, write_atomic
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.json")
 STAMP_NAME = ".installed.json"
@@ -218,16 +220,12 @@ def _install_all(manifest: Manifest, target: Path, mirror: Path | None, progress
 def _write_verified(stream: BinaryIO, entry: FileEntry, dest: Path, origin: str) -> None:
     """Copy ``stream`` to ``dest`` via a temp file; replace only if the SHA-256 matches."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
+    with atomic_writer(dest, suffix=".part") as out:  # the mismatch raised inside leaves dest as it was
         digest, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            while size <= entry.size and (chunk := stream.read(CHUNK)):
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+        while size <= entry.size and (chunk := stream.read(CHUNK)):
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
         found = digest.hexdigest()
         if found != entry.sha256 or size != entry.size:
             size_found = f"{size} bytes" if size <= entry.size else f"more than {entry.size} bytes"
@@ -235,11 +233,6 @@ def _write_verified(stream: BinaryIO, entry: FileEntry, dest: Path, origin: str)
                 f"{entry.path}: SHA-256 mismatch in {origin}: expected {entry.sha256} ({entry.size} bytes), "
                 f"found {found} ({size_found})"
             )
-        os.replace(tmp, dest)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 class _Fetcher:
@@ -333,9 +326,7 @@ def _write_stamp(manifest: Manifest, target: Path, report: InstallReport) -> Non
         "mirror": str(report.mirror) if report.mirror else None,
         "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    tmp = target / f"{STAMP_NAME}.part"
-    tmp.write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, target / STAMP_NAME)
+    write_atomic(target / STAMP_NAME, json.dumps(stamp, indent=1) + "\n")
 
 
 def _is_current(manifest: Manifest, target: Path) -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import signal
 import subprocess
@@ -214,12 +213,20 @@ def test_two_processes_reserve_400_distinct_numbers(tmp_path):
 
 
 KILLED_LOOP = """
-    import os, sys
-    from invoices.series import NumberSeries
-    path, out = sys.argv[1], sys.argv[2]
-    s = NumberSeries(path, "LSS")
+    import os, signal, sys
+    import invoices.series as S
+    path, out, stage, nth = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    reached = []
+
+    def kill_at_nth(st):
+        if st == stage:
+            reached.append(st)
+            if len(reached) == nth:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    S._fault_hook = kill_at_nth
+    s = S.NumberSeries(path, "LSS")
     fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    print("ready", flush=True)
     while True:
         nums = s.reserve_many(7, year=2024)
         # only numbers reserve_many returned are "handed out"; record them durably
@@ -233,19 +240,21 @@ def _handed_out(out: Path) -> list[str]:
     return [ln for ln in out.read_text().splitlines() if NUMBER.match(ln)]
 
 
+# Where each worker dies: at its nth state write, before the new state takes the file's name
+# or just after (durable, not yet returned). Chosen, not timed: every run kills the same way.
+# The first dies once its state is in place, so there is a state file to check after each kill.
+KILLS = [(stage, nth) for nth in (1, 2, 3, 5, 8, 13) for stage in ("after_replace", "after_temp_write")]
+
+
 def test_sigkill_during_reserve_many_never_duplicates(tmp_path):
     path, out = tmp_path / "series.json", tmp_path / "handed_out.txt"
-    rng = random.Random(20240601)
     killed = 0
-    for _ in range(12):
-        k = _child(KILLED_LOOP, str(path), str(out))
-        assert k.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.01, 0.15))
-        k.send_signal(signal.SIGKILL)
+    for stage, nth in KILLS:
+        k = _child(KILLED_LOOP, str(path), str(out), stage, str(nth))
         _finish(k, 30)
         killed += k.returncode == -signal.SIGKILL
         json.loads(path.read_text())  # the state file is whole after every kill
-    assert killed == 12
+    assert killed == len(KILLS)
 
     handed = _handed_out(out)
     assert len(handed) > 0
@@ -255,6 +264,9 @@ def test_sigkill_during_reserve_many_never_duplicates(tmp_path):
     assert set(handed) <= set(journal)  # everything handed out was recorded first
     # the journal is gap-free 1..N; numbers in it but not handed out are the burnt ones
     assert journal == [f"LSS2024-{i:05d}" for i in range(1, len(journal) + 1)]
+    # Each worker handed out the batches before its nth write; a kill after the replace burnt one.
+    assert len(handed) == sum(7 * (nth - 1) for _, nth in KILLS)
+    assert len(journal) - len(handed) == 7 * sum(1 for stage, _ in KILLS if stage == "after_replace")
     nxt = NumberSeries(path, "LSS").reserve(year=2024)
     assert nxt == f"LSS2024-{len(journal) + 1:05d}" and nxt not in handed
     assert len(list(tmp_path.glob(".series.json.*.tmp"))) == 0  # stale temps cleaned under the lock

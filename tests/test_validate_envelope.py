@@ -6,9 +6,7 @@ tests/test_peppol_sbdh.py and tests/ingest_factory.py, on cases of our own, and 
 """
 from __future__ import annotations
 
-import ast
 import copy
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -239,20 +237,3 @@ def test_a_good_envelope_has_an_empty_envelope_step_and_bare_documents_none():
     assert [s.name for s in result.steps] == ["parse", "envelope", "xsd", "CEN EN 16931 UBL", "PEPPOL BIS 3"]
     bare = Validator().validate_bytes(example_bytes("base-example.xml"), "b.xml")
     assert "envelope" not in [s.name for s in bare.steps] and envelope_findings(bare) == []
-
-
-# --- layering -----------------------------------------------------------------------------------
-
-def _imported_top_levels(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-             for alias in node.names}
-    names |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
-              if isinstance(node, ast.ImportFrom) and not node.level}
-    return names
-
-
-def test_validate_does_not_import_peppol_or_anything_above():
-    folder = Path(envelope.__file__).parent
-    for path in sorted(folder.rglob("*.py")):
-        assert not _imported_top_levels(path) & {"peppol", "invoices", "ingest", "lssinvoice"}, path

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from fsio import write_atomic
+
 from .loader import SCH, XSL, LoadedSchema, SchematronError, load_schematron
 
 # Bump when the generated XSLT changes shape: it is part of the disk cache key.
@@ -329,17 +331,7 @@ def compile_file(path: str | Path, phase: str | None = None, cache_dir: Path | N
             return CompiledSchematron.from_json(meta.read_text("utf-8"), xsl.read_text("utf-8"))
     compiled = compile_schema(loaded, phase, key)
     if cache_dir is not None:
-        _write_atomic(cache_dir / f"{key}.xsl", compiled.xslt)
-        _write_atomic(cache_dir / f"{key}.json", compiled.to_json())
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache_dir / f"{key}.xsl", compiled.xslt)
+        write_atomic(cache_dir / f"{key}.json", compiled.to_json())
     return compiled
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
