@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from peppol import codes as peppol_codes
 from validate import rulesets
 
 BUYER_REFERENCE = "LSS-MUN-001"
@@ -40,7 +41,7 @@ class Receiver:
         codes = tuple(c for c in ((municipality.reference_code.value,) if municipality.reference_code else ())
                       + tuple(extra_codes) if c)
         participant = (municipality.peppol_id.value if municipality.peppol_id
-                       else "0007:" + municipality.org_nr.value.replace("-", ""))
+                       else f"{peppol_codes.EAS_SE_ORGNR}:" + municipality.org_nr.value.replace("-", ""))
         return cls(municipality.name.value, municipality.slug, participant, codes)
 
 
@@ -55,8 +56,8 @@ def schematron_text(receiver: Receiver) -> str:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
   <title>Municipal rules of {escape(receiver.name)}</title>
-  <ns prefix="cbc" uri="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"/>
-  <ns prefix="cac" uri="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"/>
+  <ns prefix="cbc" uri="{peppol_codes.UBL_CBC_NS}"/>
+  <ns prefix="cac" uri="{peppol_codes.UBL_CAC_NS}"/>
   <let name="referenceCodes" value={quoteattr("(" + codes + ")")}/>
   <let name="ourScheme" value={quoteattr(_xpath_string(receiver.endpoint_scheme))}/>
   <let name="ourEndpoint" value={quoteattr(_xpath_string(receiver.endpoint_id))}/>

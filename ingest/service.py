@@ -1,6 +1,9 @@
-"""Running the inbox: configuration, several workers, status, one document, retries.
+"""Running the inbox: configuration, several workers, retries (the read side: ``reading``).
 
-This is what the ``lssinvoice ingest`` commands call. Workers are separate processes (Saxon
+This is what the ``lssinvoice ingest run|retry`` commands call. Folder locations are made
+absolute before anything is stored (the archive and outbox paths recorded in the store), so a
+retry or an ``ingest attachment`` works from any folder; a folder source that does not exist is
+an error, not an empty inbox. Workers are separate processes (Saxon
 is not fork-safe, so they are spawned); each opens its own store connection and pipeline and
 takes chunks of the inbox listing. Correctness never depends on the split: the claim in the
 store decides who processes a document, so two ``ingest run`` on one source (PostgreSQL) are
@@ -8,21 +11,25 @@ safe too.
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from multiprocessing import get_context
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import select
+
+from validate.xmlsafe import DEFAULT_MAX_BYTES
 
 from . import tables as t
-from .blobs import Blob, open_blobs
+from .blobs import Blob, BlobError, archive_key, open_blobs
 from .municipal import Receiver
-from .claims import now as _now
 from .pipeline import Outcome, Pipeline, Settings, counts_by_state, is_unavailable
-from .states import ARCHIVED, QUARANTINED
+# The read side (``ingest status|show|list|attachment``) is ingest.reading; importable from here too.
+from .reading import AttachmentError, attachment_content, show, status  # noqa: F401
+from .states import QUARANTINED
 from .store import Store
 
 
@@ -36,16 +43,41 @@ class IngestConfig:
     reference_codes: tuple[str, ...] = ()
     s3_endpoint: str | None = None
     region: str | None = None
-    max_bytes: int = 100 * 1024 * 1024
+    max_bytes: int = DEFAULT_MAX_BYTES
     remove_from_inbox: bool = True
     lease_seconds: int = 300
     max_lines: int = 10_000
+    registry_dirs: tuple[str, ...] = ()  # folders adding to the registry (after $LSSINVOICE_MUNICIPALITIES)
+
+
+class SourceMissing(BlobError):
+    """The folder to ingest from does not exist (a typo must not read as an empty inbox)."""
+
+
+def _absolute(location: str) -> str:
+    """A folder location as an absolute path (an ``s3://`` location as it is)."""
+    return location if location.startswith("s3://") else os.path.abspath(location)
+
+
+def absolute_locations(config: IngestConfig) -> IngestConfig:
+    """The configuration with its source, archive and outbox folders absolute: the paths the
+    store records then mean the same from any working folder."""
+    return replace(config, source=_absolute(config.source), archive=_absolute(config.archive),
+                   outbox=_absolute(config.outbox),
+                   registry_dirs=tuple(os.path.abspath(d) for d in config.registry_dirs))
+
+
+def check_source(config: IngestConfig) -> None:
+    """:class:`SourceMissing` when the source is a folder that does not exist."""
+    if not config.source.startswith("s3://") and not os.path.isdir(config.source):
+        raise SourceMissing(f"the source folder {_absolute(config.source)} does not exist (--source)")
 
 
 def receiver_for(config: IngestConfig) -> Receiver:
     from invoices.registry import load_registry
 
-    return Receiver.from_registry(load_registry().get(config.municipality), config.reference_codes)
+    municipality = load_registry(extra_dirs=list(config.registry_dirs)).find(config.municipality)
+    return Receiver.from_registry(municipality, config.reference_codes)
 
 
 def open_store(config: IngestConfig) -> Store:
@@ -55,9 +87,11 @@ def open_store(config: IngestConfig) -> Store:
 
 
 def open_pipeline(config: IngestConfig, store: Store | None = None) -> Pipeline:
+    config = absolute_locations(config)
+    receiver = receiver_for(config)  # an unknown municipality stops here, before the store is made
     store = store or open_store(config)
     blobs = dict(endpoint_url=config.s3_endpoint, region=config.region)
-    settings = Settings(receiver=receiver_for(config), max_bytes=config.max_bytes,
+    settings = Settings(receiver=receiver, max_bytes=config.max_bytes,
                         lease=timedelta(seconds=config.lease_seconds),
                         remove_from_inbox=config.remove_from_inbox, max_lines=config.max_lines)
     return Pipeline(store, open_blobs(config.source, **blobs), open_blobs(config.archive, **blobs),
@@ -152,8 +186,10 @@ def _open_or_unavailable(config: IngestConfig) -> Pipeline:
 def run_once(config: IngestConfig, *, workers: int = 1,
              progress: Callable[[Outcome], None] | None = None,
              on_listing: Callable[[int], None] | None = None) -> RunSummary:
-    """Process everything in the inbox now (and finish what earlier runs left)."""
+    """Process everything in the inbox now (and finish what earlier runs left);
+    :class:`SourceMissing` when the source folder does not exist."""
     start = time.perf_counter()
+    check_source(config)
     pipeline = _open_or_unavailable(config)
     summary = RunSummary()
     try:
@@ -205,32 +241,26 @@ def retry_quarantined(config: IngestConfig, reason_code: str | None = None,
                       progress: Callable[[Outcome], None] | None = None) -> RunSummary:
     """Analyse quarantined documents again (e.g. after the registry was corrected).
 
-    Each goes back to ``archived`` with this worker as owner (the history keeps the earlier
-    outcome), then through the same final transaction; a response already sent for the same
-    document and code is not sent again.
+    Each goes back to ``archived`` with this worker as owner (:meth:`Claims.reopen`: the
+    history and the superseded findings keep the earlier outcome), then through the same final
+    transaction; a response already sent for the same document and code is not sent again.
     """
     start = time.perf_counter()
     pipeline = open_pipeline(config)
     store = pipeline.store
-    query = select(t.documents.c.id).where(t.documents.c.state == QUARANTINED)
+    d = t.documents
+    query = select(d.c.id, d.c.sha256, d.c.archive_uri).where(d.c.state == QUARANTINED)
     if reason_code:
-        query = query.where(t.documents.c.reason_code == reason_code)
+        query = query.where(d.c.reason_code == reason_code)
     with store.engine.connect() as conn:
-        ids = [r.id for r in conn.execute(query.order_by(t.documents.c.id))]
+        quarantined = conn.execute(query.order_by(d.c.id)).all()
     summary = RunSummary()
-    for doc_id in ids:
-        now = _now()
-        with store.engine.begin() as conn:
-            moved = conn.execute(update(t.documents).where(and_(
-                t.documents.c.id == doc_id, t.documents.c.state == QUARANTINED)).values(
-                state=ARCHIVED, owner=pipeline.owner, lease_until=now + pipeline.settings.lease,
-                reason_code=None, reason=None, updated_at=now)).rowcount
-            if moved != 1:
-                continue
-            conn.execute(delete(t.findings).where(t.findings.c.document_id == doc_id))
-            conn.execute(insert(t.status_history).values(document_id=doc_id, state=ARCHIVED, at=now,
-                                                         note="retry of a quarantined document"))
-        pipeline._resume(doc_id)
+    by_archive = {absolute_locations(config).archive: pipeline}
+    for doc_id, sha, archive_uri in quarantined:
+        worker = _pipeline_for(by_archive, config, store, recorded_archive(archive_uri, sha))
+        if not worker.claims.reopen(doc_id):
+            continue
+        worker._resume(doc_id)
         with store.engine.connect() as conn:
             row = conn.execute(select(t.documents.c.source_name, t.documents.c.state, t.documents.c.reason_code)
                                .where(t.documents.c.id == doc_id)).one()
@@ -241,99 +271,30 @@ def retry_quarantined(config: IngestConfig, reason_code: str | None = None,
     pipeline.outbox.send_pending()
     summary.seconds = time.perf_counter() - start
     summary.states = counts_by_state(store)
+    for worker in by_archive.values():
+        if worker is not pipeline:
+            worker.close()
     pipeline.close()
     return summary
 
 
-def status(config_db: str) -> dict:
-    """Counts by state, quarantine reason and response state, and the number of invoices."""
-    store = Store(config_db)
-    store.migrate()
-    with store.engine.connect() as conn:
-        reasons = dict(conn.execute(
-            select(t.documents.c.reason_code, func.count()).where(t.documents.c.state == QUARANTINED)
-            .group_by(t.documents.c.reason_code)).all())
-        responses = dict(conn.execute(select(t.responses.c.state, func.count()).group_by(t.responses.c.state)).all())
-        invoices = conn.execute(select(func.count()).select_from(t.invoices)).scalar_one()
-    result = {"documents": counts_by_state(store), "quarantine_reasons": reasons,
-              "responses": responses, "invoices": invoices}
-    store.dispose()
-    return result
+def recorded_archive(archive_uri: str | None, sha256: str) -> str | None:
+    """The archive location the store recorded for a document's original: its archive URI
+    without the content key; None when there is none, or it is a relative path (recorded by
+    an earlier version: it means nothing from here)."""
+    suffix = "/" + archive_key(sha256)
+    if not archive_uri or not archive_uri.endswith(suffix):
+        return None
+    location = archive_uri[:-len(suffix)]
+    return location if location.startswith("s3://") or os.path.isabs(location) else None
 
 
-def show(config_db: str, doc_id: int) -> dict | None:
-    """Everything known about one document: state, history, findings, invoice, responses."""
-    store = Store(config_db)
-    store.migrate()
-    with store.engine.connect() as conn:
-        doc = conn.execute(select(t.documents).where(t.documents.c.id == doc_id)).first()
-        if doc is None:
-            return None
-        out = _plain_row(doc)
-        out["history"] = [_plain_row(r, "id", "document_id") for r in conn.execute(
-            select(t.status_history).where(t.status_history.c.document_id == doc_id).order_by(t.status_history.c.id))]
-        out["findings"] = [_plain_row(r, "id", "document_id") for r in conn.execute(
-            select(t.findings).where(t.findings.c.document_id == doc_id))]
-        out["responses"] = [_plain_row(r, "xml", "document_id") for r in conn.execute(
-            select(t.responses).where(t.responses.c.document_id == doc_id))]
-        invoice = conn.execute(select(t.invoices).where(t.invoices.c.document_id == doc_id)).first()
-        if invoice is not None:
-            inv = _plain_row(invoice)
-            for key, table in (("lines", t.invoice_lines), ("parties", t.parties), ("attachments", t.attachments)):
-                inv[key] = [_plain_row(r, "id", "invoice_id", "content") for r in conn.execute(
-                    select(table).where(table.c.invoice_id == invoice.id).order_by(table.c.id))]
-            for att in inv["attachments"]:
-                att["kept_in"] = att["archive_uri"] or "store"
-            out["invoice"] = inv
-    store.dispose()
-    return out
-
-
-class AttachmentError(Exception):
-    """An attachment that cannot be given out (unknown, or its bytes are not the recorded ones)."""
-
-
-def attachment_content(config_db: str, doc_id: int, name: str, *, s3_endpoint: str | None = None,
-                       region: str | None = None) -> tuple[str, bytes]:
-    """(file name, decoded bytes) of an invoice attachment, by its reference (BT-122) or file
-    name: from the store when kept there, else from the archive. The bytes must have the
-    SHA-256 recorded at ingest."""
-    import hashlib
-
-    store = Store(config_db)
-    store.migrate()
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(t.attachments).join(t.invoices, t.invoices.c.id == t.attachments.c.invoice_id)
-                            .where(t.invoices.c.document_id == doc_id)).all()
-    store.dispose()
-    matches = [r for r in rows if name in (r.reference, r.filename)]
-    if not matches:
-        known = ", ".join(r.filename or r.reference or "?" for r in rows) or "none"
-        raise AttachmentError(f"document #{doc_id} has no attachment {name!r} (it has: {known})")
-    row = matches[0]
-    data = row.content
-    if data is None:
-        if not row.archive_uri or not row.sha256:
-            raise AttachmentError(f"attachment {name!r} of document #{doc_id} is external ({row.archive_uri}): "
-                                  "its content was not delivered")
-        location, _, key = row.archive_uri.rpartition("/")
-        data = open_blobs(location, endpoint_url=s3_endpoint, region=region).get(key)
-    if row.sha256 and hashlib.sha256(data).hexdigest() != row.sha256:
-        raise AttachmentError(f"attachment {name!r} of document #{doc_id}: the bytes read do not have the "
-                              f"SHA-256 recorded at ingest ({row.sha256})")
-    return row.filename or row.reference or f"attachment-{row.id}", data
-
-
-def _plain_row(row, *leave_out: str) -> dict:
-    return {k: _plain(v) for k, v in row._mapping.items() if k not in leave_out}
-
-
-def _plain(value):
-    from datetime import date, datetime
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return value
+def _pipeline_for(by_archive: dict[str, Pipeline], config: IngestConfig, store: Store,
+                  archive: str | None) -> Pipeline:
+    """The pipeline reading originals from ``archive`` (the configured one when None): a retry
+    finds each original where the store says it is, whatever ``--archive`` says now."""
+    if archive is None:
+        return next(iter(by_archive.values()))
+    if archive not in by_archive:
+        by_archive[archive] = open_pipeline(replace(config, archive=archive), store=store)
+    return by_archive[archive]

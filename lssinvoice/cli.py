@@ -1,7 +1,8 @@
 """The ``lssinvoice`` command: a thin click shell over the packages.
 
-Exit codes everywhere: 0 ok, 1 findings (something invalid), 2 usage or I/O error.
-Each command group lives in its own ``cmd_*`` module and is registered here.
+Exit codes everywhere: 0 ok, 1 findings (something invalid), 2 usage or I/O error; output,
+errors and the JSON envelope go through :mod:`lssinvoice.output`. Each command group lives in
+its own ``cmd_*`` module and is registered here.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import importlib
 
 import click
 
-from lssinvoice import __version__
+from lssinvoice import __version__, output
 
 # (module, attribute) of each command; imported lazily so `--help` and cold starts stay fast.
 COMMANDS = {
@@ -34,6 +35,20 @@ def option_group(options: list):
 
 
 class LazyGroup(click.Group):
+    """The root group: commands imported on first use; every error of a command (ours or
+    click's) also gets the JSON error envelope when ``--format json`` was asked for."""
+
+    def parse_args(self, ctx, args):
+        output.remember_arguments(ctx, args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            output.report_error(self, ctx, exc)
+            raise
+
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 

@@ -27,19 +27,26 @@ from pathlib import Path
 
 import click
 
+from lssinvoice import settings
+from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, CommandError, finish
+
 DEFAULT_OUT = Path("demo-out")
 MARKER = ".lssinvoice-demo"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-@click.command()
+@click.command(epilog=settings.epilog("demo"))
 @click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
               help="The demo's output folder (emptied at the start of each run).")
 @click.option("--examples", "examples", type=click.Path(path_type=Path), default=EXAMPLES,
               help="The examples folder (provider, decisions, time reports).")
 @click.option("--skip-official", is_flag=True, help="Leave out the validation of the official examples.")
 def demo(out, examples, skip_official):
-    """Run the demo: validate the official examples, then make a provider's invoices."""
+    """Run the demo: validate the official examples, make a provider's invoices, ingest them.
+
+    Exit status: 0 all as expected, 1 something came out otherwise (listed as a problem),
+    2 the demo cannot run (output folder not the demo's, examples missing).
+    """
     from rich.console import Console
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
@@ -48,9 +55,8 @@ def demo(out, examples, skip_official):
         result = provider_demo(out, console, examples=examples)
         municipal = municipal_demo(out, result.outbox, console)
     except DemoError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    sys.exit(0 if unexpected == 0 and result.ok and municipal.ok else 1)
+        raise CommandError(str(exc)) from None
+    finish(EXIT_OK if unexpected == 0 and result.ok and municipal.ok else EXIT_FINDINGS)
 
 
 def official_examples(console) -> int:
@@ -158,7 +164,7 @@ def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXA
     result = ProviderDemoResult(out=out, outbox=outbox)
     registry = load_registry()
     provider = read_provider(examples / "provider.toml")
-    decisions = read_decisions(examples / "decisions.csv")
+    decisions = read_decisions(examples / "decisions.csv", registry=registry)
     options = BuildOptions(issue_date=issue_date or date.today())
     series_path = out / "series.json"
     ledger = SickPayLedger(out / "series.sickpay-claims.json")
@@ -265,7 +271,8 @@ def municipal_demo(out: Path, outbox: Path, console=None) -> MunicipalDemoResult
     from rich.console import Console
     from rich.table import Table
 
-    from ingest.service import IngestConfig, run_once, status
+    from ingest.reading import status
+    from ingest.service import IngestConfig, run_once
     from invoices.registry import load_registry
     from peppol import sbdh
 

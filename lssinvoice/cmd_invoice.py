@@ -25,20 +25,18 @@ and field.
 """
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
 import click
 
-from ingest.blobs import private_dirs
+from fsio import private_dirs, write_atomic
+from lssinvoice import settings
 from lssinvoice.cli import option_group
+from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandError, emit, finish, format_option
 
 _KINDS = click.Choice(["base", "extension", "sickpay"])
-_OUTPUT = click.Choice(["text", "json"])
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -49,7 +47,9 @@ class _Exit(Exception):
 
 
 class Reporter:
-    """Collects what a command has to say, then prints it as text or as one JSON document."""
+    """Collects what a command has to say, then ends it through :mod:`lssinvoice.output`: the
+    report is the JSON envelope's result; an exit-2 ending is a :class:`CommandError` whose
+    message is the errors (or the refusal) collected."""
 
     def __init__(self, command: str, fmt: str):
         self.fmt = fmt
@@ -68,24 +68,26 @@ class Reporter:
     def input_errors(self, exc) -> None:
         self.data["status"] = "error"
         self.data["errors"] += [str(e) for e in exc.errors]
-        self.text(f"error: {exc}", err=True)
 
     def error(self, message: str) -> None:
+        """An error ending the command with exit 2 (shown once, by :meth:`done`)."""
         self.data["status"] = "error"
         self.data["errors"].append(message)
-        self.text(f"error: {message}", err=True)
 
     def findings(self, findings) -> None:
         self.data["findings"] = [f.to_dict() for f in findings]
         for f in findings:
             self.text(str(f), err=True, style="red" if f.is_error else "yellow")
 
-    def refusal(self, exc) -> None:
+    def refusal(self, exc, *, usage: bool = False) -> None:
+        """A refusal by the rules; a ``usage`` one (the wrong command for this municipality)
+        ends with exit 2 and is shown by :meth:`done`."""
         self.data["status"] = "refused"
         self.data["refusal"] = {"code": exc.code, "message": exc.message}
         self.findings(getattr(exc, "findings", []))
-        self.text(f"refused ({exc.code}): {exc.message}", err=True, style="red")
-        self.text("nothing written", err=True)
+        if not usage:
+            self.text(f"refused ({exc.code}): {exc.message}", err=True, style="red")
+            self.text("nothing written", err=True)
 
     def omitted(self, omitted) -> None:
         self.data["omitted"] = [o.to_dict() for o in omitted]
@@ -98,10 +100,17 @@ class Reporter:
         for n in notes:
             self.text(f"note: {n}", err=True, style="yellow")
 
+    def error_message(self) -> str:
+        if self.data["errors"]:
+            return "\n".join(self.data["errors"])
+        refusal = self.data["refusal"] or {"code": "error", "message": "failed"}
+        return f"refused ({refusal['code']}): {refusal['message']}; nothing written"
+
     def done(self, code: int) -> None:
-        if self.fmt == "json":
-            click.echo(json.dumps(self.data, ensure_ascii=False, indent=2))
-        sys.exit(code)
+        if code == EXIT_USAGE:
+            raise CommandError(self.error_message(), result=self.data)
+        emit(self.data, fmt=self.fmt, code=code)
+        finish(code)
 
 
 def _policy(checks: tuple[str, ...]):
@@ -140,33 +149,15 @@ def ledger_path(series: Path) -> Path:
 def write_new(path: Path, data: bytes) -> None:
     """Create ``path`` with ``data`` atomically (temp file, fsync, hard link); an existing
     file is never overwritten (FileExistsError). Like every file we write with personal data
-    in it, readable by its owner only: mkstemp creates 0600, a new folder is 0700."""
+    in it, readable by its owner only: 0600, a new folder 0700."""
     private_dirs(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
+    write_atomic(path, data, create_only=True)
 
 
 def write_replace(path: Path, data: bytes) -> None:
     """Write ``path`` atomically (temp file, fsync, replace); 0600, a new folder 0700."""
     private_dirs(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data)
 
 
 def issue_and_write(drafts, *, series_path: Path, prefix: str, out: Path, outbox: Path | None,
@@ -189,13 +180,13 @@ def issue_and_write(drafts, *, series_path: Path, prefix: str, out: Path, outbox
             write_new(env_path, item.sbdh)
         written_paths[item.number] = (ubl_path, env_path)
 
-    code = 0
+    code = EXIT_OK
     try:
         result = issue(drafts, series=series, write=write, sbdh=outbox is not None, ledger=ledger)
     except IssueFailed as exc:
         result = exc.result
         reporter.error(f"writing failed: {exc}; the numbers not written were voided")
-        code = 2
+        code = EXIT_USAGE
     reporter.data["stale_numbers"] = list(result.stale)
     if result.stale:
         reporter.text(f"warning: numbers handed out by an earlier run and never committed (a crash?): "
@@ -213,7 +204,7 @@ def issue_and_write(drafts, *, series_path: Path, prefix: str, out: Path, outbox
                 reporter.text(f"{res.source}: FATAL {f.rule_id}: {f.message} at {f.location}", err=True, style="red")
         reporter.text("validation failed: nothing written; numbers voided: "
                       + ", ".join(n for n, _ in result.voided), err=True, style="red")
-        return 1
+        return EXIT_FINDINGS
     for item in result.issued:
         ubl_path, env_path = written_paths[item.number]
         d = item.draft
@@ -246,7 +237,7 @@ def print_produced(reporter: Reporter, title: str) -> None:
 
 
 def _load_common(reporter: Reporter, provider: Path, registry_dirs, municipality: str):
-    """Provider, registry entry; exits 2 on input errors."""
+    """Provider, registry entry and the registry; exits 2 on input errors."""
     from invoices.inputs import InputErrors, read_provider
     from invoices.registry import RegistryError, UnknownMunicipality, load_registry
 
@@ -256,14 +247,16 @@ def _load_common(reporter: Reporter, provider: Path, registry_dirs, municipality
         prov = read_provider(provider)
     except InputErrors as exc:
         reporter.input_errors(exc)
-        raise _Exit(2) from None
+        raise _Exit(EXIT_USAGE) from None
     except (UnknownMunicipality, RegistryError) as exc:
         reporter.error(str(exc))
-        raise _Exit(2) from None
-    return prov, m
+        raise _Exit(EXIT_USAGE) from None
+    return prov, m, reg
 
 
-def _read_inputs(reporter: Reporter, timereports: Path, decisions: Path):
+def _read_inputs(reporter: Reporter, timereports: Path, decisions: Path, registry):
+    """Time reports and decisions; a decision naming no municipality of ``registry`` is an
+    input error (file, row, value). Exits 2 on input errors."""
     from invoices.inputs import InputErrors, read_decisions, read_timereports
 
     errors = []
@@ -273,12 +266,12 @@ def _read_inputs(reporter: Reporter, timereports: Path, decisions: Path):
     except InputErrors as exc:
         errors += exc.errors
     try:
-        decs = read_decisions(decisions)
+        decs = read_decisions(decisions, registry=registry)
     except InputErrors as exc:
         errors += exc.errors
     if errors:
         reporter.input_errors(InputErrors(errors))
-        raise _Exit(2)
+        raise _Exit(EXIT_USAGE)
     return reports, decs
 
 
@@ -286,8 +279,9 @@ _USAGE_REFUSALS = {"no_invoices", "channel_unknown", "invoices_taken"}
 
 
 def _refused(reporter: Reporter, exc) -> int:
-    reporter.refusal(exc)
-    return 2 if exc.code in _USAGE_REFUSALS else 1
+    usage = exc.code in _USAGE_REFUSALS
+    reporter.refusal(exc, usage=usage)
+    return EXIT_USAGE if usage else EXIT_FINDINGS
 
 
 def _checks_failed(reporter: Reporter, plan) -> int:
@@ -296,7 +290,7 @@ def _checks_failed(reporter: Reporter, plan) -> int:
     n = len(plan.errors)
     reporter.text(f"{n} error{'s' if n != 1 else ''} in the source checks: nothing written "
                   "(levels can be changed with --check CODE=LEVEL)", err=True, style="red")
-    return 1
+    return EXIT_FINDINGS
 
 
 # ------------------------------------------------------------------------------ commands
@@ -315,9 +309,9 @@ _common_options = [
     click.option("--omit-unbilled", is_flag=True,
                  help="Leave out (and report) shifts of kinds the municipality does not bill, instead of refusing."),
     click.option("--registry", "registry_dirs", multiple=True, type=click.Path(path_type=Path),
-                 help="A folder of municipality files adding to or overriding the registry (repeatable)."),
-    click.option("--format", "fmt", type=_OUTPUT, default="text", show_default=True,
-                 help="text for people, json for machines."),
+                 help="A folder of municipality files adding to or overriding the registry (repeatable; "
+                      "after $LSSINVOICE_MUNICIPALITIES)."),
+    format_option(),
 ]
 
 
@@ -329,7 +323,7 @@ def invoice():
     """Make Peppol BIS Billing 3.0 invoices from time reports (and credit notes, templates)."""
 
 
-@invoice.command("create")
+@invoice.command("create", epilog=settings.epilog("invoice create"))
 @_with_common
 @click.option("--kind", type=_KINDS, default="base", show_default=True,
               help="base decision, temporary extension, or extra cost of sick pay.")
@@ -352,8 +346,8 @@ def create(provider, timereports, decisions, municipality, period, out, checks, 
     """
     reporter = Reporter("invoice create", fmt)
     try:
-        sys.exit(_create(reporter, provider, timereports, decisions, municipality, period, out, checks,
-                         omit_unbilled, registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms))
+        reporter.done(_create(reporter, provider, timereports, decisions, municipality, period, out, checks,
+                              omit_unbilled, registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms))
     except _Exit as e:
         reporter.done(e.code)
 
@@ -373,23 +367,23 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
         raise click.UsageError("--kind sickpay needs --sickpay OCCASION.toml")
     if kind != "sickpay" and sickpay is not None:
         raise click.UsageError("--sickpay is for --kind sickpay")
-    prov, m = _load_common(reporter, provider, registry_dirs, municipality)
+    prov, m, reg = _load_common(reporter, provider, registry_dirs, municipality)
     try:
         require_invoices(m, kind)
     except BuildRefused as exc:
-        reporter.done(_refused(reporter, exc))
-    reports, decs = _read_inputs(reporter, timereports, decisions)
+        return _refused(reporter, exc)
+    reports, decs = _read_inputs(reporter, timereports, decisions, reg)
     spec = None
     if sickpay is not None:
         try:
             spec = read_occasion(sickpay)
         except InputErrors as exc:
             reporter.input_errors(exc)
-            return _finish(reporter, 2)
+            return EXIT_USAGE
     series_path = series or default_series_path(provider)
     if not series_path.parent.is_dir():
         reporter.error(f"the folder of the series file {series_path} does not exist")
-        return _finish(reporter, 2)
+        return EXIT_USAGE
     options = BuildOptions(issue_date=when, policy=policy, omit_unbilled=omit_unbilled,
                            payment_terms_days=payment_terms)
     ledger = None
@@ -402,32 +396,27 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
         else:
             plan = plan_invoices(prov, reports, decs, m, period, kind, options)
     except BuildRefused as exc:
-        return _finish(reporter, _refused(reporter, exc))
+        return _refused(reporter, exc)
     except SeriesError as exc:
         reporter.error(str(exc))
-        return _finish(reporter, 2)
+        return EXIT_USAGE
     reporter.data.update(municipality=m.display_name, period=period, kind=kind)
     reporter.omitted(plan.omitted)
     reporter.notes(plan.notes)
     if plan.errors:
-        return _finish(reporter, _checks_failed(reporter, plan))
+        return _checks_failed(reporter, plan)
     reporter.findings(plan.findings)
     try:
         out.mkdir(parents=True, exist_ok=True)
         code = issue_and_write(plan.drafts, series_path=series_path, prefix=prov.invoice_prefix, out=out,
                                outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter)
     except BuildRefused as exc:
-        return _finish(reporter, _refused(reporter, exc))
+        return _refused(reporter, exc)
     except (SeriesError, OSError) as exc:
         reporter.error(str(exc))
-        return _finish(reporter, 2)
+        return EXIT_USAGE
     print_produced(reporter, f"{m.display_name}, {period}: {kind}")
-    return _finish(reporter, code)
-
-
-def _finish(reporter: Reporter, code: int) -> int:
-    reporter.done(code)
-    return code  # not reached
+    return code
 
 
 def _issue_date(value: str | None) -> date:
@@ -439,7 +428,7 @@ def _issue_date(value: str | None) -> date:
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint="--issue-date") from None
 
 
-@invoice.command("credit")
+@invoice.command("credit", epilog=settings.epilog("invoice credit"))
 @click.option("--provider", "provider", type=click.Path(path_type=Path), required=True,
               help="The provider profile (TOML) that issued the invoice.")
 @click.option("--original", type=click.Path(path_type=Path), required=True,
@@ -450,7 +439,7 @@ def _issue_date(value: str | None) -> date:
 @click.option("--series", "series", type=click.Path(path_type=Path), default=None,
               help="The invoice-number series file [default: <provider>.series.json beside the profile].")
 @click.option("--issue-date", "issue_date", default=None, metavar="YYYY-MM-DD", help="Credit note date [default: today].")
-@click.option("--format", "fmt", type=_OUTPUT, default="text", show_default=True)
+@format_option()
 def credit(provider, original, out, reason, sbdh, series, issue_date, fmt):
     """Credit an earlier invoice in full (a CreditNote referring to it).
 
@@ -459,7 +448,7 @@ def credit(provider, original, out, reason, sbdh, series, issue_date, fmt):
     """
     reporter = Reporter("invoice credit", fmt)
     try:
-        sys.exit(_credit(reporter, provider, original, out, reason, sbdh, series, issue_date))
+        reporter.done(_credit(reporter, provider, original, out, reason, sbdh, series, issue_date))
     except _Exit as e:
         reporter.done(e.code)
 
@@ -480,11 +469,11 @@ def _credit(reporter, provider, original, out, reason, sbdh, series, issue_date)
         doc = read_original(data, original.name)
     except InputErrors as exc:
         reporter.input_errors(exc)
-        return _finish(reporter, 2)
+        return EXIT_USAGE
     try:
         plan = plan_credit_note(doc, prov, BuildOptions(issue_date=when), reason)
     except BuildRefused as exc:
-        return _finish(reporter, _refused(reporter, exc))
+        return _refused(reporter, exc)
     series_path = series or default_series_path(provider)
     ledger_file = ledger_path(series_path)
     ledger = SickPayLedger(ledger_file) if ledger_file.exists() else None
@@ -494,9 +483,9 @@ def _credit(reporter, provider, original, out, reason, sbdh, series, issue_date)
                                outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter)
     except (SeriesError, OSError) as exc:
         reporter.error(str(exc))
-        return _finish(reporter, 2)
+        return EXIT_USAGE
     print_produced(reporter, f"credit note for {doc.id}")
-    return _finish(reporter, code)
+    return code
 
 
 def _series_for(provider: Path, series: Path | None):
@@ -507,12 +496,10 @@ def _series_for(provider: Path, series: Path | None):
     try:
         prov = read_provider(provider)
     except InputErrors as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        raise CommandError(str(exc)) from None
     path = series or default_series_path(provider)
     if not path.exists():
-        click.echo(f"error: {path}: no number series yet (no invoice was ever numbered with it)", err=True)
-        sys.exit(2)
+        raise CommandError(f"{path}: no number series yet (no invoice was ever numbered with it)")
     return NumberSeries(path, prov.invoice_prefix), path
 
 
@@ -521,8 +508,7 @@ _SERIES_OPTIONS = [
                  help="The provider profile (TOML); its invoice prefix names the series."),
     click.option("--series", "series", type=click.Path(path_type=Path), default=None,
                  help="The invoice-number series file [default: <provider>.series.json beside the profile]."),
-    click.option("--format", "fmt", type=_OUTPUT, default="text", show_default=True,
-                 help="text for people, json for machines."),
+    format_option(),
 ]
 
 
@@ -546,12 +532,11 @@ def numbers(provider, series, fmt):
     try:
         journal = number_series.journal()
     except SeriesError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        raise CommandError(str(exc)) from None
     reserved = [e.number for e in journal if e.status == "reserved"]
+    code = EXIT_FINDINGS if reserved else EXIT_OK
     if fmt == "json":
-        click.echo(json.dumps({"series": str(path), "numbers": [vars(e) for e in journal], "reserved": reserved},
-                              ensure_ascii=False, indent=2))
+        emit({"series": str(path), "numbers": [vars(e) for e in journal], "reserved": reserved}, fmt=fmt, code=code)
     else:
         counts = {status: sum(1 for e in journal if e.status == status) for status in ("committed", "void", "reserved")}
         click.echo(f"{path}: {len(journal)} numbers — " + ", ".join(f"{n} {status}" for status, n in counts.items()))
@@ -560,7 +545,7 @@ def numbers(provider, series, fmt):
                       "void": f"at {e.voided_at}: {e.reason}",
                       "reserved": f"at {e.reserved_at}, never committed: check it was not sent, then void it"}[e.status]
             click.echo(f"  {e.number:20s} {e.status:9s} {detail}")
-    sys.exit(1 if reserved else 0)
+    finish(code)
 
 
 @invoice.command("void")
@@ -582,22 +567,21 @@ def void(numbers_, reason, provider, series, fmt):
             done.append(number)
         except SeriesError as exc:
             refused.append({"number": number, "error": str(exc)})
-    if fmt == "json":
-        click.echo(json.dumps({"series": str(path), "voided": done, "refused": refused}, ensure_ascii=False, indent=2))
-    else:
+    result = {"series": str(path), "voided": done, "refused": refused}
+    if fmt == "text":
         for number in done:
             click.echo(f"voided {number}: {reason.strip()}")
-        for item in refused:
-            click.echo(f"error: {item['error']}", err=True)
-    sys.exit(2 if refused else 0)
+    if refused:
+        raise CommandError("\n".join(item["error"] for item in refused), result=result)
+    emit(result, fmt=fmt)
 
 
 @invoice.command("template")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True,
-              help="File format of the time-report and decisions templates.")
+@click.option("--file-type", "file_type", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True,
+              help="File type of the time-report and decisions templates.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace files that exist.")
-def template(fmt, out, force):
+def template(file_type, out, force):
     """Write blank input files: time report, decisions, provider profile, sickness occasion.
 
     Each template carries one commented example row (synthetic, fictional data).
@@ -611,28 +595,26 @@ def template(fmt, out, force):
         timereport_template_xlsx,
     )
 
+    xlsx = file_type == "xlsx"
     files = {
-        f"tidrapport-mall.{fmt}": timereport_template_xlsx() if fmt == "xlsx" else timereport_template_csv().encode("utf-8"),
-        f"beslut-mall.{fmt}": decisions_template_xlsx() if fmt == "xlsx" else decisions_template_csv().encode("utf-8"),
+        f"tidrapport-mall.{file_type}": timereport_template_xlsx() if xlsx else timereport_template_csv().encode("utf-8"),
+        f"beslut-mall.{file_type}": decisions_template_xlsx() if xlsx else decisions_template_csv().encode("utf-8"),
         "provider-mall.toml": provider_template_toml().encode("utf-8"),
         "sjukdomstillfalle-mall.toml": occasion_template_toml().encode("utf-8"),
     }
     existing = [name for name in files if (out / name).exists()]
     if existing and not force:
-        click.echo(f"error: would replace {', '.join(existing)} in {out} (use --force)", err=True)
-        sys.exit(2)
+        raise CommandError(f"would replace {', '.join(existing)} in {out} (use --force)")
     try:
         for name, data in files.items():
             write_replace(out / name, data)
     except OSError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        raise CommandError(str(exc)) from None
     for name in files:
         click.echo(str(out / name))
-    sys.exit(0)
 
 
-@click.command()
+@click.command(epilog=settings.epilog("redovisning"))
 @_with_common
 def redovisning(provider, timereports, decisions, municipality, period, out, checks, omit_unbilled,
                 registry_dirs, fmt):
@@ -644,8 +626,8 @@ def redovisning(provider, timereports, decisions, municipality, period, out, che
     """
     reporter = Reporter("redovisning", fmt)
     try:
-        sys.exit(_redovisning(reporter, provider, timereports, decisions, municipality, period, out, checks,
-                              omit_unbilled, registry_dirs))
+        reporter.done(_redovisning(reporter, provider, timereports, decisions, municipality, period, out, checks,
+                                   omit_unbilled, registry_dirs))
     except _Exit as e:
         reporter.done(e.code)
 
@@ -657,26 +639,26 @@ def _redovisning(reporter, provider, timereports, decisions, municipality, perio
 
     policy = _policy(checks)
     period = _period(period)
-    prov, m = _load_common(reporter, provider, registry_dirs, municipality)
-    reports, decs = _read_inputs(reporter, timereports, decisions)
+    prov, m, reg = _load_common(reporter, provider, registry_dirs, municipality)
+    reports, decs = _read_inputs(reporter, timereports, decisions, reg)
     try:
         plan = plan_redovisning(prov, reports, decs, m, period,
                                 BuildOptions(issue_date=date.today(), policy=policy, omit_unbilled=omit_unbilled))
     except BuildRefused as exc:
-        return _finish(reporter, _refused(reporter, exc))
+        return _refused(reporter, exc)
     reporter.data.update(municipality=m.display_name, period=period)
     reporter.omitted(plan.omitted)
     if plan.errors:
-        return _finish(reporter, _checks_failed(reporter, plan))
+        return _checks_failed(reporter, plan)
     reporter.findings(plan.findings)
     try:
         written = write_redovisning(plan, out)
     except OSError as exc:
         reporter.error(str(exc))
-        return _finish(reporter, 2)
+        return EXIT_USAGE
     reporter.data["produced"] = written
     print_redovisning(reporter, f"{m.display_name}, {period}: monthly report (redovisning)")
-    return _finish(reporter, 0)
+    return EXIT_OK
 
 
 def write_redovisning(plan, out: Path) -> list[dict]:

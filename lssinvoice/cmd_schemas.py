@@ -1,19 +1,20 @@
 """``lssinvoice schemas``: install and inspect the official artefacts (XSD, Schematron, tests).
 
-Exit codes: 0 ok, 2 error (the message goes to stderr; with ``--format json`` stdout also
-gets ``{"ok": false, "error": ...}``).
+Exit codes: 0 ok, 2 error (output and errors through :mod:`lssinvoice.output`).
+``schemas status`` only reads: a cache folder that does not exist is an error naming it.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from lssinvoice import settings
+from lssinvoice.output import CommandError, emit, format_option
 from schemas import artefacts
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+FORMAT = format_option()
 PROGRESS_MIN_FILES = 20
 
 
@@ -22,8 +23,9 @@ def schemas() -> None:
     """Official artefacts: UBL 2.1 XSDs, Peppol and CEN Schematron, examples, unit tests."""
 
 
-@schemas.command()
-@click.option("--mirror", type=click.Path(path_type=Path), help="Offline mirror folder (default: $LSSINVOICE_MIRROR or ../shared/artefacts).")
+@schemas.command(epilog=settings.epilog("schemas install"))
+@click.option("--mirror", type=click.Path(path_type=Path),
+              help="Offline mirror folder [default: $LSSINVOICE_MIRROR, else ../shared/artefacts].")
 @click.option("--no-network", is_flag=True, help="Never download; fail if no mirror is available.")
 @click.option("--verify", "rehash", is_flag=True, help="Afterwards rehash every installed file.")
 @FORMAT
@@ -34,11 +36,10 @@ def install(mirror: Path | None, no_network: bool, rehash: bool, fmt: str) -> No
             report = artefacts.install(mirror, network=not no_network, progress=bar)
         bad = artefacts.verify(report.target) if rehash else []
     except artefacts.ArtefactError as exc:
-        _fail(str(exc), fmt)
+        raise CommandError(str(exc)) from None
     if bad:
-        _fail(f"{len(bad)} installed file(s) do not match the manifest: {', '.join(bad)}", fmt)
+        raise CommandError(f"{len(bad)} installed file(s) do not match the manifest: {', '.join(bad)}")
     result = {
-        "ok": True,
         "target": str(report.target),
         "source": report.source,
         "mirror": str(report.mirror) if report.mirror else None,
@@ -47,8 +48,8 @@ def install(mirror: Path | None, no_network: bool, rehash: bool, fmt: str) -> No
         "verified": rehash,
         "seconds": round(report.seconds, 3),
     }
+    emit(result, fmt=fmt)
     if fmt == "json":
-        click.echo(json.dumps(result, indent=1))
         return
     origin = {"cache": "already installed", "mirror": f"from mirror {report.mirror}", "network": "downloaded"}
     click.echo(
@@ -59,16 +60,20 @@ def install(mirror: Path | None, no_network: bool, rehash: bool, fmt: str) -> No
         click.echo(f"verified: all {report.total} files match their SHA-256")
 
 
-@schemas.command()
+@schemas.command(epilog=settings.epilog("schemas status"))
 @FORMAT
 def status(fmt: str) -> None:
-    """Show the cache folder, the stamp and per-source counts."""
+    """Show the cache folder, the stamp and per-source counts (reads only: changes nothing)."""
+    target = artefacts.artefacts_dir()
+    if not target.is_dir():
+        raise CommandError(f"the artefact cache {target} does not exist (set by LSSINVOICE_ARTEFACTS): "
+                           "run `lssinvoice schemas install`")
     try:
-        info = artefacts.status()
+        info = artefacts.status(target)
     except artefacts.ArtefactError as exc:
-        _fail(str(exc), fmt)
+        raise CommandError(str(exc)) from None
+    emit(info, fmt=fmt)
     if fmt == "json":
-        click.echo(json.dumps(info, indent=1))
         return
     for line in _status_lines(info):
         click.echo(line)
@@ -95,13 +100,6 @@ def _status_lines(info: dict) -> list[str]:
     verdict = "complete" if info["complete"] else f"{info['missing']} missing: run `lssinvoice schemas install`"
     lines += ["", f"{info['installed']}/{info['manifest']['files']} files installed, {verdict}"]
     return lines
-
-
-def _fail(message: str, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps({"ok": False, "error": message}))
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 class _ProgressBar:

@@ -2,24 +2,18 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
+from lssinvoice import settings
+from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandError, emit, finish, format_option
 from lssinvoice.progress import progress_bar
 
-FORMATS = click.Choice(["text", "json", "svrl"])
 
-
-def _fail_usage(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
-@click.command()
+@click.command(epilog=settings.epilog("validate"))
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
-              help="text for people, json for machines, svrl for Schematron tools.")
+@format_option("svrl", help="text for people, json for machines (the JSON envelope), svrl for Schematron "
+                            "tools (the SVRL document itself).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes.")
 @click.option("--ruleset", default=None, metavar="ID",
@@ -27,7 +21,7 @@ def _fail_usage(message: str) -> None:
 @click.option("--no-xsd", is_flag=True, help="Skip the UBL 2.1 XSD step.")
 @click.option("--no-warnings", is_flag=True, help="Text format: list fatal findings only.")
 @click.option("--max-bytes", type=click.IntRange(1), default=None,
-              help="Refuse documents larger than this (default 100 MB or $LSSINVOICE_MAX_XML_BYTES).")
+              help="Refuse documents larger than this [default: $LSSINVOICE_MAX_XML_BYTES, else 100 MB].")
 def validate(paths, fmt, jobs, ruleset, no_xsd, no_warnings, max_bytes):
     """Validate UBL invoices, credit notes and responses with the official rules.
 
@@ -47,12 +41,12 @@ def validate(paths, fmt, jobs, ruleset, no_xsd, no_warnings, max_bytes):
         try:
             rulesets.get(ruleset)
         except KeyError as exc:
-            _fail_usage(str(exc.args[0]))
+            raise CommandError(str(exc.args[0])) from None
     files, missing = collect_paths(paths)
     if missing:
-        _fail_usage(f"no such file or folder: {', '.join(missing)}")
+        raise CommandError(f"no such file or folder: {', '.join(missing)}")
     if not files:
-        _fail_usage("no XML files found in " + ", ".join(paths))
+        raise CommandError("no XML files found in " + ", ".join(paths))
     limits = Limits(max_bytes=max_bytes) if max_bytes else Limits()
     results = []
     try:
@@ -61,9 +55,12 @@ def validate(paths, fmt, jobs, ruleset, no_xsd, no_warnings, max_bytes):
                                         limits=limits, progress=lambda r: advance()):
                 results.append(result)
     except ArtefactError as exc:
-        _fail_usage(str(exc))
+        raise CommandError(str(exc)) from None
+    unreadable = sum(1 for r in results if any(f.rule_id.startswith("LSS-IO-") for f in r.findings))
+    code = EXIT_USAGE if unreadable else EXIT_OK if all(r.valid for r in results) else EXIT_FINDINGS
     if fmt == "json":
-        click.echo(report.render_json(results))
+        emit(json.loads(report.render_json(results)), fmt=fmt, code=code,
+             error=f"{unreadable} file(s) could not be read" if unreadable else None)
     elif fmt == "svrl":
         click.echo(report.render_svrl(results), nl=False)
     else:
@@ -71,15 +68,13 @@ def validate(paths, fmt, jobs, ruleset, no_xsd, no_warnings, max_bytes):
         s = report.summary(results)
         click.echo(f"{s['documents']} documents: {s['valid']} valid, {s['invalid']} invalid "
                    f"({s['fatal']} fatal, {s['warning']} warning findings)")
-    if any(f.rule_id.startswith("LSS-IO-") for r in results for f in r.findings):
-        sys.exit(2)
-    sys.exit(0 if all(r.valid for r in results) else 1)
+    finish(code)
 
 
-@click.command()
+@click.command(epilog=settings.epilog("conformance"))
 @click.option("--suite", "suites", type=click.Choice(["peppol", "cen", "t111"]), multiple=True,
               help="Run only this suite (repeatable). Default: all.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option()
 @click.option("-v", "--verbose", is_flag=True, help="List every failed and excepted assertion.")
 def conformance(suites, fmt, verbose):
     """Run the official unit tests (VEFA format) against our compiled rules.
@@ -97,13 +92,13 @@ def conformance(suites, fmt, verbose):
         with progress_bar(total, "conformance", threshold=20) as advance:
             result = conf.run(names, progress=lambda path: advance())
     except ArtefactError as exc:
-        _fail_usage(str(exc))
+        raise CommandError(str(exc)) from None
+    code = EXIT_FINDINGS if result.failed else EXIT_OK
     if fmt == "json":
-        click.echo(json.dumps({
-            "suites": names, "files": result.files, "tests": result.tests,
-            "passed": result.passed, "failed": result.failed, "excepted": result.excepted,
-            "outcomes": [o.to_dict() for o in result.outcomes if o.status != "passed" or verbose],
-        }, indent=2))
+        emit({"suites": names, "files": result.files, "tests": result.tests,
+              "passed": result.passed, "failed": result.failed, "excepted": result.excepted,
+              "outcomes": [o.to_dict() for o in result.outcomes if o.status != "passed" or verbose]},
+             fmt=fmt, code=code)
     else:
         for name in names:
             mine = [o for o in result.outcomes if o.suite == name]
@@ -116,4 +111,4 @@ def conformance(suites, fmt, verbose):
         click.echo(f"{result.files} files, {result.tests} tests")
     # The closing line; on stderr for JSON so that stdout stays one JSON document.
     click.echo(result.summary_line(), err=(fmt == "json"))
-    sys.exit(1 if result.failed else 0)
+    finish(code)

@@ -326,13 +326,14 @@ def test_cli_install_and_status_json(tmp_path, monkeypatch):
     runner = CliRunner()
     installed = runner.invoke(main, ["schemas", "install", "--mirror", str(REAL_MIRROR), "--verify", "--format", "json"])
     assert installed.exit_code == 0, installed.output
-    result = json.loads(installed.stdout)
+    envelope = json.loads(installed.stdout)
+    result = envelope["result"]
     total = len(artefacts.load_manifest().files)
-    assert (result["ok"], result["installed"], result["verified"]) == (True, total, True)
+    assert (envelope["ok"], result["installed"], result["verified"]) == (True, total, True)
 
     status = runner.invoke(main, ["schemas", "status", "--format", "json"])
     assert status.exit_code == 0, status.output
-    info = json.loads(status.stdout)
+    info = json.loads(status.stdout)["result"]
     assert info["target"] == str(tmp_path / "cache")
     assert (info["installed"], info["missing"], info["complete"]) == (total, 0, True)
     assert {s["name"]: s["installed"] for s in info["sources"]}["peppol-poacc-3.0.15"] == 39

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 from pathlib import Path
 
@@ -14,8 +13,10 @@ from click.testing import CliRunner
 from invoices.inputs import read_decisions, read_provider, read_timereports
 from invoices.occasion import read_occasion
 from invoices.series import NumberSeries
-from lssinvoice.cli import COMMANDS, main
+from lssinvoice.cli import main
 from peppol.sbdh import unwrap
+
+from .envelope import error_of, result_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PEOPLE_PNR = ("19750315-1289", "19680704-3390", "19821120-4469", "19880412-2821", "19790903-1556",
@@ -52,16 +53,11 @@ def no_personal_data(text: str) -> None:
         assert name not in text
 
 
-def test_commands_are_registered():
-    assert COMMANDS["invoice"] == ("lssinvoice.cmd_invoice", "invoice")
-    assert COMMANDS["redovisning"] == ("lssinvoice.cmd_invoice", "redovisning")
-
-
 def test_create_base_json_and_default_series_beside_the_profile(runner, ex, tmp_path):
     out = tmp_path / "out"
     result = create(runner, ex, out, "--format", "json", "--sbdh")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+    data = result_of(result.stdout, "invoice create")
     assert data["status"] == "ok" and data["findings"] == [] and data["refusal"] is None
     (p,) = data["produced"]
     assert {k: p[k] for k in ("number", "kind", "buyer", "buyer_reference", "decision_id", "period", "issue_date",
@@ -108,8 +104,9 @@ def test_vasteras_invoice_refused_pointing_to_redovisning(runner, ex, tmp_path):
     assert not out.exists() and not (ex / "provider.series.json").exists()
     result = create(runner, ex, out, "--format", "json", municipality="vasteras", folder="vasteras-2021-03",
                     period="2021-03")
-    data = json.loads(result.stdout)
+    message, data = error_of(result.stdout, "invoice create")
     assert result.exit_code == 2 and data["status"] == "refused" and data["refusal"]["code"] == "no_invoices"
+    assert message.startswith("refused (no_invoices): Västerås stad takes no invoices")
 
 
 def _edit_report(ex: Path, folder: str, name: str, column: str, value: str) -> None:
@@ -151,7 +148,8 @@ def test_assistant_under_18_named_relative_to_the_shift_no_birth_date(runner, ex
     assert "shift 2024-03-01 08:00–15:00 by an assistant who turns 18 19 days after this shift" in stderr
     assert "2024-03-20" not in result.output and "2006-03-20" not in result.output
     as_json = create(runner, ex, tmp_path / "out", "--format", "json")
-    messages = [f["message"] for f in json.loads(as_json.stdout)["findings"] if f["code"] == "LSS-SRC-010"]
+    messages = [f["message"] for f in result_of(as_json.stdout, "invoice create", 1)["findings"]
+                if f["code"] == "LSS-SRC-010"]
     assert len(messages) == 11 and all("days after this shift" in m for m in messages)
     for text in (result.output, as_json.output):
         assert minor not in text and minor.replace("-", "") not in text
@@ -163,10 +161,10 @@ def test_supervisor_signature_check_can_be_made_an_error(runner, ex, tmp_path):
     out = tmp_path / "out"
     warned = create(runner, ex, out, "--format", "json", "--series", str(tmp_path / "s1.json"))
     assert warned.exit_code == 0
-    assert [f["code"] for f in json.loads(warned.stdout)["findings"]] == ["LSS-SRC-031"]
+    assert [f["code"] for f in result_of(warned.stdout, "invoice create")["findings"]] == ["LSS-SRC-031"]
     strict = create(runner, ex, tmp_path / "out2", "--check", "lss-src-031=error", "--format", "json")
     assert strict.exit_code == 1
-    data = json.loads(strict.stdout)
+    data = result_of(strict.stdout, "invoice create", 1)
     assert data["status"] == "findings" and data["produced"] == []
     assert [(f["code"], f["severity"]) for f in data["findings"]] == [("LSS-SRC-031", "error")]
     assert not (tmp_path / "out2").exists()
@@ -189,7 +187,8 @@ def test_input_errors_name_file_row_field(runner, ex, tmp_path):
     assert "anna.csv row 4, field 'start'" in result.stderr
     no_personal_data(result.output)
     result = create(runner, ex, tmp_path / "out", "--format", "json")
-    assert json.loads(result.stdout)["errors"] == ["anna.csv row 4, field 'start': \"8 o'clock\" is not a time HH:MM"]
+    message, data = error_of(result.stdout, "invoice create")
+    assert data["errors"] == [message] == ["anna.csv row 4, field 'start': \"8 o'clock\" is not a time HH:MM"]
 
 
 def test_unknown_municipality_and_bad_period(runner, ex, tmp_path):
@@ -209,9 +208,20 @@ def test_on_call_refused_then_left_out(runner, ex, tmp_path):
     assert "Tjörns kommun" in refused.stderr
     left_out = create(runner, ex, tmp_path / "out", "--omit-unbilled", "--format", "json")
     assert left_out.exit_code == 0
-    data = json.loads(left_out.stdout)
+    data = result_of(left_out.stdout, "invoice create")
     assert [(o["kind"], o["shifts"], o["hours"]) for o in data["omitted"]] == [("on_call", 5, "44.00")]
     assert data["produced"][0]["total"] == "72174.20" and data["produced"][0]["lines"] == 1
+
+
+def test_a_decision_naming_an_unknown_municipality_is_an_input_error(runner, ex, tmp_path):
+    dec = ex / "decisions.csv"
+    dec.write_text(dec.read_text(encoding="utf-8").replace("Tjörns kommun", "Atlantis stad", 1), encoding="utf-8")
+    result = create(runner, ex, tmp_path / "out", "--format", "json")
+    assert result.exit_code == 2
+    message, data = error_of(result.stdout, "invoice create")
+    assert len(data["errors"]) == 1
+    assert data["errors"][0].startswith("decisions.csv row 2, field 'municipality'") and "Atlantis stad" in message
+    assert not (tmp_path / "out").exists()
 
 
 def test_rate_unknown_exit_1(runner, ex, tmp_path):
@@ -230,7 +240,7 @@ def test_sickpay_create_then_duplicate_refused(runner, ex, tmp_path):
     occasion = str(ex / "sickpay-tjorn-2024-03.toml")
     first = create(runner, ex, out, "--kind", "sickpay", "--sickpay", occasion, "--format", "json")
     assert first.exit_code == 0, first.output
-    (p,) = json.loads(first.stdout)["produced"]
+    (p,) = result_of(first.stdout, "invoice create")["produced"]
     assert (p["kind"], p["period"], p["lines"], p["total"]) == ("sickpay", "2024-03-11–2024-03-12", 5, "1772.44")
     assert (ex / "provider.series.sickpay-claims.json").exists()
     second = create(runner, ex, out, "--kind", "sickpay", "--sickpay", occasion)
@@ -278,7 +288,7 @@ def test_redovisning_writes_csv_xlsx_and_timereports(runner, ex, tmp_path):
             "--municipality", "vasteras", "--period", "2021-03", "--out", str(out)]
     result = runner.invoke(main, args + ["--format", "json"])
     assert result.exit_code == 0, result.output
-    (p,) = json.loads(result.stdout)["produced"]
+    (p,) = result_of(result.stdout, "redovisning")["produced"]
     assert (p["hours"], p["total"], p["decisions"], p["buyer"]) == ("225.00", "67275.00", ["VA-2021-02"], "Västerås stad")
     assert sorted(f.name for f in out.iterdir()) == [
         "redovisning-2021-03-VA-2021-02.csv", "redovisning-2021-03-VA-2021-02.xlsx",
@@ -308,7 +318,7 @@ def test_redovisning_refused_for_an_invoicing_municipality(runner, ex, tmp_path)
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_template_files_read_back(runner, tmp_path, fmt):
     out = tmp_path / "tpl"
-    result = runner.invoke(main, ["invoice", "template", "--format", fmt, "--out", str(out)])
+    result = runner.invoke(main, ["invoice", "template", "--file-type", fmt, "--out", str(out)])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted([f"tidrapport-mall.{fmt}", f"beslut-mall.{fmt}", "provider-mall.toml",
@@ -317,9 +327,9 @@ def test_template_files_read_back(runner, tmp_path, fmt):
     assert read_decisions(out / f"beslut-mall.{fmt}") == []
     assert read_provider(out / "provider-mall.toml").name == "Exempel Assistans AB"
     assert str(read_occasion(out / "sjukdomstillfalle-mall.toml").sick_pay) == "1846.40"
-    again = runner.invoke(main, ["invoice", "template", "--format", fmt, "--out", str(out)])
+    again = runner.invoke(main, ["invoice", "template", "--file-type", fmt, "--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.output
-    assert runner.invoke(main, ["invoice", "template", "--format", fmt, "--out", str(out), "--force"]).exit_code == 0
+    assert runner.invoke(main, ["invoice", "template", "--file-type", fmt, "--out", str(out), "--force"]).exit_code == 0
 
 
 def test_demo_provider_part(tmp_path):
@@ -370,7 +380,7 @@ def test_numbers_and_void_explain_a_number_left_by_a_crash(runner, ex, tmp_path)
 
     listed = runner.invoke(main, ["invoice", "numbers", *args, "--format", "json"])
     assert listed.exit_code == 1  # a reserved number wants an explanation
-    data = json.loads(listed.output)
+    data = result_of(listed.stdout, "invoice numbers", 1)
     assert data["reserved"] == [burnt]
     assert [(n["number"], n["status"]) for n in data["numbers"]] == [(c, "committed") for c in committed] + [
         (burnt, "reserved")]

@@ -1,13 +1,12 @@
 """The `lssinvoice validate`, `conformance` and `demo` commands: output and exit codes."""
 from __future__ import annotations
 
-import json
-
 import pytest
 from click.testing import CliRunner
 
 from lssinvoice.cli import COMMANDS, main
 
+from .envelope import result_of
 from .helpers import edited, example_bytes, write
 
 
@@ -31,7 +30,7 @@ def test_invalid_file_in_a_folder_exits_1_with_json(runner, tmp_path):
         "vat-category-E.xml", ("<cbc:BuyerReference>test reference</cbc:BuyerReference>", "")))
     result = runner.invoke(main, ["validate", "--format", "json", str(tmp_path)])
     assert result.exit_code == 1
-    data = json.loads(result.output)
+    data = result_of(result.stdout, "validate", 1)
     assert data["summary"]["documents"] == 2 and data["summary"]["invalid"] == 1
     bad = [r for r in data["results"] if not r["valid"]][0]
     assert bad["source"].endswith("sub/bad.xml")
@@ -115,7 +114,7 @@ def test_hostile_or_broken_inputs_give_a_verdict_and_exit_1(runner, tmp_path, da
     assert text.output.splitlines()[-1].startswith("1 documents: 0 valid, 1 invalid")
     as_json = runner.invoke(main, ["validate", "--format", "json", str(path)])
     assert as_json.exit_code == 1
-    data = json.loads(as_json.output)
+    data = result_of(as_json.stdout, "validate", 1)
     assert data["summary"]["invalid"] == 1 and data["results"][0]["valid"] is False
     assert rule_id in {f["rule_id"] for f in data["results"][0]["findings"]}
 

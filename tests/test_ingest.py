@@ -4,7 +4,6 @@ once under SIGKILL and with two concurrent workers."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +20,7 @@ from lssinvoice.cli import main
 from peppol.model import Attachment
 from peppol.ubl import to_ubl
 
+from .envelope import result_of
 from .ingest_factory import (
     TIMEREPORT_CSV, assert_responses_valid, batch, drop, finish, folder_config, ingest_process, invoice_xml, many,
     outcome_table, responses_by_source, wrapped,
@@ -332,27 +332,29 @@ def test_two_concurrent_workers_on_postgres(tmp_path, postgres):
 def test_cli_run_status_show_and_exit_codes(tmp_path):
     drop(tmp_path / "inbox", batch(good=1))
     runner = CliRunner()
-    env = {"LSSINVOICE_DATA": str(tmp_path)}
+    env = {"LSSINVOICE_DATA": str(tmp_path), "LSSINVOICE_MUNICIPALITY": "tjorn"}
     result = runner.invoke(main, ["ingest", "run", "--format", "json"], env=env)
     assert result.exit_code == 1, result.output
-    data = json.loads(result.output)
+    data = result_of(result.stdout, "ingest run", 1)
     assert data["stored"] == 2 and data["quarantine_reasons"]["not-xml"] == 2
     result = runner.invoke(main, ["ingest", "status", "--format", "json"], env=env)
     assert result.exit_code == 0
-    status = json.loads(result.output)
+    status = result_of(result.stdout, "ingest status")
     assert status["invoices"] == 2 and status["documents"]["stored"] == 2
     result = runner.invoke(main, ["ingest", "show", "1"], env=env)
     assert result.exit_code == 0 and "stored" in result.output and "timereport-csv" in result.output
     assert "199001011239" not in result.output  # the time report's personnummer stays in the attachment
     result = runner.invoke(main, ["ingest", "show", "999"], env=env)
-    assert result.exit_code == 2 and "no document #999" in result.output
+    assert result.exit_code == 2 and "no document with the id or invoice number '999'" in result.output
 
 
-def test_cli_unknown_municipality_is_a_usage_error(tmp_path):
+def test_cli_unknown_municipality_is_a_usage_error_before_the_store_is_made(tmp_path):
+    (tmp_path / "inbox").mkdir()
     result = CliRunner().invoke(main, ["ingest", "run", "--municipality", "atlantis"],
                                 env={"LSSINVOICE_DATA": str(tmp_path)})
     assert result.exit_code == 2
     assert "atlantis" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inbox"]
 
 
 def test_attachment_command_writes_the_decoded_bytes(tmp_path):

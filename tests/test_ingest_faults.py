@@ -60,7 +60,7 @@ def assert_complete_and_once(config: IngestConfig, outbox: Path | None = None) -
 
 
 def _summary(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])["result"]  # the last run's JSON envelope
 
 
 # ------------------------------------------------------------------ SIGKILL at every step

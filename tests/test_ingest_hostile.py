@@ -284,7 +284,7 @@ def test_the_hostile_corpus_ends_as_expected_and_touches_nothing_outside_the_inb
     # The run: it went through, said so, and named no error of its own.
     assert run.returncode == 1, err[-3000:]
     assert "Traceback" not in err
-    summary = json.loads(out.strip().splitlines()[-1])
+    summary = json.loads(out.strip().splitlines()[-1])["result"]  # the run's JSON envelope
     assert summary["error"] is None
     listed = _in_store(cases)
     assert summary["processed"] == len(listed)
@@ -382,7 +382,7 @@ def test_validate_gives_a_verdict_for_every_hostile_file_and_touches_nothing(tmp
     result = CliRunner().invoke(main, ["validate", "--format", "json", *paths])
     assert result.exit_code == 1, result.output[-3000:]
     assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
-    report = json.loads(result.stdout)
+    report = json.loads(result.stdout)["result"]
     verdicts = {Path(r["source"]).relative_to(folder).as_posix(): r for r in report["results"]}
     assert list(verdicts) == [c.name for c in chosen]
     assert report["summary"]["documents"] == len(chosen)
@@ -455,7 +455,7 @@ def test_ten_million_sibling_elements_are_refused_with_a_finding(tmp_path):
             if path.is_file():
                 path.unlink()
     assert b"Traceback" not in check.stderr and check.returncode == 1, check.stderr[-2000:]
-    [verdict] = json.loads(check.stdout)["results"]
+    [verdict] = json.loads(check.stdout)["result"]["results"]
     assert not verdict["valid"] and any(f["rule_id"].startswith("LSS-XML-") for f in verdict["findings"])
     assert table == {"flat.xml": ("quarantined", "not-xml")}
     assert "LSS-XML-007" in rules, rules
