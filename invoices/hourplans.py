@@ -211,19 +211,26 @@ def _refuse_unbilled(m: Municipality, per_decision: list[tuple[Decision, Pairs]]
                 unbilled[s.kind].append(s)
     if not unbilled or options.omit_unbilled:
         return
+    raise kind_not_billed(m, [s for k in KIND_ORDER for s in unbilled.get(k, [])], "billed for", findings)
+
+
+def kind_not_billed(m: Municipality, unbilled: Sequence[Shift], what: str,
+                    findings: list[SourceFinding]) -> BuildRefused:
+    """The refusal (``kind_not_billed``) of shifts of kinds ``m`` has no sourced rule for
+    (``what``: "billed for" on an invoice, "reported" in a redovisning), each kind counted
+    with its hours and where its shifts are."""
+    kinds = [k for k in KIND_ORDER if any(s.kind is k for s in unbilled)]
     parts = []
-    for k in KIND_ORDER:
-        if k in unbilled:
-            ss = unbilled[k]
-            parts.append(f"{len(ss)} {k.value} ({KIND_LABEL[k]}) shift{'s' if len(ss) != 1 else ''}, "
-                         f"{hours_text(round_hours(sum(s.seconds for s in ss)))} h ({shift_sources(ss)})")
-    kinds = ", ".join(k.value for k in KIND_ORDER if k in unbilled)
+    for k in kinds:
+        ss = [s for s in unbilled if s.kind is k]
+        parts.append(f"{len(ss)} {k.value} ({KIND_LABEL[k]}) shift{'s' if len(ss) != 1 else ''}, "
+                     f"{hours_text(round_hours(sum(s.seconds for s in ss)))} h ({shift_sources(ss)})")
     billed = ", ".join(k.value for k in m.billed_kinds.value) or "none"
-    raise BuildRefused(
+    return BuildRefused(
         "kind_not_billed",
-        f"{m.display_name} is not billed for {kinds} time: there is no sourced rule for billing it as "
-        f"assistance hours (billed kinds: {billed}). Found: {'; '.join(parts)}. Remove those shifts, or "
-        "leave them out explicitly (omit unbilled kinds) and they are reported", findings)
+        f"{m.display_name} is not {what} {', '.join(k.value for k in kinds)} time: there is no sourced rule "
+        f"for it as assistance hours (billed kinds: {billed}). Found: {'; '.join(parts)}. Remove those shifts, "
+        "or leave them out explicitly (omit unbilled kinds) and they are reported", findings)
 
 
 def _invoice_groups(m: Municipality, per_decision: list[tuple[Decision, Pairs]]) -> list[list[tuple[Decision, Pairs]]]:

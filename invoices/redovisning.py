@@ -67,7 +67,7 @@ from datetime import date
 from decimal import Decimal
 
 from .drafts import BuildOptions, BuildRefused, OmittedTime, source_checks
-from .hourplans import rate_for_year
+from .hourplans import kind_not_billed, rate_for_year
 from .hours import (
     DECISION_LABEL,
     KIND_LABEL,
@@ -205,16 +205,7 @@ def plan_redovisning(provider: Provider, reports: Sequence[TimeReport], decision
     if unbilled:
         kinds = [k for k in KIND_ORDER if any(s.kind is k for s in unbilled)]
         if not options.omit_unbilled:
-            found = "; ".join(
-                f"{sum(1 for s in unbilled if s.kind is k)} {k.value} ({KIND_LABEL[k]}) shift(s), "
-                f"{round_hours(sum(s.seconds for s in unbilled if s.kind is k)):.2f} h "
-                f"({shift_sources([s for s in unbilled if s.kind is k])})" for k in kinds)
-            billed = ", ".join(k.value for k in m.billed_kinds.value) or "none"
-            raise BuildRefused(
-                "kind_not_billed",
-                f"{m.display_name} is not reported {', '.join(k.value for k in kinds)} time: there is no sourced rule "
-                f"for it as assistance hours (billed kinds: {billed}). Found: {found}. Remove those shifts, or leave "
-                "them out explicitly (omit unbilled kinds) and they are reported", findings)
+            raise kind_not_billed(m, unbilled, "reported", findings)
         for k in kinds:
             for decision_id in sorted({s.decision_id for s in unbilled if s.kind is k}):
                 ss = [s for s in unbilled if s.kind is k and s.decision_id == decision_id]
