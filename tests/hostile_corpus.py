@@ -12,7 +12,8 @@ canary file (its content must appear nowhere we write, its atime must not move) 
 HTTP server that must never be asked for anything.
 
 Synthetic identifiers only: the seller 0007:5599000006, Tjörn 0007:2120001306, Borås
-0007:2120001561, and the synthetic personnummer of tests.ingest_factory.TIMEREPORT_CSV.
+0007:2120001561, and the synthetic personnummer of tests.ingest_factory.TIMEREPORT_CSV
+(tests/factories.py).
 """
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ from lxml import etree
 from peppol.model import Attachment
 from peppol.ubl import to_ubl
 
-from .ingest_factory import OTHER_MUNICIPALITY, invoice_xml, wrapped, wrapped_order
-from .test_peppol_model import exempt_invoice, hours_line
+from .factories import ASSISTANT_PNR, BROKEN_ENVELOPES, exempt_invoice, hours_line
+from .ingest_factory import OTHER_MUNICIPALITY, TIMEREPORT_CLIENT_PNR, invoice_xml, wrapped, wrapped_order
 
 STORED, QUARANTINED = "stored", "quarantined"
 NOT_READ = "not-read"    # listed in the run summary's "not_read", never in the store
@@ -141,8 +142,8 @@ def timereport_csv(names: list[str]) -> bytes:
     writer.writerow(["assistant_pnr", "assistant_name", "client_pnr", "client_name", "date", "start", "end",
                      "kind", "decision_id"])
     for day, name in enumerate(names, start=2):
-        writer.writerow(["199001011239", name, "198001011231", "Klient Klientsson", f"2024-01-{day:02d}", "08:00",
-                         "16:00", "active", "B-1"])
+        writer.writerow([ASSISTANT_PNR, name, TIMEREPORT_CLIENT_PNR, "Klient Klientsson", f"2024-01-{day:02d}",
+                         "08:00", "16:00", "active", "B-1"])
     return out.getvalue().encode()
 
 
@@ -351,9 +352,7 @@ def hostile(t: Target) -> list[Case]:
     add(not_xml("pdf-not-xml", b"%PDF-1.7\n" + bytes(range(256)) * 8, "LSS-XML-003"))
 
     # --- envelopes
-    from .test_peppol_sbdh import BROKEN_ENVELOPES
-
-    # Which LSS-SBDH rule each edit of tests/test_peppol_sbdh.py breaks, and whether the
+    # Which LSS-SBDH rule each edit of tests/factories.py BROKEN_ENVELOPES breaks, and whether the
     # envelope still names a sender to answer (a T71 RE) or not (no Header, no Sender).
     sbdh_rules = ["001", "005", "004", "002", "002", "008", "011", "012", "013", "003", "005", "006", "010", "009",
                   "008", "005"]

@@ -11,22 +11,23 @@ from sqlalchemy import select
 
 from ingest import tables as tb
 from ingest.service import IngestConfig
-from ingest.store import Store
+from ingest.store import MIGRATIONS, Store
 
 from peppol import codes, sbdh
 from peppol.model import Attachment
 from peppol.ubl import to_ubl
 
-from .test_peppol_model import SELLER_ORGNR, TJORN, buyer, exempt_invoice
+from .factories import ASSISTANT_PNR, SELLER_ORGNR, TJORN_ORGNR, buyer, exempt_invoice, synthetic_pnr
 
 SELLER = f"0007:{SELLER_ORGNR}"
-US = f"0007:{TJORN}"
+US = f"0007:{TJORN_ORGNR}"
 OTHER_MUNICIPALITY = "0007:2120001561"  # Borås
 
+TIMEREPORT_CLIENT_PNR = synthetic_pnr("19800101")  # the client of the attached time report
 TIMEREPORT_CSV = (
     "assistant_pnr,assistant_name,client_pnr,client_name,date,start,end,kind,decision_id\n"
-    "199001011239,Testa Testsson,198001011231,Klient Klientsson,2024-01-02,08:00,16:00,active,B-1\n"
-    "199001011239,Testa Testsson,198001011231,Klient Klientsson,2024-01-03,22:00,06:00,waiting,B-1\n"
+    f"{ASSISTANT_PNR},Testa Testsson,{TIMEREPORT_CLIENT_PNR},Klient Klientsson,2024-01-02,08:00,16:00,active,B-1\n"
+    f"{ASSISTANT_PNR},Testa Testsson,{TIMEREPORT_CLIENT_PNR},Klient Klientsson,2024-01-03,22:00,06:00,waiting,B-1\n"
 ).encode()
 
 
@@ -186,3 +187,15 @@ def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[str, str]:
     record_output(out, "ingest run stdout")
     record_output(err, "ingest run stderr")
     return out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def upgrade_to(store: Store, revision: str) -> None:
+    """Migrate ``store`` with Alembic up to ``revision`` only (an older schema, to upgrade from)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)

@@ -18,8 +18,7 @@ from ingest.store import Store
 from lssinvoice.cli import main
 
 from .envelope import error_of, result_of
-from .ingest_factory import batch, drop, folder_config, inbox_with, invoice_xml, outcome_table, wrapped
-from .test_ingest_migrations import _upgrade
+from .ingest_factory import batch, drop, folder_config, inbox_with, invoice_xml, outcome_table, upgrade_to, wrapped
 
 READERS = [["status"], ["list"], ["show", "1"], ["attachment", "1", "tidrapport.csv"]]
 
@@ -50,7 +49,7 @@ def test_a_reading_command_on_a_missing_store_is_exit_2_and_creates_nothing(tmp_
 def test_reading_commands_never_migrate_an_older_store(tmp_path):
     path = tmp_path / "old.db"
     store = Store(f"sqlite:///{path}")
-    _upgrade(store, "0004")
+    upgrade_to(store, "0004")
     store.dispose()
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     for args in READERS:

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from lssinvoice.cli import COMMANDS, main
 
 from .envelope import result_of
+from .factories import invoice_with_attachment
 from .helpers import edited, example_bytes, write
 
 
@@ -127,9 +128,7 @@ def test_a_document_over_the_byte_cap_exits_1(runner, tmp_path):
 
 
 def test_a_big_embedded_attachment_is_valid_in_the_cli(runner, tmp_path):
-    from .test_engine import _invoice_with_attachment
-
-    data, _ = _invoice_with_attachment(8_000_000)
+    data, _ = invoice_with_attachment(8_000_000)
     path = write(tmp_path, "big.xml", data)
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output[:2000]

@@ -11,6 +11,7 @@ from validate import report
 from validate.conformance import EXAMPLE_SETS, KNOWN_INVALID_EXAMPLES
 from validate.engine import Validator, collect_paths, validate_many
 
+from .factories import invoice_with_attachment
 from .helpers import edited, example_bytes, sbdh, write
 
 
@@ -224,26 +225,13 @@ def test_any_exception_of_the_engine_is_a_finding(monkeypatch):
 
 # --- big embedded attachments ---------------------------------------------------------------------
 
-def _invoice_with_attachment(size: int) -> tuple[bytes, bytes]:
-    import os
-
-    from peppol.model import Attachment
-    from peppol.ubl import to_ubl
-
-    from .test_peppol_model import exempt_invoice
-
-    content = b"%PDF-1.7\n" + os.urandom(size)
-    pdf = Attachment.embedded("SCAN-1", content, filename="underlag.pdf", mime_code="application/pdf")
-    return to_ubl(exempt_invoice(id="INV-BIG", attachments=[pdf])), content
-
-
 @pytest.mark.parametrize("size", [8_000_000, 30_000_000])
 def test_big_embedded_attachments_validate_and_read_back(size):
     """base64 text above libxml2's 10,000,000-byte text node limit was LSS-XML-001/003."""
     from peppol.reader import read_ubl
     from validate.xmlsafe import parse_xml
 
-    data, content = _invoice_with_attachment(size)
+    data, content = invoice_with_attachment(size)
     assert len(data) > 10_000_000
     result = Validator().validate_bytes(data, "big.xml")
     assert result.valid, report.render_text([result])
@@ -255,7 +243,7 @@ def test_big_embedded_attachments_validate_and_read_back(size):
 def test_a_document_over_the_byte_cap_is_still_lss_xml_001():
     from validate.xmlsafe import Limits
 
-    data, _ = _invoice_with_attachment(8_000_000)
+    data, _ = invoice_with_attachment(8_000_000)
     result = Validator(limits=Limits(max_bytes=len(data) - 1)).validate_bytes(data, "big.xml")
     assert _fatal_ids(result) == ["LSS-XML-001"]
 

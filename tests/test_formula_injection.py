@@ -4,7 +4,7 @@ invoices.spreadsheet). Numbers stay numbers.
 
 Names and free text from a provider's time report reach the Västerås monthly report (CSV and
 XLSX), the time reports uploaded with it and attached to an invoice (BG-24), and the sick-pay
-calculation. Synthetic personnummer only (the helpers of tests.test_invoices_build).
+calculation. Synthetic personnummer only (tests/factories.py).
 """
 from __future__ import annotations
 
@@ -24,23 +24,11 @@ from invoices.model import Assistant, Client, Contact
 from invoices.redovisning import HEADER_ASSISTANTS, HEADER_YEARS, ROUNDING_NOTE, TITLE, ClientReport, plan_redovisning
 from invoices.spreadsheet import csv_cell, csv_row, xlsx_append, xlsx_cell
 from invoices.underlag import format_pnr
-from tests.test_invoices_build import (
-    ANNA,
-    BERTIL,
-    CECILIA,
-    CLIENT,
-    PROVIDER,
-    VASTERAS,
-    _spec,
-    attachments,
-    decision,
-    issue_all,
-    report,
-    shift,
-    sick_plan,
-    tjorn_plan,
+from tests.factories import (
+    ANNA, ATTACH_NOTE, BERTIL, CECILIA, CLIENT, PROVIDER, VASTERAS, attachments, decision, issue_all, occasion_spec,
+    report, shift, sick_plan, tjorn_plan,
 )
-from tests.test_invoices_redovisning import ATTACH_NOTE, OPTS
+from tests.factories import REDOVISNING_OPTS as OPTS
 
 D = Decimal
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -258,7 +246,7 @@ def test_sickpay_calculation_csv():
                shift("2024-03-12", "08:00", "15:00", who=substitute, client=EVIL_CLIENT),
                who=substitute, client=EVIL_CLIENT),
     ]
-    spec = _spec(collective_agreement="@SUM(A1)", wage=D("172.5"), wage_per="hour")
+    spec = occasion_spec(collective_agreement="@SUM(A1)", wage=D("172.5"), wage_per="hour")
     (draft,) = sick_plan(reports, spec=spec).drafts
     files = {a.filename: a.content for a in draft.attachments}
     rows = {row[0]: row[1:] for row in csv_grid(files["merkostnad-sjuklon-2024-03-11.csv"]) if row}

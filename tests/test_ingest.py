@@ -21,11 +21,11 @@ from peppol.model import Attachment
 from peppol.ubl import to_ubl
 
 from .envelope import result_of
+from .factories import ASSISTANT_PNR, exempt_invoice
 from .ingest_factory import (
     TIMEREPORT_CSV, assert_responses_valid, batch, drop, finish, folder_config, ingest_process, invoice_xml, many,
     outcome_table, responses_by_source, wrapped,
 )
-from .test_peppol_model import exempt_invoice
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -343,7 +343,7 @@ def test_cli_run_status_show_and_exit_codes(tmp_path):
     assert status["invoices"] == 2 and status["documents"]["stored"] == 2
     result = runner.invoke(main, ["ingest", "show", "1"], env=env)
     assert result.exit_code == 0 and "stored" in result.output and "timereport-csv" in result.output
-    assert "199001011239" not in result.output  # the time report's personnummer stays in the attachment
+    assert ASSISTANT_PNR not in result.output  # the time report's personnummer stays in the attachment
     result = runner.invoke(main, ["ingest", "show", "999"], env=env)
     assert result.exit_code == 2 and "no document with the id or invoice number '999'" in result.output
 

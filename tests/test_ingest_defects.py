@@ -21,8 +21,8 @@ from ingest.service import open_pipeline, run_once
 from ingest.store import Store
 from peppol.ubl import to_ubl
 
+from .factories import BROKEN_ENVELOPES, exempt_invoice, hours_line, standard_rated_invoice, synthetic_pnr
 from .ingest_factory import folder_config, inbox_with, invoice_xml, outcome_table, responses_by_source, wrapped
-from .test_peppol_model import exempt_invoice, hours_line
 
 
 def _findings(db: str) -> dict[str, list[tuple[str, str]]]:
@@ -379,8 +379,6 @@ def test_broken_envelopes_are_refused_by_validate_and_quarantined_by_ingest_alik
 
     from lssinvoice.cli import main
 
-    from .test_peppol_sbdh import BROKEN_ENVELOPES
-
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     names = []
@@ -421,11 +419,10 @@ def test_an_eight_megabyte_attachment_is_stored_not_called_not_xml(tmp_path):
 
 def test_a_personnummer_a_sender_puts_in_a_field_is_masked_in_everything_we_store_print_and_answer(tmp_path):
     from click.testing import CliRunner
-    from stdnum import luhn
 
     from lssinvoice.cli import main
 
-    pnr = "19850704" + "123" + luhn.calc_check_digit("850704123")  # synthetic
+    pnr = synthetic_pnr("19850704")
     inbox_with(tmp_path, {"a.xml": wrapped(invoice_xml("PNR-1", buyer_reference=f"{pnr[:8]}-{pnr[8:]}"))})
     config = folder_config(tmp_path)
     run_once(config)
@@ -461,8 +458,6 @@ def test_retrying_what_is_never_read_leaves_it_quarantined_not_stuck(tmp_path):
 # ------------------------------------------------------------------ found by `make fuzz`
 
 def test_an_invoice_the_rules_pass_but_the_model_refuses_is_answered_re_with_the_reason(tmp_path):
-    from .test_peppol_model import standard_rated_invoice
-
     xml = to_ubl(standard_rated_invoice(id="PG-1", buyer_reference="TK2044"))
     account = re.search(rb"(<cac:PayeeFinancialAccount>\s*<cbc:ID>)([^<]*)", xml)
     broken = xml[:account.start(2)] + b"1e400" + xml[account.end(2):]  # a number to XPath (SE-R-007)

@@ -6,23 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.exc import StatementError
 
 from ingest import tables as t
-from ingest.store import MIGRATIONS, Store
+from ingest.store import Store
 
-
-def _upgrade(store: Store, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+from .ingest_factory import upgrade_to
 
 
 def test_head_schema_is_exactly_the_tables_module(tmp_path):
@@ -36,7 +28,7 @@ def test_head_schema_is_exactly_the_tables_module(tmp_path):
 
 def test_baseline_database_upgrades_with_its_rows(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    _upgrade(store, "0001")
+    upgrade_to(store, "0001")
     assert "content" not in {c["name"] for c in inspect(store.engine).get_columns("attachments")}
     now = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
     with store.engine.begin() as conn:
@@ -93,7 +85,7 @@ def test_amounts_are_stored_exactly_and_never_rounded(tmp_path):
 
 def test_look_alike_numbers_already_stored_stop_the_upgrade_and_change_nothing(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    _upgrade(store, "0003")
+    upgrade_to(store, "0003")
     now = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
     with store.engine.begin() as conn:
         for doc_id, number in ((1, "INV-1"), (2, "INV\u200b-1")):

@@ -5,18 +5,15 @@ issued document goes through the real validation engine inside ``issue``.
 """
 from __future__ import annotations
 
-import base64
 import csv
 import dataclasses
 import io
 import re
-from datetime import date, time
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from lxml import etree
-from stdnum import luhn
 
 from invoices.build import (
     BuildOptions,
@@ -36,126 +33,19 @@ from invoices.build import (
 )
 from invoices.checks import CheckPolicy
 from invoices.claims import SickPayLedger
-from invoices.inputs import InputErrors, parse_local_shift, read_decisions, read_provider, read_timereports
-from invoices.model import (
-    Address,
-    Assistant,
-    Client,
-    Contact,
-    Decision,
-    DecisionKind,
-    GrantedPer,
-    Provider,
-    Shift,
-    ShiftKind,
-    Signatures,
-    TimeReport,
-)
-from invoices.occasion import OccasionSpec, occasion_template_toml, read_occasion
+from invoices.inputs import InputErrors, read_decisions, read_provider, read_timereports
+from invoices.model import ShiftKind
+from invoices.occasion import occasion_template_toml, read_occasion
 from invoices.registry import load_registry
 from invoices.series import NumberSeries
-from invoices.sickpay import SickPayPercentages
 from peppol import codes
 from peppol.sbdh import unwrap
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-NS = {"cac": codes.UBL_CAC_NS, "cbc": codes.UBL_CBC_NS}
-
-
-# --------------------------------------------------------------------------- fixtures
-
-def synthetic_pnr(birth: str, serial: str) -> str:
-    """YYYYMMDDSSSC with a valid Luhn check digit (fictional)."""
-    return birth + serial + luhn.calc_check_digit(birth[2:] + serial)
-
-
-CLIENT = Client(pnr=synthetic_pnr("19750315", "128"), name="Klienta Testbrukare")
-CLIENT2 = Client(pnr=synthetic_pnr("19700202", "345"), name="Annan Testbrukare")
-ANNA = Assistant(pnr=synthetic_pnr("19880412", "282"), name="Assistenta Ettan")
-BERTIL = Assistant(pnr=synthetic_pnr("19790903", "155"), name="Assistent Tvåan")
-CECILIA = Assistant(pnr=synthetic_pnr("19950127", "364"), name="Vikarie Treans")
-MINOR = Assistant(pnr=synthetic_pnr("20080601", "123"), name="Ungdom Testsson")  # turns 18 on 2026-06-01
-PEOPLE = (CLIENT, CLIENT2, ANNA, BERTIL, CECILIA, MINOR)
-
-PROVIDER = Provider(
-    name="Testbolaget Assistans AB", org_nr="5599011235",
-    address=Address(street="Testgatan 1", postal_code="411 01", city="Göteborg"),
-    contact=Contact(name="Fakturafrågor Test", phone="031-000 00 00", email="faktura@test.invalid"),
-    f_tax=True, bankgiro="55512347", invoice_prefix="T-",
+from .factories import (
+    ANNA, BERTIL, CECILIA, CLIENT, CLIENT2, EXAMPLES, ISSUE_DATE, MINOR, NS, OPTS, PROVIDER, REGISTRY, SICK_REPORTS,
+    TJORN, VASTERAS, attachments, decision, issue_all, occasion_spec, report, series, shift, sick_plan,
+    synthetic_pnr, texts, tjorn_plan, without_attachments, xml,
 )
-REGISTRY = load_registry(use_env=False)
-TJORN = REGISTRY.get("tjorn")
-BORAS = REGISTRY.get("boras")
-VASTERAS = REGISTRY.get("vasteras")
-ISSUE_DATE = date(2024, 4, 2)
-OPTS = BuildOptions(issue_date=ISSUE_DATE)
-
-_rows = iter(range(2, 10_000))
-
-
-def shift(day: str, start: str, end: str, *, kind: ShiftKind | str = ShiftKind.ACTIVE, decision: str = "D-BASE",
-          who: Assistant = ANNA, client: Client = CLIENT) -> Shift:
-    s, e = parse_local_shift(date.fromisoformat(day), time.fromisoformat(start), time.fromisoformat(end))
-    return Shift(assistant_pnr=who.pnr, client_pnr=client.pnr, start=s, end=e, kind=ShiftKind(kind),
-                 decision_id=decision, source=f"t.csv row {next(_rows)}")
-
-
-def report(*shifts: Shift, who: Assistant = ANNA, client: Client = CLIENT, signed=(True, True),
-           month: str | None = None) -> TimeReport:
-    return TimeReport(
-        assistant=who, client=client, month=month or shifts[0].start.strftime("%Y-%m"), shifts=shifts,
-        signatures=Signatures(assistant=signed[0], supervisor=signed[1]), calculation_period="4 veckor",
-        collective_agreement=None, collective_agreement_stated=True)
-
-
-def decision(id: str = "D-BASE", kind: str = "base", municipality: str = "Tjörns kommun", hours: str = "300",
-             per: str = "month", valid_from: str = "2019-01-01", valid_to: str = "2026-12-31",
-             client: Client = CLIENT) -> Decision:
-    return Decision(id=id, client_pnr=client.pnr, municipality=municipality, kind=DecisionKind(kind),
-                    valid_from=date.fromisoformat(valid_from), valid_to=date.fromisoformat(valid_to),
-                    granted_hours=Decimal(hours), granted_per=GrantedPer(per))
-
-
-def series(tmp_path: Path, prefix: str = "T-") -> NumberSeries:
-    return NumberSeries(tmp_path / "series.json", prefix)
-
-
-def issue_all(plan, tmp_path: Path, **kw):
-    """Issue into a dict (number -> Issued); returns (result, written)."""
-    written: dict = {}
-    result = issue(plan, series=kw.pop("series", None) or series(tmp_path),
-                   write=lambda item: written.setdefault(item.number, item), **kw)
-    return result, written
-
-
-def xml(item) -> etree._Element:
-    return etree.fromstring(item.ubl)
-
-
-def texts(root: etree._Element, path: str) -> list[str]:
-    return [e.text for e in root.xpath(path, namespaces=NS)]
-
-
-def attachments(item) -> dict[str, bytes]:
-    root = xml(item)
-    return {e.get("filename"): base64.b64decode(e.text)
-            for e in root.xpath("//cbc:EmbeddedDocumentBinaryObject", namespaces=NS)}
-
-
-def without_attachments(item) -> str:
-    """The UBL text with the embedded attachments' content removed."""
-    root = xml(item)
-    for e in root.xpath("//cbc:EmbeddedDocumentBinaryObject", namespaces=NS):
-        e.text = ""
-    return etree.tostring(root, encoding="unicode")
-
-
-def test_fixture_people_are_synthetic_and_valid():
-    from invoices.model import validate_pnr
-
-    for p in PEOPLE:
-        assert validate_pnr(p.pnr) == p.pnr
 
 
 # ------------------------------------------------------------------------------ rounding
@@ -203,10 +93,6 @@ def test_parse_period_and_municipality_matching():
 
 
 # ------------------------------------------------------------------------ a Tjörn invoice
-
-def tjorn_plan(*reports: TimeReport, decisions=None, period="2024-03", kind="base", options=OPTS):
-    return plan_invoices(PROVIDER, list(reports), decisions or [decision()], TJORN, period, kind, options)
-
 
 def test_tjorn_march_2024_at_fk_amount(tmp_path):
     plan = tjorn_plan(report(shift("2024-03-04", "08:00", "15:30")))
@@ -387,7 +273,7 @@ def test_vasteras_takes_no_invoices():
     assert e.value.code == "no_invoices"
     assert "Västerås stad takes no invoices" in e.value.message
     assert "lssinvoice redovisning" in e.value.message
-    spec = _spec(sick_days=(date(2021, 3, 1),))
+    spec = occasion_spec(sick_days=(date(2021, 3, 1),))
     with pytest.raises(BuildRefused) as e:
         plan_sickpay(PROVIDER, [], [], VASTERAS, "2021-03", spec)
     assert e.value.code == "no_invoices" and "sick pay" in e.value.message
@@ -443,6 +329,8 @@ def test_on_call_is_not_billed_by_name():
     assert e.value.code == "kind_not_billed"
     assert "Tjörns kommun" in e.value.message and "on_call" in e.value.message
     assert "6.00 h" in e.value.message and ANNA.pnr not in e.value.message
+    assert e.value.message.startswith("Tjörns kommun is not billed for on_call time: ")
+    assert " 1 on_call (" in e.value.message and " shift, 6.00 h (" in e.value.message
 
 
 def test_on_call_left_out_explicitly_is_reported(tmp_path):
@@ -662,28 +550,6 @@ def test_example_invoices(tmp_path, slug, folder, kind, lines, total, n_attachme
 
 # ------------------------------------------------------------------------------ sick pay
 
-def _spec(**kw) -> OccasionSpec:
-    values = dict(client_pnr=CLIENT.pnr, sick_assistant_pnr=ANNA.pnr,
-                  sick_days=(date(2024, 3, 11), date(2024, 3, 12)), substitute_pnrs=(CECILIA.pnr,),
-                  sick_pay=Decimal("1159.20"),
-                  percentages=SickPayPercentages(holiday_pay="12", employer_contributions="31.42",
-                                                 insurance="0.6", pension="4.5"),
-                  karens_date=date(2024, 3, 11), source="occasion.toml")
-    values.update(kw)
-    return OccasionSpec(**values)
-
-
-SICK_REPORTS = [
-    report(shift("2024-03-04", "08:00", "15:00"), shift("2024-03-13", "08:00", "15:00")),              # Anna
-    report(shift("2024-03-11", "08:00", "15:00", who=CECILIA), shift("2024-03-12", "08:00", "15:00", who=CECILIA),
-           who=CECILIA),                                                                              # the substitute
-]
-
-
-def sick_plan(reports=SICK_REPORTS, spec=None, **kw):
-    return plan_sickpay(PROVIDER, reports, [decision()], TJORN, "2024-03", spec or _spec(), OPTS, **kw)
-
-
 def test_sickpay_invoice_line_by_line(tmp_path):
     plan = sick_plan()
     assert plan.findings == [] and plan.notes == []
@@ -730,13 +596,14 @@ def test_sickpay_second_claim_for_the_same_occasion_is_refused(tmp_path):
     ledger = SickPayLedger(tmp_path / "claims.json")
     result, written = issue_all(sick_plan(), tmp_path, series=s, ledger=ledger)
     assert result.ok and len(ledger.records()) == 1
-    for spec in (_spec(), _spec(sick_days=(date(2024, 3, 12), date(2024, 3, 13)))):  # same, and overlapping
+    # the same occasion, and an overlapping one
+    for spec in (occasion_spec(), occasion_spec(sick_days=(date(2024, 3, 12), date(2024, 3, 13)))):
         with pytest.raises(BuildRefused) as e:
             sick_plan(spec=spec, claimed=ledger.records())
         assert e.value.code == "duplicate_occasion" and "T-2024-00001" in e.value.message
     # a different occasion of the same assistant is fine
     other = report(shift("2024-03-20", "08:00", "15:00", who=CECILIA), who=CECILIA)
-    assert sick_plan([*SICK_REPORTS, other], spec=_spec(sick_days=(date(2024, 3, 20),)),
+    assert sick_plan([*SICK_REPORTS, other], spec=occasion_spec(sick_days=(date(2024, 3, 20),)),
                      claimed=ledger.records()).drafts
     # the ledger refuses too, even when the plan was made without it (two runs at once)
     with pytest.raises(BuildRefused) as e:
@@ -758,16 +625,16 @@ def test_sickpay_claim_released_by_a_void_number_or_a_credit_note(tmp_path):
 
 def test_sickpay_needs_the_occasion_in_the_period_and_known_people():
     with pytest.raises(BuildRefused) as e:
-        plan_sickpay(PROVIDER, SICK_REPORTS, [], TJORN, "2024-04", _spec(), OPTS)
+        plan_sickpay(PROVIDER, SICK_REPORTS, [], TJORN, "2024-04", occasion_spec(), OPTS)
     assert e.value.code == "occasion_outside_period"
     with pytest.raises(BuildRefused) as e:
-        sick_plan(spec=_spec(client_pnr=CLIENT2.pnr))
+        sick_plan(spec=occasion_spec(client_pnr=CLIENT2.pnr))
     assert e.value.code == "client_not_in_timereports"
     stranger = synthetic_pnr("19600101", "234")
     with pytest.raises(BuildRefused) as e:
-        sick_plan(spec=_spec(sick_assistant_pnr=stranger))
+        sick_plan(spec=occasion_spec(sick_assistant_pnr=stranger))
     assert e.value.code == "sick_assistant_unknown"
-    plan = sick_plan(spec=_spec(sick_assistant_pnr=stranger, sick_assistant_name="Sjuk Testperson"))
+    plan = sick_plan(spec=occasion_spec(sick_assistant_pnr=stranger, sick_assistant_name="Sjuk Testperson"))
     assert plan.notes and "no time report" in plan.notes[0]
 
 

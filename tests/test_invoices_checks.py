@@ -4,11 +4,10 @@ Synthetic personnummer only (valid Luhn check digit, fictional names).
 """
 from __future__ import annotations
 
-from datetime import date, time
-from decimal import Decimal
+from datetime import date
+from functools import partial
 
 import pytest
-from stdnum import luhn
 
 from invoices.checks import (
     CODES,
@@ -28,57 +27,22 @@ from invoices.checks import (
     run_checks,
     unsigned_reports,
 )
-from invoices.inputs import parse_local_shift
-from invoices.model import (
-    Assistant,
-    Client,
-    Decision,
-    DecisionKind,
-    GrantedPer,
-    Shift,
-    ShiftKind,
-    Signatures,
-    TimeReport,
-    mask_pnr,
-)
+from invoices.model import Decision, GrantedPer, ShiftKind, TimeReport, mask_pnr
 
+from . import factories
+from .factories import ASSISTANT2_PNR as ASSISTANT2
+from .factories import ASSISTANT_PNR as ASSISTANT
+from .factories import CLIENT2_PNR as CLIENT2
+from .factories import CLIENT_PNR as CLIENT
+from .factories import assistant, synthetic_pnr
 
-def synthetic_pnr(birth: str, serial: str = "123") -> str:
-    """A 12-digit personnummer YYYYMMDDSSSC with a valid Luhn check digit (fictional)."""
-    return birth + serial + luhn.calc_check_digit(birth[2:] + serial)
-
-
-ASSISTANT = synthetic_pnr("19900101", "123")
-ASSISTANT2 = synthetic_pnr("19850615", "456")
-CLIENT = synthetic_pnr("19800101", "987")
-CLIENT2 = synthetic_pnr("19751231", "222")
 ALL_PNRS = (ASSISTANT, ASSISTANT2, CLIENT, CLIENT2)
 
-
-def shift(day: str, start: str, end: str, *, assistant=ASSISTANT, client=CLIENT, decision="D1",
-          kind=ShiftKind.ACTIVE, source="t.csv row 2") -> Shift:
-    s, e = parse_local_shift(date.fromisoformat(day), time.fromisoformat(start), time.fromisoformat(end))
-    return Shift(assistant_pnr=assistant, client_pnr=client, start=s, end=e, kind=kind,
-                 decision_id=decision, source=source)
-
-
-def report(*shifts: Shift, assistant=ASSISTANT, client=CLIENT, name="Testa Testsson", month=None,
-           signed=(True, True), period="4 weeks", agreement_stated=True, kind_stated=True,
-           eea=True, capacity=True) -> TimeReport:
-    month = month or shifts[0].start.strftime("%Y-%m")
-    return TimeReport(
-        assistant=Assistant(pnr=assistant, name=name, lives_in_eea=eea, capacity_to_work=capacity),
-        client=Client(pnr=client, name="Klienta Klientsson"), month=month, shifts=shifts,
-        signatures=Signatures(assistant=signed[0], supervisor=signed[1]),
-        calculation_period=period, collective_agreement=None,
-        collective_agreement_stated=agreement_stated, kind_stated=kind_stated)
-
-
-def decision(id="D1", client=CLIENT, hours="40", per=GrantedPer.WEEK,
-             valid_from="2024-01-01", valid_to="2024-12-31") -> Decision:
-    return Decision(id=id, client_pnr=client, municipality="Exempelkommun", kind=DecisionKind.BASE,
-                    valid_from=date.fromisoformat(valid_from), valid_to=date.fromisoformat(valid_to),
-                    granted_hours=Decimal(hours), granted_per=per)
+# the builders of tests/factories.py, for people given by personnummer and one decision D1
+shift = partial(factories.shift, who=ASSISTANT, client=CLIENT, decision="D1", source="t.csv row 2")
+report = partial(factories.report, who=ASSISTANT, client=CLIENT, period="4 weeks")
+decision = partial(factories.decision, id="D1", client=CLIENT, municipality="Exempelkommun", hours="40",
+                   per=GrantedPer.WEEK, valid_from="2024-01-01", valid_to="2024-12-31")
 
 
 def codes(findings) -> list[str]:
@@ -95,9 +59,9 @@ def assert_no_pnr(findings):
 def clean_month() -> list[TimeReport]:
     """May 2024: two assistants, one client, 8 h weekdays, signed, all statements."""
     a = [shift(f"2024-05-{d:02d}", "08:00", "16:00", source=f"a.csv row {d}") for d in (6, 7, 8)]
-    b = [shift(f"2024-05-{d:02d}", "16:00", "22:00", assistant=ASSISTANT2, kind=ShiftKind.WAITING,
+    b = [shift(f"2024-05-{d:02d}", "16:00", "22:00", who=ASSISTANT2, kind=ShiftKind.WAITING,
                source=f"b.csv row {d}") for d in (6, 7)]
-    return [report(*a), report(*b, assistant=ASSISTANT2, name="Prova Provsson")]
+    return [report(*a), report(*b, who=assistant(ASSISTANT2, "Prova Provsson"))]
 
 
 # ---------------------------------------------------------------------------- clean data
@@ -216,7 +180,7 @@ YOUNG = synthetic_pnr("20060510", "321")      # turns 18 on 2024-05-10
 @pytest.mark.parametrize("day, when", [("2024-05-09", "1 day"), ("2024-05-10", None), ("2024-05-11", None),
                                        ("2023-12-01", "161 days")])
 def test_under_18_boundary_is_the_birthday(day, when):
-    r = report(shift(day, "08:00", "12:00", assistant=YOUNG), assistant=YOUNG)
+    r = report(shift(day, "08:00", "12:00", who=YOUNG), who=YOUNG)
     findings = assistant_under_18([r])
     assert codes(findings) == (["LSS-SRC-010"] if when else [])
     if when:
@@ -229,7 +193,7 @@ def test_under_18_boundary_is_the_birthday(day, when):
 
 
 def test_night_shift_into_the_18th_birthday_still_fires():
-    r = report(shift("2024-05-09", "22:00", "06:00", assistant=YOUNG), assistant=YOUNG)
+    r = report(shift("2024-05-09", "22:00", "06:00", who=YOUNG), who=YOUNG)
     findings = assistant_under_18([r])
     assert codes(findings) == ["LSS-SRC-010"]
     assert "turns 18 1 day after this shift" in findings[0].message
@@ -242,7 +206,7 @@ def test_leap_day_birthday_turns_18_on_1_march_in_a_common_year():
 
 def test_samordningsnummer_birth_day_is_day_minus_60():
     samordning = synthetic_pnr("20060570", "321")   # born 2006-05-10
-    r = report(shift("2024-05-09", "08:00", "12:00", assistant=samordning), assistant=samordning)
+    r = report(shift("2024-05-09", "08:00", "12:00", who=samordning), who=samordning)
     findings = assistant_under_18([r])
     assert codes(findings) == ["LSS-SRC-010"]
     assert "turns 18 1 day after this shift" in findings[0].message
@@ -252,7 +216,7 @@ def test_register_flags():
     clean = clean_month()
     assert assistant_outside_eea(clean) == [] and assistant_lacks_capacity(clean) == []
     r = report(shift("2024-05-06", "08:00", "16:00"), shift("2024-05-07", "08:00", "10:00", source="t.csv row 3"),
-               eea=False, capacity=False)
+               who=assistant(ASSISTANT, eea=False, capacity=False))
     [eea] = assistant_outside_eea([r])
     [cap] = assistant_lacks_capacity([r])
     assert (eea.code, eea.severity, eea.where) == ("LSS-SRC-011", "error", "t.csv row 2; t.csv row 3")
@@ -279,7 +243,7 @@ def test_overlap_across_clients_and_reports():
 def test_touching_shifts_and_other_assistants_do_not_overlap():
     r1 = report(shift("2024-05-06", "08:00", "16:00"), shift("2024-05-06", "16:00", "22:00"),
                 shift("2024-05-06", "22:00", "08:00"))
-    r2 = report(shift("2024-05-06", "08:00", "16:00", assistant=ASSISTANT2), assistant=ASSISTANT2)
+    r2 = report(shift("2024-05-06", "08:00", "16:00", who=ASSISTANT2), who=ASSISTANT2)
     assert overlapping_shifts([r1, r2]) == []
     # the autumn repeated hour: a hand-over at 02:30 (first occurrence) stays contiguous
     r3 = report(shift("2024-10-26", "22:00", "02:30"), shift("2024-10-27", "02:30", "07:00"))
@@ -347,7 +311,7 @@ def test_reports_from_the_reader_feed_the_statement_checks(tmp_path):
 # ------------------------------------------------------------------------------ policy
 
 def dirty() -> tuple[list[TimeReport], list[Decision]]:
-    young = report(shift("2024-05-09", "08:00", "12:00", assistant=YOUNG), assistant=YOUNG, signed=(True, False))
+    young = report(shift("2024-05-09", "08:00", "12:00", who=YOUNG), who=YOUNG, signed=(True, False))
     return [young], [decision()]
 
 
@@ -384,10 +348,10 @@ def test_policy_refuses_unknown_codes_and_levels(overrides, message):
 
 
 def test_all_checks_on_dirty_data_fire_once_each():
-    young = report(shift("2024-05-09", "08:00", "20:00", assistant=YOUNG),
-                   shift("2024-05-09", "19:00", "21:00", assistant=YOUNG, decision="X"),
-                   assistant=YOUNG, signed=(False, False), period=None, agreement_stated=False,
-                   kind_stated=False, eea=False, capacity=False)
+    young = report(shift("2024-05-09", "08:00", "20:00", who=YOUNG),
+                   shift("2024-05-09", "19:00", "21:00", who=YOUNG, decision="X"),
+                   who=assistant(YOUNG, eea=False, capacity=False), signed=(False, False), period=None,
+                   agreement_stated=False, kind_stated=False)
     other = report(shift("2025-01-02", "08:00", "10:00", decision="D2"))
     decisions = [decision(hours="10"), decision(id="D2", client=CLIENT2)]
     findings = run_checks([young, other], decisions)

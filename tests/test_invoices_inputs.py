@@ -1,11 +1,10 @@
 """Readers of a provider's files (invoices.inputs) and the templates (invoices.templates).
 
-All identities are synthetic: personnummer generated here with a valid Luhn check digit,
+All identities are synthetic: personnummer from tests/factories.py (valid Luhn check digit),
 obviously fictional names.
 """
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from stdnum import luhn
 
 from invoices import templates
 from invoices.inputs import (
@@ -26,42 +24,13 @@ from invoices.inputs import (
 )
 from invoices.model import DecisionKind, GrantedPer, ShiftKind
 
-
-def synthetic_pnr(birth: str, serial: str = "123") -> str:
-    """A 12-digit personnummer YYYYMMDDSSSC with a valid Luhn check digit (fictional)."""
-    body = birth[2:] + serial
-    return birth + serial + luhn.calc_check_digit(body)
-
-
-ASSISTANT = synthetic_pnr("19900101", "123")
-ASSISTANT2 = synthetic_pnr("19850615", "456")
-CLIENT = synthetic_pnr("19800101", "987")
-CLIENT2 = synthetic_pnr("19751231", "222")
-
-
-def row(**over) -> dict:
-    base = {
-        "assistant_pnr": ASSISTANT, "assistant_name": "Testa Testsson",
-        "client_pnr": CLIENT, "client_name": "Klienta Klientsson",
-        "date": "2024-05-02", "start": "08:00", "end": "16:00", "kind": "active",
-        "decision_id": "D1", "assistant_signed": "yes", "supervisor_signed": "ja",
-        "calculation_period": "4 weeks", "collective_agreement": "none",
-    }
-    base.update(over)
-    return base
-
-
-def write_csv(tmp: Path, rows: list[dict], name: str = "timereports.csv", delimiter: str = ",",
-              bom: bool = False, columns: list[str] | None = None) -> Path:
-    columns = columns or list(dict.fromkeys(k for r in rows for k in r))
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow([r.get(c, "") for c in columns])
-    path = tmp / name
-    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode("utf-8"))
-    return path
+from .factories import ASSISTANT2_PNR as ASSISTANT2
+from .factories import ASSISTANT_PNR as ASSISTANT
+from .factories import CLIENT2_PNR as CLIENT2
+from .factories import CLIENT_PNR as CLIENT
+from .factories import decision_row as decision
+from .factories import timereport_row as row
+from .factories import write_csv
 
 
 def write_xlsx(tmp: Path, rows: list[dict], name: str = "timereports.xlsx", typed: bool = True) -> Path:
@@ -474,13 +443,6 @@ def test_empty_folder_missing_path_and_wrong_suffix(tmp_path):
 
 DECISION_HEADER = ["decision_id", "client_pnr", "municipality", "kind", "valid_from", "valid_to",
                    "granted_hours", "granted_per"]
-
-
-def decision(**over) -> dict:
-    base = dict(decision_id="D1", client_pnr=CLIENT, municipality="Exempelkommun", kind="base",
-                valid_from="2024-01-01", valid_to="2024-12-31", granted_hours="20,5", granted_per="week")
-    base.update(over)
-    return base
 
 
 def test_reads_decisions_with_either_decimal_separator(tmp_path):

@@ -2,22 +2,19 @@
 that vary by buyer as registry data (one invoice per decision; an extension invoice carries
 the base decision's time reports).
 
-All identities are synthetic: personnummer with a valid Luhn check digit, fictional names.
+All identities are synthetic: personnummer from tests/factories.py (valid Luhn check digit),
+fictional names.
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from stdnum import luhn
 
 from invoices.build import BuildOptions, BuildRefused, plan_invoices
 from invoices.inputs import InputError, InputErrors, read_decisions, read_timereports
-from invoices.model import Address, Contact, Provider
 from invoices.registry import (
     DEFAULT_EXTENSION_CARRIES_BASE_TIMEREPORTS,
     DEFAULT_ONE_INVOICE_PER_DECISION,
@@ -27,49 +24,28 @@ from invoices.registry import (
     packaged_dir,
 )
 
+from . import factories
+from .factories import ANNA, PROVIDER, synthetic_pnr, timereport_row, write_csv
+
 REGISTRY = load_registry(use_env=False)
 TJORN = REGISTRY.find("tjorn")
 KNOWN = ("boras (Borås Stad, 212000-1561); forsakringskassan (Försäkringskassan, 202100-5521); "
          "tjorn (Tjörns kommun, 212000-1306); vasteras (Västerås stad, 212000-2080)")
 OPTS = BuildOptions(issue_date=date(2024, 4, 2))
-PROVIDER = Provider(
-    name="Testbolaget Assistans AB", org_nr="5599011235",
-    address=Address(street="Testgatan 1", postal_code="411 01", city="Göteborg"),
-    contact=Contact(name="Fakturafrågor Test", phone="031-000 00 00", email="faktura@test.invalid"),
-    f_tax=True, bankgiro="55512347", invoice_prefix="T-",
-)
-
-
-def synthetic_pnr(birth: str, serial: str) -> str:
-    """YYYYMMDDSSSC with a valid Luhn check digit (fictional)."""
-    return birth + serial + luhn.calc_check_digit(birth[2:] + serial)
-
-
-ASSISTANT = synthetic_pnr("19880412", "282")
 CLIENTS = [synthetic_pnr(f"197{i}0315", "128") for i in range(4)]
-
-
-def write_csv(path: Path, rows: list[dict]) -> Path:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(list(rows[0]))
-    for r in rows:
-        writer.writerow(list(r.values()))
-    path.write_text(buf.getvalue(), encoding="utf-8")
-    return path
 
 
 def decision_row(decision_id: str, client: str, municipality: str, kind: str = "base",
                  valid_from: str = "2024-01-01", valid_to: str = "2024-12-31") -> dict:
-    return {"decision_id": decision_id, "client_pnr": client, "municipality": municipality, "kind": kind,
-            "valid_from": valid_from, "valid_to": valid_to, "granted_hours": "300", "granted_per": "month"}
+    return factories.decision_row(decision_id=decision_id, client_pnr=client, municipality=municipality, kind=kind,
+                                  valid_from=valid_from, valid_to=valid_to, granted_hours="300", granted_per="month")
 
 
 def shift_row(client: str, day: str, start: str, end: str, decision_id: str, n: int) -> dict:
-    return {"assistant_pnr": ASSISTANT, "assistant_name": "Assistenta Ettan", "client_pnr": client,
-            "client_name": f"Klient Nummer{'abcd'[n]}", "date": day, "start": start, "end": end, "kind": "active",
-            "decision_id": decision_id, "assistant_signed": "yes", "supervisor_signed": "yes",
-            "calculation_period": "4 veckor", "collective_agreement": "none"}
+    """Anna's day for the n-th client."""
+    return timereport_row(assistant_pnr=ANNA.pnr, assistant_name=ANNA.name, client_pnr=client,
+                          client_name=f"Klient Nummer{'abcd'[n]}", date=day, start=start, end=end,
+                          decision_id=decision_id, supervisor_signed="yes", calculation_period="4 veckor")
 
 
 # ------------------------------------------------------------------------ naming a buyer
@@ -119,11 +95,11 @@ def test_a_second_buyer_answering_to_the_same_name_is_refused(tmp_path):
 def test_decisions_naming_tjorn_any_way_are_billed_to_tjorn(tmp_path):
     """A decisions file naming "Tjörn" used to be silently left out (nothing_to_bill)."""
     names = ["Tjörn", "TJÖRN KOMMUN", "tjorn", TJORN.org_nr_display]
-    decisions = read_decisions(write_csv(tmp_path / "decisions.csv", [
+    decisions = read_decisions(write_csv(tmp_path, name="decisions.csv", rows=[
         decision_row(f"D{i}", client, name) for i, (client, name) in enumerate(zip(CLIENTS, names))]),
         registry=REGISTRY)
     assert [d.municipality for d in decisions] == names  # kept as written
-    reports = read_timereports(write_csv(tmp_path / "timereports.csv", [
+    reports = read_timereports(write_csv(tmp_path, name="timereports.csv", rows=[
         shift_row(client, f"2024-03-0{i + 4}", "08:00", "16:00", f"D{i}", i) for i, client in enumerate(CLIENTS)]))
     plan = plan_invoices(PROVIDER, reports, decisions, TJORN, "2024-03", "base", OPTS)
     assert [(d.decision_id, d.total) for d in plan.drafts] == [
@@ -132,7 +108,7 @@ def test_decisions_naming_tjorn_any_way_are_billed_to_tjorn(tmp_path):
 
 
 def test_unknown_municipality_in_a_decisions_file_names_the_value_and_the_file(tmp_path):
-    path = write_csv(tmp_path / "beslut.csv", [decision_row("D1", CLIENTS[0], "Tjörn"),
+    path = write_csv(tmp_path, name="beslut.csv", rows=[decision_row("D1", CLIENTS[0], "Tjörn"),
                                                decision_row("D2", CLIENTS[1], "Göteborgs stad")])
     with pytest.raises(InputErrors) as exc:
         read_decisions(path, registry=REGISTRY)
@@ -143,7 +119,7 @@ def test_unknown_municipality_in_a_decisions_file_names_the_value_and_the_file(t
 
 
 def test_without_a_registry_any_municipality_is_read(tmp_path):
-    path = write_csv(tmp_path / "decisions.csv", [decision_row("D1", CLIENTS[0], "Exempelkommun")])
+    path = write_csv(tmp_path, name="decisions.csv", rows=[decision_row("D1", CLIENTS[0], "Exempelkommun")])
     assert [d.municipality for d in read_decisions(path)] == ["Exempelkommun"]
 
 
@@ -173,11 +149,11 @@ def test_rules_are_read_from_the_registry_with_documented_defaults(tmp_path):
 
 
 def extension_case(tmp_path: Path):
-    decisions = read_decisions(write_csv(tmp_path / "decisions.csv", [
+    decisions = read_decisions(write_csv(tmp_path, name="decisions.csv", rows=[
         decision_row("D-BASE", CLIENTS[0], "Tjörn"),
         decision_row("D-EXT", CLIENTS[0], "Tjörn", kind="extension", valid_from="2024-03-18",
                      valid_to="2024-03-24")]), registry=REGISTRY)
-    reports = read_timereports(write_csv(tmp_path / "timereports.csv", [
+    reports = read_timereports(write_csv(tmp_path, name="timereports.csv", rows=[
         shift_row(CLIENTS[0], "2024-03-18", "16:00", "20:00", "D-EXT", 0)]))
     return reports, decisions
 
@@ -199,11 +175,11 @@ def test_extension_without_base_reports_is_invoiced_when_the_buyer_does_not_ask_
 
 def two_decisions_of_one_client(tmp_path: Path):
     """D1 until 15 March, D2 from 16 March, for one client; another client under D3."""
-    decisions = read_decisions(write_csv(tmp_path / "decisions.csv", [
+    decisions = read_decisions(write_csv(tmp_path, name="decisions.csv", rows=[
         decision_row("D1", CLIENTS[0], "Tjörn", valid_to="2024-03-15"),
         decision_row("D2", CLIENTS[0], "Tjörn", valid_from="2024-03-16"),
         decision_row("D3", CLIENTS[1], "Tjörn")]), registry=REGISTRY)
-    reports = read_timereports(write_csv(tmp_path / "timereports.csv", [
+    reports = read_timereports(write_csv(tmp_path, name="timereports.csv", rows=[
         shift_row(CLIENTS[0], "2024-03-14", "08:00", "16:00", "D1", 0),
         shift_row(CLIENTS[0], "2024-03-18", "08:00", "12:00", "D2", 0),
         shift_row(CLIENTS[1], "2024-03-19", "08:00", "10:00", "D3", 1)]))

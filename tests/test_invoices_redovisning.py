@@ -14,10 +14,12 @@ from invoices.checks import CheckPolicy
 from invoices.inputs import read_decisions, read_provider, read_timereports
 from invoices.redovisning import HEADER_ASSISTANTS, HEADER_YEARS, ROUNDING_NOTE, TITLE, plan_redovisning
 from invoices.model import ShiftKind
-from tests.test_invoices_build import (
+from tests.factories import (
     ANNA,
+    ATTACH_NOTE,
     BERTIL,
     CLIENT,
+    CLIENT2,
     EXAMPLES,
     PROVIDER,
     TJORN,
@@ -26,10 +28,8 @@ from tests.test_invoices_build import (
     report,
     shift,
 )
+from tests.factories import REDOVISNING_OPTS as OPTS
 
-OPTS = BuildOptions(issue_date=date(2021, 4, 2))
-ATTACH_NOTE = ("Tidrapporter: en per assistent bifogas i e-tjänsten (filerna tidrapport-*.csv), "
-               "signerade av assistent och arbetsledare/ombud.")
 D = Decimal
 
 
@@ -213,6 +213,8 @@ def test_on_call_refused_or_left_out():
     with pytest.raises(BuildRefused) as e:
         vasteras_plan(r, period="2021-03")
     assert e.value.code == "kind_not_billed" and "on_call" in e.value.message and "Västerås stad" in e.value.message
+    assert e.value.message.startswith("Västerås stad is not reported on_call time: ")
+    assert " 1 on_call (" in e.value.message and " shift, 4.00 h (" in e.value.message
     plan = vasteras_plan(r, period="2021-03", options=BuildOptions(issue_date=date(2021, 4, 2), omit_unbilled=True))
     assert [(o.kind, o.hours) for o in plan.omitted] == [(ShiftKind.ON_CALL, D("4.00"))]
     (rep,) = plan.reports
@@ -229,8 +231,6 @@ def test_nothing_to_report_is_refused():
 
 
 def test_one_report_per_client_no_names_in_file_names():
-    from tests.test_invoices_build import CLIENT2
-
     decisions = [decision(municipality="Västerås stad"),
                  decision("D-2", municipality="vasteras", client=CLIENT2),
                  decision("D-EXT", kind="extension", municipality="Västerås stad", per="period")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -23,10 +24,12 @@ from invoices.sickpay import (
     round_money,
 )
 
-SICK = Assistant(pnr="19850312-1231", name="Sjuka Testassistent")
-SUBSTITUTE_PNR = "199206154560"
-CLIENT = Client(pnr="19770101-9874", name="Testa Testbrukare")
-OTHER_CLIENT_PNR = "199909093214"
+from .factories import shift_between, synthetic_pnr
+
+SICK = Assistant(pnr=synthetic_pnr("19850312", "123"), name="Sjuka Testassistent")
+SUBSTITUTE_PNR = synthetic_pnr("19920615", "456")
+CLIENT = Client(pnr=synthetic_pnr("19770101", "987"), name="Testa Testbrukare")
+OTHER_CLIENT_PNR = synthetic_pnr("19990909", "321")
 
 PCT = SickPayPercentages(
     holiday_pay=Decimal("12"),
@@ -40,11 +43,8 @@ def at(day: int, hour: int, month: int = 3) -> datetime:
     return datetime(2024, month, day, hour, tzinfo=STOCKHOLM)
 
 
-def shift(start: datetime, end: datetime, kind=ShiftKind.ACTIVE, who=SUBSTITUTE_PNR, client=None) -> Shift:
-    return Shift(
-        assistant_pnr=who, client_pnr=client or CLIENT.pnr, start=start, end=end,
-        kind=kind, decision_id="D-1", source="vikarie.csv",
-    )
+# the substitute's shifts for CLIENT (tests/factories.py)
+shift = partial(shift_between, who=SUBSTITUTE_PNR, client=CLIENT, decision="D-1", source="vikarie.csv")
 
 
 OCCASION = SicknessOccasion(

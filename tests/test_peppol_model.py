@@ -1,8 +1,8 @@
 """peppol.model: EN 16931 totals in Decimal, rounding, credit notes, and field-naming errors.
 
-The builders at the top (``seller``, ``buyer``, ``exempt_invoice``, ``standard_rated_invoice``,
-``credit_note``) are reused by test_peppol_ubl.py and test_peppol_sbdh.py. All parties are
-synthetic except the municipality, whose organisation number is public.
+The documents are built by tests/factories.py (``seller``, ``buyer``, ``exempt_invoice``,
+``standard_rated_invoice``, ``credit_note``). All parties are synthetic except the
+municipality, whose organisation number is public.
 """
 from __future__ import annotations
 
@@ -14,135 +14,20 @@ from pydantic import ValidationError
 
 from peppol import codes
 from peppol.model import (
-    Address,
     AllowanceCharge,
     Attachment,
-    Buyer,
-    Contact,
     Document,
     Identifier,
     Line,
     LineAllowanceCharge,
     PaymentMeans,
     Period,
-    PrecedingInvoice,
-    Seller,
     Totals,
     VatBreakdown,
-    VatExemption,
     round_amount,
 )
 
-SELLER_ORGNR = "5599000006"  # synthetic, valid Luhn
-TJORN = "2120001306"
-JANUARY = Period(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 31))
-
-
-def seller(**overrides) -> Seller:
-    data = dict(
-        registration_name="Exempelbolaget Omsorg AB",
-        name="Exempelomsorg",
-        endpoint=f"0007:{SELLER_ORGNR}",
-        legal_registration_id=Identifier(value=SELLER_ORGNR, scheme="0007"),
-        tax_registration_id=codes.SE_F_TAX_TEXT,
-        address=Address(street="Exempelgatan 1", city="Exempelstad", postal_code="11122", country="SE"),
-        contact=Contact(name="Eva Exempel", telephone="+46 31 000 00 00", email="faktura@example.se"),
-    )
-    data.update(overrides)
-    return Seller(**data)
-
-
-def buyer(**overrides) -> Buyer:
-    data = dict(
-        registration_name="Tjörns kommun",
-        endpoint=f"0007:{TJORN}",
-        legal_registration_id=Identifier(value=TJORN, scheme="0007"),
-        address=Address(street="Kommunhuset", city="Skärhamn", postal_code="47180", country="SE"),
-    )
-    data.update(overrides)
-    return Buyer(**data)
-
-
-def hours_line(line_id: str, hours: str, rate: str, **overrides) -> Line:
-    data = dict(id=line_id, quantity=D(hours), unit_code=codes.UNIT_HOUR, price=D(rate),
-                vat_category=codes.VAT_EXEMPT, vat_rate=D("0"), item_name=f"Omsorgstjänst, timmar ({line_id})",
-                period=JANUARY)
-    data.update(overrides)
-    return Line(**data)
-
-
-def exempt_invoice(**overrides) -> Document:
-    """A Swedish VAT-exempt (category E, VATEX-EU-132-1G) invoice: seller with F-tax and no
-    VAT number, Bankgiro, buyer reference, 0007 endpoints, an embedded PDF."""
-    data = dict(
-        id="INV-2024-0001",
-        issue_date=dt.date(2024, 2, 5),
-        due_date=dt.date(2024, 3, 6),
-        buyer_reference="TK2044",
-        invoice_period=JANUARY,
-        notes=["Underlag bifogas."],
-        payment_terms="30 dagar netto",
-        seller=seller(),
-        buyer=buyer(),
-        payment_means=[PaymentMeans.bankgiro("5050-1055", payment_id="INV20240001")],
-        vat_exemptions=[VatExemption(category="E", reason_code=codes.VATEX_EU_132_1G,
-                                     reason="Momsfri social omsorg")],
-        lines=[
-            hours_line("1", "120.5", "332.60"),
-            hours_line("2", "10.25", "332.60", note="Tillfällig utökning"),
-            hours_line("3", "3", "299.80", period=Period(start=dt.date(2024, 1, 10), end=dt.date(2024, 1, 12))),
-        ],
-        attachments=[Attachment.embedded("UNDERLAG-1", b"%PDF-1.4\n% synthetic\n", filename="underlag.pdf",
-                                         mime_code="application/pdf", description="Underlag januari")],
-    )
-    data.update(overrides)
-    return Document(**data)
-
-
-def standard_rated_invoice(**overrides) -> Document:
-    """Category S at 25 % and 12 %, with a document allowance and charge."""
-    data = dict(
-        id="INV-2024-0002",
-        issue_date=dt.date(2024, 2, 5),
-        due_date=dt.date(2024, 3, 6),
-        buyer_reference="TK2044",
-        seller=seller(vat_id="SE 559900-0006 01"),
-        buyer=buyer(),
-        payment_means=[PaymentMeans.plusgiro("90 20 03-3")],
-        allowances_charges=[
-            AllowanceCharge.allowance(D("10.00"), "Rabatt", "S", D("25")),
-            AllowanceCharge.charge(D("5.00"), "Fakturaavgift", "S", D("25")),
-        ],
-        lines=[
-            Line(id="1", quantity=D("3"), unit_code="C62", price=D("100.00"), vat_category="S", vat_rate=D("25"),
-                 item_name="Material"),
-            Line(id="2", quantity=D("2"), unit_code="C62", price=D("49.95"), vat_category="S", vat_rate=D("25"),
-                 item_name="Hjälpmedel"),
-            Line(id="3", quantity=D("1"), unit_code="C62", price=D("1000"), vat_category="S", vat_rate=D("12"),
-                 item_name="Resa"),
-        ],
-    )
-    data.update(overrides)
-    return Document(**data)
-
-
-def credit_note(**overrides) -> Document:
-    data = dict(
-        kind="creditnote",
-        id="CN-2024-0001",
-        issue_date=dt.date(2024, 2, 20),
-        due_date=dt.date(2024, 3, 21),
-        buyer_reference="TK2044",
-        project_reference="P-17",
-        preceding_invoices=[PrecedingInvoice(id="INV-2024-0001", issue_date=dt.date(2024, 2, 5))],
-        seller=seller(),
-        buyer=buyer(),
-        payment_means=[PaymentMeans.bankgiro("5050-1055")],
-        vat_exemptions=[VatExemption(category="E", reason_code=codes.VATEX_EU_132_1G)],
-        lines=[hours_line("1", "10.25", "332.60", period=None)],
-    )
-    data.update(overrides)
-    return Document(**data)
+from .factories import SELLER_ORGNR, buyer, credit_note, exempt_invoice, hours_line, seller, standard_rated_invoice
 
 
 # -- totals ---------------------------------------------------------------------------------

@@ -9,25 +9,22 @@ from lxml import etree
 
 from peppol import codes
 from peppol.reader import from_ubl
-from peppol.sbdh import SBDH_NS, Envelope, SbdhError, unwrap, wrap
+from peppol.sbdh import Envelope, SbdhError, unwrap, wrap
 from peppol.ubl import to_ubl
 
-from .helpers import removing as _remove
-from .helpers import setting as _set
-from .test_peppol_model import credit_note, exempt_invoice
-
-S = "{%s}" % SBDH_NS
-SENDER = "0007:5599000006"
-RECEIVER = "0007:2120001306"
-CREATED = dt.datetime(2024, 2, 5, 10, 30, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-INSTANCE = "6f1d0c52-8a4e-4d44-9f0e-3b1a2c3d4e5f"
-
-
-def envelope_bytes(**overrides) -> bytes:
-    args = dict(sender=SENDER, receiver=RECEIVER, document_type_id=codes.INVOICE_DOCUMENT_TYPE_ID,
-                process_id=codes.BILLING_PROCESS_ID, instance_id=INSTANCE, created=CREATED)
-    args.update(overrides)
-    return wrap(to_ubl(exempt_invoice()), **args)
+from .factories import (
+    BROKEN_ENVELOPES,
+    CREATED,
+    INSTANCE,
+    RECEIVER,
+    SENDER,
+    S,
+    credit_note,
+    envelope_bytes,
+    exempt_invoice,
+    header,
+    scope,
+)
 
 
 def edited(edit) -> etree._Element:
@@ -35,17 +32,6 @@ def edited(edit) -> etree._Element:
     root = etree.fromstring(envelope_bytes())
     edit(root)
     return root
-
-
-def header(root: etree._Element) -> etree._Element:
-    return root.find(S + "StandardBusinessDocumentHeader")
-
-
-def scope(root: etree._Element, type_: str) -> etree._Element:
-    for sc in header(root).find(S + "BusinessScope"):
-        if sc.findtext(S + "Type") == type_:
-            return sc
-    raise AssertionError(type_)
 
 
 # -- round trip --------------------------------------------------------------------------------
@@ -162,45 +148,6 @@ def test_wrap_refuses_bad_payloads():
 
 
 # -- broken envelopes ----------------------------------------------------------------------------
-
-def _second_payload(root):
-    root.append(etree.fromstring(to_ubl(credit_note())))
-
-
-HDR = f"{S}StandardBusinessDocumentHeader"
-
-
-# Every broken envelope and unwrap's message for it. tests/test_validate_envelope.py runs the
-# same edits through validate.envelope and asserts that both sides refuse them.
-BROKEN_ENVELOPES = [
-    (_remove(HDR), "the StandardBusinessDocumentHeader is missing"),
-    (_remove(f"{HDR}/{S}Receiver"), "StandardBusinessDocumentHeader: Receiver is missing"),
-    (_remove(f"{HDR}/{S}Sender"), "StandardBusinessDocumentHeader: Sender is missing"),
-    (_remove("{%s}Invoice" % codes.UBL_INVOICE_NS), "the envelope holds no business document (payload)"),
-    (_second_payload, "the envelope holds 2 business documents (Invoice, CreditNote); Peppol allows exactly one"),
-    (_remove(f"{HDR}/{S}DocumentIdentification"), "StandardBusinessDocumentHeader: DocumentIdentification is missing"),
-    (_remove(f"{HDR}/{S}BusinessScope"), "StandardBusinessDocumentHeader: BusinessScope is missing"),
-    (lambda r: scope(r, "DOCUMENTID").getparent().remove(scope(r, "DOCUMENTID")),
-     "BusinessScope: the DOCUMENTID scope is missing"),
-    (lambda r: scope(r, "PROCESSID").getparent().remove(scope(r, "PROCESSID")),
-     "BusinessScope: the PROCESSID scope is missing"),
-    (_set(f"{HDR}/{S}HeaderVersion", "2.0"), "HeaderVersion must be '1.0', got '2.0'"),
-    (_set(f"{HDR}/{S}Receiver/{S}Identifier", ""), "Receiver/Identifier is empty"),
-    (lambda r: r.find(f"{HDR}/{S}Sender/{S}Identifier").set("Authority", "GLN"),
-     "Sender/Identifier: Authority must be 'iso6523-actorid-upis', got 'GLN'"),
-    (_set(f"{HDR}/{S}DocumentIdentification/{S}Type", "CreditNote"),
-     "DocumentIdentification says {urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}CreditNote but the "
-     "payload is {urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"),
-    (_set(f"{HDR}/{S}DocumentIdentification/{S}CreationDateAndTime", "yesterday"),
-     "DocumentIdentification/CreationDateAndTime: 'yesterday' is not an xs:dateTime"),
-    (_remove(f"{HDR}/{S}DocumentIdentification/{S}InstanceIdentifier"),
-     "DocumentIdentification: InstanceIdentifier is missing"),
-    (lambda r: header(r).insert(2, etree.fromstring(
-        f'<Receiver xmlns="{SBDH_NS}"><Identifier Authority="iso6523-actorid-upis">0007:2120001561</Identifier>'
-        f'</Receiver>')),
-     "StandardBusinessDocumentHeader: Receiver occurs 2 times, the Peppol envelope has exactly one"),
-]
-
 
 @pytest.mark.parametrize("edit,message", BROKEN_ENVELOPES)
 def test_broken_envelopes(edit, message):

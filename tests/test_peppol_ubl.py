@@ -29,7 +29,7 @@ from peppol.reader import UblReadError, from_ubl, read_ubl
 from peppol.ubl import format_amount, format_number, format_price, to_ubl
 from schemas.artefacts import artefact_path
 
-from .test_peppol_model import JANUARY, credit_note, exempt_invoice, hours_line, standard_rated_invoice
+from .factories import JANUARY, credit_note, exempt_invoice, hours_line, standard_rated_invoice
 
 NS = {"cac": codes.UBL_CAC_NS, "cbc": codes.UBL_CBC_NS}
 EXAMPLES = "peppol-bis-billing-3.0.19/rules/examples"

@@ -13,18 +13,13 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from stdnum import luhn
 
+from tests.factories import synthetic_pnr
 from tests.personal_data import mask, scan
 
 REPO = Path(__file__).resolve().parent.parent
 
 pytest_plugins = ["pytester"]
-
-
-def synthetic_pnr(birth: str, serial: str) -> str:
-    """YYYYMMDDSSSC (or YYMMDDSSSC) with a valid Luhn check digit over the last ten digits."""
-    return birth + serial + luhn.calc_check_digit(birth[-6:] + serial)
 
 
 PNR = synthetic_pnr("19900101", "123")            # 12 digits

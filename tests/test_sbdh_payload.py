@@ -4,7 +4,7 @@
 business document of an envelope: :func:`peppol.sbdh.payload_of` (raises ``SbdhError``) and
 :func:`validate.detect.sbdh_payload` (returns None). They must agree on every envelope the
 tests build: the same element when there is one payload beside one header, a refusal on both
-sides otherwise. The envelopes: the broken ones of tests/test_peppol_sbdh.py, the structural
+sides otherwise. The envelopes: the broken ones of tests/factories.py, the structural
 cases below, the wrapped and broken envelopes of tests/ingest_factory.py, and every official
 example wrapped with tests/helpers.sbdh.
 """
@@ -23,8 +23,7 @@ from validate.xmlsafe import parse_xml
 
 from . import ingest_factory
 from .helpers import example_bytes, sbdh
-from .test_peppol_model import credit_note
-from .test_peppol_sbdh import BROKEN_ENVELOPES, HDR, S, envelope_bytes, header
+from .factories import BROKEN_ENVELOPES, HDR, credit_note, envelope_bytes, header
 
 BILLING = "peppol-bis-billing-3.0.19/rules/examples"
 POACC = "peppol-poacc-3.0.15/rules/examples"

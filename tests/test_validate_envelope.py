@@ -2,7 +2,7 @@
 
 ``validate`` may not import ``peppol``, so the envelope checks exist twice: here they are run
 side by side (a test may import both layers) on every broken envelope of
-tests/test_peppol_sbdh.py and tests/ingest_factory.py, on cases of our own, and on good ones.
+tests/factories.py and tests/ingest_factory.py, on cases of our own, and on good ones.
 """
 from __future__ import annotations
 
@@ -24,8 +24,7 @@ from . import ingest_factory
 from .helpers import example_bytes, sbdh
 from .helpers import removing as _remove
 from .helpers import setting as _set
-from .test_peppol_model import credit_note
-from .test_peppol_sbdh import BROKEN_ENVELOPES, HDR, S, envelope_bytes, header, scope
+from .factories import BROKEN_ENVELOPES, HDR, S, credit_note, envelope_bytes, header, scope
 
 ID = f"{HDR}/{S}DocumentIdentification"
 
