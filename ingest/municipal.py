@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from fsio import write_atomic
 from peppol import codes as peppol_codes
 from validate import rulesets
 
@@ -72,7 +73,8 @@ def schematron_text(receiver: Receiver) -> str:
 
 
 def municipal_ruleset(receiver: Receiver) -> rulesets.RuleSet:
-    """BIS 3 (XSD, CEN, PEPPOL) plus our municipal rules, registered under its own id.
+    """Our municipal rules as a rule set of their own, run after the official release that
+    judges an invoice (``Validator(extra=...)``), registered under its own id.
 
     The generated file lives in the XSLT cache folder, named by the hash of its text, so the
     compiled XSLT is reused across runs and a changed registry entry makes a new one.
@@ -83,15 +85,13 @@ def municipal_ruleset(receiver: Receiver) -> rulesets.RuleSet:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{receiver.slug}-{digest}.sch"
     if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    base = rulesets.BIS3_UBL
+        write_atomic(path, text.encode("utf-8"))
     ruleset = rulesets.RuleSet(
         id=f"municipal-{receiver.slug}",
-        version=f"{base.version}+{digest}",
-        title=f"{base.title}; municipal rules of {receiver.name}",
-        document_kinds=base.document_kinds,
-        schematrons=base.schematrons + (rulesets.SchematronStep(f"Municipal ({receiver.name})", str(path)),),
+        version=digest,
+        title=f"Municipal rules of {receiver.name}: buyer reference (BT-10) and electronic address (BT-49)",
+        document_kinds=("invoice", "creditnote"),
+        schematrons=(rulesets.SchematronStep(f"Municipal ({receiver.name})", str(path)),),
+        xsd=False,
     )
     return rulesets.register(ruleset)

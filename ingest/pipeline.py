@@ -110,7 +110,7 @@ class Pipeline:
         self.owner = owner or owner_id()
         self.ruleset = municipal_ruleset(settings.receiver)
         limits = Limits(max_bytes=settings.max_bytes)
-        self.validator = Validator(self.ruleset.id, limits=limits)
+        self.validator = Validator(limits=limits, extra=(self.ruleset,))
         self.analyser = Analyser(settings.receiver, self.validator, limits, settings.max_lines)
         self.replier = Replier(settings.receiver)
         self.claims = Claims(store, self.owner, settings.lease)

@@ -65,16 +65,16 @@ def official_examples(console) -> int:
 
     from schemas.artefacts import artefacts_dir
     from validate.conformance import EXAMPLE_SETS, KNOWN_INVALID_EXAMPLES
-    from validate.engine import Validator, collect_paths
+    from validate.engine import collect_paths
 
     base = artefacts_dir()
     total = unexpected = 0
-    for label, folder, ruleset in EXAMPLE_SETS:
-        table = Table(title=label, title_justify="left")
+    for example_set in EXAMPLE_SETS:
+        table = Table(title=example_set.label, title_justify="left")
         for col in ("document", "type", "rule set", "fatal", "warn", "verdict"):
             table.add_column(col, justify="right" if col in ("fatal", "warn") else "left")
-        files, _ = collect_paths([base / folder])
-        validator = Validator(ruleset)
+        files, _ = collect_paths([base / example_set.folder])
+        validator = example_set.validator()
         for path in files:
             result = validator.validate_path(path)
             rel = path.relative_to(base).as_posix()

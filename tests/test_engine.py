@@ -20,15 +20,15 @@ def _fatal_ids(result):
 
 
 def _official_examples():
-    for _, folder, ruleset in EXAMPLE_SETS:
-        files, _ = collect_paths([artefacts_dir() / folder])
+    for example_set in EXAMPLE_SETS:
+        files, _ = collect_paths([artefacts_dir() / example_set.folder])
         for path in files:
-            yield pytest.param(path, ruleset, id=path.relative_to(artefacts_dir()).as_posix())
+            yield pytest.param(path, example_set, id=path.relative_to(artefacts_dir()).as_posix())
 
 
-@pytest.mark.parametrize("path,ruleset", list(_official_examples()))
-def test_every_official_example_is_valid_or_a_known_upstream_defect(path, ruleset):
-    result = Validator(ruleset).validate_path(path)
+@pytest.mark.parametrize("path,example_set", list(_official_examples()))
+def test_every_official_example_is_valid_or_a_known_upstream_defect(path, example_set):
+    result = example_set.validator().validate_path(path)
     rel = path.relative_to(artefacts_dir()).as_posix()
     if rel in KNOWN_INVALID_EXAMPLES:
         assert set(_fatal_ids(result)) == KNOWN_INVALID_EXAMPLES[rel][0]

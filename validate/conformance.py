@@ -21,7 +21,8 @@ from lxml import etree
 
 from schemas.artefacts import artefacts_dir
 
-from . import rulesets
+from . import releases, rulesets
+from .engine import Validator
 from .findings import Finding, Severity
 from .schematron.runner import parse_for_saxon
 from .xmlsafe import parse_file
@@ -37,12 +38,17 @@ class Suite:
 
 
 SUITES = {
-    "peppol": Suite("peppol", rulesets.BIS3_UBL, ("peppol-bis-billing-3.0.19/rules/unit-UBL-*/*.xml",)),
+    # The Peppol units of 3.0.19 (the last release whose unit tests are published), against the
+    # 3.0.19 rule set of the 2025.5 release (its .sch files are those of the v3.0.19 tag).
+    "peppol": Suite("peppol", rulesets.get("peppol-bis-billing-3.0.19"),
+                    ("peppol-bis-billing-3.0.19/rules/unit-UBL-*/*.xml",)),
     "cen": Suite("cen", rulesets.CEN_UBL, (
         "cen-en16931-validation-1.3.16/test/Invoice-unit-UBL/*.xml",
         "cen-en16931-validation-1.3.16/test/CreditNote-unit-UBL/*.xml",
     )),
-    "t111": Suite("t111", rulesets.T111, ("peppol-poacc-3.0.15/rules/unit-invoice-response/*.xml",)),
+    # The post-award 3.0.15 units against the complete T111 rules of the same release (2025.5).
+    "t111": Suite("t111", rulesets.get("peppol-t111-2025.5"),
+                  ("peppol-poacc-3.0.15/rules/unit-invoice-response/*.xml",)),
 }
 
 # (suite, file name, test number (1-based, in file order), rule id) -> why the upstream
@@ -64,13 +70,38 @@ KNOWN_INVALID_EXAMPLES: dict[str, tuple[frozenset[str], str]] = {
     ),
 }
 
-# The official example documents and the rule set each folder is meant for.
-EXAMPLE_SETS: tuple[tuple[str, str, str | None], ...] = (
-    ("Peppol BIS 3 examples", "peppol-bis-billing-3.0.19/rules/examples", None),
-    ("Peppol national examples", "peppol-bis-billing-3.0.19/rules/national-examples", None),
-    ("CEN EN 16931 examples", "cen-en16931-validation-1.3.16/ubl/examples", "cen-en16931-ubl-1.3.16"),
-    ("Post-award examples (T111, T71)", "peppol-poacc-3.0.15/rules/examples", None),
-)
+@dataclass(frozen=True)
+class ExampleSet:
+    """A folder of official example documents and the rules it is meant for: a rule-set id,
+    or an OpenPeppol release (its rule set for each document's kind)."""
+
+    label: str
+    folder: str
+    ruleset: str | None = None
+    release: str | None = None
+
+    def validator(self, **options) -> Validator:
+        return Validator(self.ruleset, release=self.release, **options)
+
+
+def _example_sets() -> tuple[ExampleSet, ...]:
+    out = [
+        ExampleSet("Peppol BIS 3.0.19 national examples", "peppol-bis-billing-3.0.19/rules/national-examples",
+                   release="3.0.19"),
+        ExampleSet("CEN EN 16931 examples", "cen-en16931-validation-1.3.16/ubl/examples",
+                   ruleset="cen-en16931-ubl-1.3.16"),
+        ExampleSet("Post-award 3.0.15 examples (T111, T71)", "peppol-poacc-3.0.15/rules/examples",
+                   release="2025.5"),
+    ]
+    for release in releases.all_releases():
+        out.append(ExampleSet(f"OpenPeppol {release.name} examples (BIS Billing {release.billing}, T111, T71)",
+                              release.file("examples"), release=release.name))
+    return tuple(out)
+
+
+EXAMPLE_SETS: tuple[ExampleSet, ...] = _example_sets()
+"""Every official example folder: each release's (billing, Invoice Response use cases, T111 and
+T71 examples) with its own rules, the 3.0.19 national examples, CEN's and post-award 3.0.15's."""
 
 
 @dataclass(frozen=True)

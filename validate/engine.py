@@ -17,13 +17,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from datetime import date
 from pathlib import Path
 
 from lxml import etree
 
-from . import envelope, rulesets
+from schemas.artefacts import ArtefactError
+
+from . import envelope, releases, rulesets
 from .detect import UnknownDocument, detect
-from .findings import Finding, Severity, StepResult, ValidationResult
+from .findings import ENGINE_ERRORS, Finding, OtherVerdict, Severity, StepResult, ValidationResult
 from .schematron.runner import parse_for_saxon
 from .xmlsafe import Limits, XmlRefused, parse_xml, read_capped
 from .xsd import validate_xsd
@@ -31,6 +34,9 @@ from .xsd import validate_xsd
 NO_RULESET = "LSS-DOC-011"
 WRONG_RULESET = "LSS-DOC-012"
 RULES_BROKEN = "LSS-SCH-002"
+ARTEFACT_MISSING = "LSS-ENG-001"
+"""An artefact (the rules of a step) is missing or does not match the manifest: an engine
+error, never a verdict on the document."""
 ENGINE_REFUSED = "LSS-SCH-003"
 """SaxonC (the Schematron engine) could not parse the document the hardened parser accepted:
 one of its JDK parser limits that we do not raise (a name above 1,000 characters), or any
@@ -38,6 +44,13 @@ other failure. The Schematron steps are then reported as skipped; the result is 
 ENVELOPE_STEP = envelope.STEP
 """The step name of the SBDH envelope checks ("envelope"); their rule ids start with
 ``envelope.RULE_PREFIX`` ("LSS-SBDH-")."""
+
+
+def _verdict(ruleset: rulesets.RuleSet, steps: list[StepResult]) -> OtherVerdict:
+    fatal = [f for s in steps for f in s.findings if f.is_fatal]
+    return OtherVerdict(ruleset.id, ruleset.release, not fatal and not any(s.skipped for s in steps),
+                        tuple(sorted({f.rule_id for f in fatal})),
+                        any(f.rule_id in ENGINE_ERRORS for f in fatal))
 
 
 def _ms(start: float) -> float:
@@ -53,40 +66,73 @@ def _saxon_text(data: bytes, tree: etree._ElementTree, root: etree._Element) -> 
 
 
 class Validator:
-    """Validates documents with a rule set chosen by document type, or a fixed one."""
+    """Validates documents with the rules in force on their reference date, or fixed rules.
 
-    def __init__(self, ruleset: str | None = None, *, limits: Limits | None = None, xsd: bool = True):
+    * ``ruleset``: a rule-set id; only it judges (``lssinvoice validate --ruleset``);
+    * ``release``: an OpenPeppol release (``3.0.20``, ``2025.11``); its rule set for the
+      document's kind judges (``--rules``);
+    * otherwise the releases accepted on the reference date (``at``, per call or for the
+      validator; default today) judge: a document is valid if it passes any of them
+      (:func:`validate.releases.select`), and the result names the one that judged it and
+      what the others say (``result.others``).
+
+    ``extra`` rule sets (a municipality's own rules) run after the judging rule set, for the
+    document kinds they name. A document that fails the UBL XSD is not run through the
+    Schematron steps (their results would be meaningless, as phive does); they are reported
+    skipped with the reason, unless ``all_steps``.
+    """
+
+    def __init__(self, ruleset: str | None = None, *, release: str | None = None, at: date | None = None,
+                 limits: Limits | None = None, xsd: bool = True, all_steps: bool = False,
+                 extra: Iterable[rulesets.RuleSet] = ()):
         self.fixed = rulesets.get(ruleset) if ruleset else None
+        self.release = releases.find(release) if release else None
+        self.at = at
         self.limits = limits or Limits()
         self.xsd = xsd
+        self.all_steps = all_steps
+        self.extra = tuple(extra)
+
+    def candidates(self, kind: str, at: date | None = None) -> list[rulesets.RuleSet]:
+        """The rule sets that may judge a document of ``kind``, the primary one first."""
+        if self.fixed:
+            return [self.fixed]
+        if self.release:
+            found = rulesets.for_release(self.release, kind)
+            return [found] if found else []
+        return rulesets.accepted_for(kind, self._at(at))
+
+    def _at(self, at: date | None) -> date:
+        return at or self.at or date.today()
 
     def warm(self, kinds: Iterable[str] = ("invoice", "creditnote")) -> None:
-        """Compile every rule set the given kinds use (a worker does this once at start)."""
+        """Compile the primary rule set of the given kinds (a worker does this once at start);
+        other releases compile on first use."""
         for kind in kinds:
-            rs = self.fixed or rulesets.default_for(kind)
-            if rs:
+            found = self.candidates(kind)
+            for rs in found[:1] + [x for x in self.extra if kind in x.document_kinds]:
                 for step in rs.schematrons:
                     rulesets.runner(rs, step)
 
-    def validate_path(self, path: str | os.PathLike) -> ValidationResult:
+    def validate_path(self, path: str | os.PathLike, at: date | None = None) -> ValidationResult:
         source = str(path)
         start = time.perf_counter()
         try:
             data = read_capped(path, self.limits)
         except XmlRefused as refused:
             return self._refused(source, refused.finding, _ms(start))
-        return self.validate_bytes(data, source)
+        return self.validate_bytes(data, source, at=at)
 
-    def validate_bytes(self, data: bytes, source: str = "") -> ValidationResult:
+    def validate_bytes(self, data: bytes, source: str = "", at: date | None = None) -> ValidationResult:
         start = time.perf_counter()
         try:
             tree = parse_xml(data, source=source, limits=self.limits)
         except XmlRefused as refused:
             return self._refused(source, refused.finding, _ms(start))
-        return self.validate_parsed(data, tree, source, start)
+        return self.validate_parsed(data, tree, source, start, at=at)
 
     def validate_parsed(self, data: bytes, tree: etree._ElementTree, source: str = "",
-                        start: float | None = None) -> ValidationResult:
+                        start: float | None = None, at: date | None = None) -> ValidationResult:
         """Validate a document the caller already parsed with :func:`validate.xmlsafe.parse_xml`
         (``data`` are the bytes it was parsed from), sparing a second parse."""
         start = time.perf_counter() if start is None else start
@@ -124,18 +170,23 @@ class Validator:
             parse_step.findings.append(unknown.finding)
             return parse_done()
         result.document_type = doctype.kind
-        ruleset = self.fixed or rulesets.default_for(doctype.kind)
-        if ruleset is None:
+        candidates = self.candidates(doctype.kind, at)
+        if not candidates:
             parse_step.findings.append(Finding(NO_RULESET, Severity.FATAL,
                                                f"no rule set validates documents of kind {doctype.kind!r}", step="parse"))
             return parse_done()
-        if doctype.kind not in ruleset.document_kinds:
+        primary = candidates[0]
+        if doctype.kind not in primary.document_kinds:
             parse_step.findings.append(Finding(
                 WRONG_RULESET, Severity.FATAL,
-                f"rule set {ruleset.id} validates {', '.join(ruleset.document_kinds)}, not {doctype.kind}",
+                f"rule set {primary.id} validates {', '.join(primary.document_kinds)}, not {doctype.kind}",
                 step="parse"))
             return parse_done()
-        result.ruleset = ruleset.id
+        if not (self.fixed or self.release):
+            selection = releases.select(self._at(at))
+            result.reference_date = selection.at.isoformat()
+            result.note = selection.note
+        result.ruleset, result.release = primary.id, primary.release
         try:
             node = parse_for_saxon(_saxon_text(data, tree, root))
         except Exception as exc:  # PySaxonApiError, or anything else the engine raises
@@ -143,28 +194,59 @@ class Validator:
             parse_step.findings.append(Finding(
                 ENGINE_REFUSED, Severity.FATAL,
                 f"{source or 'document'}: the Schematron engine (SaxonC) could not read the document, so its "
-                f"rules were not run: {' '.join(str(exc).split())}", ruleset=ruleset.id, step="parse"))
+                f"rules were not run: {' '.join(str(exc).split())}", ruleset=primary.id, step="parse"))
         parse_done()
 
-        if self.xsd and ruleset.xsd:
+        skip = "" if node is not None else f"not run: see {ENGINE_REFUSED}"
+        if self.xsd and primary.xsd:
             t = time.perf_counter()
             xsd_tree = tree if root is tree.getroot() else etree.ElementTree(root)
             findings = validate_xsd(xsd_tree, doctype.kind)
-            result.steps.append(StepResult("xsd", [self._tag(f, ruleset.id) for f in findings], _ms(t)))
+            result.steps.append(StepResult("xsd", [self._tag(f, primary.id) for f in findings], _ms(t)))
+            failed = [f.rule_id for f in findings if f.is_fatal]
+            if failed and not skip and not self.all_steps:
+                skip = (f"not run: the document fails the UBL 2.1 XSD ({len(failed)} fatal finding(s)), "
+                        "so the business rules would judge a document of unknown structure")
 
+        runs = [(rs, self._schematron(rs, node, skip)) for rs in candidates]
+        judge, steps = self._judge(runs)
+        result.ruleset, result.release = judge.id, judge.release
+        result.steps.extend(steps)
+        result.others = [_verdict(rs, other) for rs, other in runs if rs is not judge]
+        for rs in self.extra:
+            if doctype.kind in rs.document_kinds:
+                result.steps.extend(self._schematron(rs, node, skip))
+        return result
+
+    @staticmethod
+    def _judge(runs: list[tuple[rulesets.RuleSet, list[StepResult]]]) -> tuple[rulesets.RuleSet, list[StepResult]]:
+        """The run that judges: an engine error wins (never hidden behind another release's
+        verdict), then the newest release the document passes, then the primary."""
+        for rs, steps in runs:
+            if any(f.rule_id in ENGINE_ERRORS for s in steps for f in s.findings):
+                return rs, steps
+        for rs, steps in runs:
+            if not any(f.is_fatal for s in steps for f in s.findings):
+                return rs, steps
+        return runs[0]
+
+    @staticmethod
+    def _schematron(ruleset: rulesets.RuleSet, node, skip: str) -> list[StepResult]:
+        out = []
         for step in ruleset.schematrons:
-            if node is None:
-                # Not run: the fatal LSS-SCH-003 of the parse step says why (the XSD step,
-                # which works on the lxml tree, has still run).
-                result.steps.append(StepResult(step.name, skipped=True))
+            if skip:
+                out.append(StepResult(step.name, skipped=True, reason=skip))
                 continue
             t = time.perf_counter()
             try:
                 findings = rulesets.runner(ruleset, step).run(node)
             except rulesets.SchematronError as exc:
                 findings = [Finding(RULES_BROKEN, Severity.FATAL, str(exc), ruleset=ruleset.id, step=step.name)]
-            result.steps.append(StepResult(step.name, findings, _ms(t)))
-        return result
+            except ArtefactError as exc:
+                findings = [Finding(ARTEFACT_MISSING, Severity.FATAL, f"the rules of {step.name} are not "
+                                    f"installed as the manifest pins them: {exc}", ruleset=ruleset.id, step=step.name)]
+            out.append(StepResult(step.name, findings, _ms(t)))
+        return out
 
     @staticmethod
     def _tag(finding: Finding, ruleset: str) -> Finding:
@@ -201,9 +283,9 @@ def collect_paths(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list
 _WORKER: Validator | None = None
 
 
-def _init_worker(ruleset: str | None, xsd: bool, limits: Limits) -> None:
+def _init_worker(options: dict) -> None:
     global _WORKER
-    _WORKER = Validator(ruleset, xsd=xsd, limits=limits)
+    _WORKER = Validator(**options)
     _WORKER.warm()
 
 
@@ -212,13 +294,17 @@ def _work(path: str) -> ValidationResult:
     return _WORKER.validate_path(path)
 
 
-def validate_many(paths: list[Path], *, jobs: int = 1, ruleset: str | None = None, xsd: bool = True,
+def validate_many(paths: list[Path], *, jobs: int = 1, ruleset: str | None = None, release: str | None = None,
+                  at: date | None = None, xsd: bool = True, all_steps: bool = False,
                   limits: Limits | None = None,
                   progress: Callable[[ValidationResult], None] | None = None) -> Iterator[ValidationResult]:
-    """Validate files in order, in ``jobs`` worker processes (spawned: Saxon is not fork-safe)."""
+    """Validate files in order, in ``jobs`` worker processes (spawned: Saxon is not fork-safe).
+    The options are :class:`Validator`'s; ``at`` defaults to today, fixed for the whole run."""
     limits = limits or Limits()
+    options = dict(ruleset=ruleset, release=release, at=at or date.today(), xsd=xsd, all_steps=all_steps,
+                   limits=limits)
     if jobs <= 1 or len(paths) <= 1:
-        validator = Validator(ruleset, xsd=xsd, limits=limits)
+        validator = Validator(**options)
         for path in paths:
             result = validator.validate_path(path)
             if progress:
@@ -227,7 +313,7 @@ def validate_many(paths: list[Path], *, jobs: int = 1, ruleset: str | None = Non
         return
     ctx = get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(ruleset, xsd, limits)) as pool:  # all limits, not only max_bytes
+                             initargs=(options,)) as pool:
         chunk = max(1, min(64, len(paths) // (jobs * 8) or 1))
         for result in pool.map(_work, [str(p) for p in paths], chunksize=chunk):
             if progress:

@@ -53,6 +53,19 @@ class Finding:
         return data
 
 
+ENGINE_ERRORS = frozenset({"LSS-SCH-001", "LSS-SCH-002", "LSS-ENG-001"})
+"""Rule ids that say the engine failed, not the document: a Saxon error while the rules ran
+(``LSS-SCH-001``), rules that do not compile (``LSS-SCH-002``), an artefact missing or not
+matching the manifest (``LSS-ENG-001``). A result with one of them is an ``error``, never
+valid and never the sender's fault (phive: an engine failure is not a verdict)."""
+
+
+class Outcome(str, enum.Enum):
+    VALID = "valid"
+    INVALID = "invalid"
+    ERROR = "error"
+
+
 class FindingError(Exception):
     """Input refused before the rules could run; ``finding`` says why and where."""
 
@@ -73,6 +86,23 @@ class StepResult:
     findings: list[Finding] = field(default_factory=list)
     millis: float = 0.0
     skipped: bool = False
+    reason: str = ""
+    """Why a skipped step did not run."""
+
+
+@dataclass(frozen=True, slots=True)
+class OtherVerdict:
+    """What another release accepted on the same reference date says of the document."""
+
+    ruleset: str
+    release: str
+    valid: bool
+    fatal_rules: tuple[str, ...] = ()
+    error: bool = False
+
+    def to_dict(self) -> dict:
+        return {"ruleset": self.ruleset, "release": self.release, "valid": self.valid,
+                "error": self.error, "fatal_rules": list(self.fatal_rules)}
 
 
 @dataclass(slots=True)
@@ -84,6 +114,13 @@ class ValidationResult:
     document_type: str = ""
     steps: list[StepResult] = field(default_factory=list)
     extra: list[Finding] = field(default_factory=list)
+    release: str = ""
+    """The OpenPeppol release whose rules judged the document (empty: a rule set outside the
+    releases, or no rules ran)."""
+    reference_date: str = ""
+    """The date the releases were chosen for (ISO); empty when a rule set was named."""
+    others: list[OtherVerdict] = field(default_factory=list)
+    note: str = ""
 
     @property
     def findings(self) -> list[Finding]:
@@ -93,8 +130,19 @@ class ValidationResult:
         return out
 
     @property
+    def error(self) -> bool:
+        """The engine failed (see :data:`ENGINE_ERRORS`): no verdict on the document."""
+        return any(f.rule_id in ENGINE_ERRORS for f in self.findings)
+
+    @property
     def valid(self) -> bool:
         return not any(f.is_fatal for f in self.findings)
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.error:
+            return Outcome.ERROR
+        return Outcome.VALID if self.valid else Outcome.INVALID
 
     @property
     def millis(self) -> float:
@@ -110,13 +158,18 @@ class ValidationResult:
         return {
             "source": self.source,
             "ruleset": self.ruleset,
+            "release": self.release,
+            "reference_date": self.reference_date,
             "document_type": self.document_type,
+            "outcome": self.outcome.value,
             "valid": self.valid,
             "counts": self.counts(),
             "steps": [
                 {"name": s.name, "millis": round(s.millis, 3), "skipped": s.skipped,
-                 "findings": len(s.findings)}
+                 "findings": len(s.findings), **({"reason": s.reason} if s.reason else {})}
                 for s in self.steps
             ],
+            "others": [o.to_dict() for o in self.others],
+            **({"note": self.note} if self.note else {}),
             "findings": [f.to_dict() for f in self.findings],
         }

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from .findings import Severity, ValidationResult
+from .findings import Outcome, Severity, ValidationResult
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 LSS = "urn:lssinvoice:validation-reports"
@@ -19,14 +19,44 @@ LSS = "urn:lssinvoice:validation-reports"
 _MARK = {Severity.FATAL: "FATAL", Severity.WARNING: "WARN ", Severity.INFORMATION: "INFO "}
 
 
+_VERDICT = {Outcome.VALID: "valid  ", Outcome.INVALID: "INVALID", Outcome.ERROR: "ERROR  "}
+
+
+def judged_by(result: ValidationResult) -> str:
+    """``peppol-bis-billing-3.0.21 (OpenPeppol 2026.5, in force on 2026-12-05)``, or the rule set."""
+    if not result.ruleset:
+        return ""
+    parts = [f"OpenPeppol {result.release}"] if result.release else []
+    if result.reference_date:
+        parts.append(f"in force on {result.reference_date}")
+    return result.ruleset + (f" ({', '.join(parts)})" if parts else "")
+
+
+def other_lines(result: ValidationResult) -> list[str]:
+    """What the other releases accepted on the reference date say (transition periods)."""
+    out = []
+    for other in result.others:
+        if other.error:
+            said = "could not be run (engine error)"
+        elif other.valid:
+            said = "passes it too"
+        elif other.fatal_rules:
+            said = "would fail " + ", ".join(other.fatal_rules)
+        else:
+            said = "not run"
+        out.append(f"  also accepted: {other.ruleset} (OpenPeppol {other.release}): {said}")
+    return out
+
+
 def text_line(result: ValidationResult) -> str:
     counts = result.counts()
-    verdict = "valid  " if result.valid else "INVALID"
+    verdict = _VERDICT[result.outcome]
     parts = [f"{counts['fatal']} fatal", f"{counts['warning']} warning"]
     if counts["information"]:
         parts.append(f"{counts['information']} information")
     kind = f" [{result.document_type}]" if result.document_type else ""
-    return f"{verdict} {result.source}{kind}: {', '.join(parts)} ({result.millis:.1f} ms)"
+    by = f" by {judged_by(result)}" if result.ruleset else ""
+    return f"{verdict} {result.source}{kind}{by}: {', '.join(parts)} ({result.millis:.1f} ms)"
 
 
 def render_text(results: Iterable[ValidationResult], *, warnings: bool = True) -> str:
@@ -34,6 +64,12 @@ def render_text(results: Iterable[ValidationResult], *, warnings: bool = True) -
     lines: list[str] = []
     for result in results:
         lines.append(text_line(result))
+        if result.note:
+            lines.append(f"  note: {result.note}")
+        lines.extend(other_lines(result))
+        for step in result.steps:
+            if step.skipped and step.reason:
+                lines.append(f"  SKIP  {step.name}: {step.reason}")
         for f in result.findings:
             if f.severity is not Severity.FATAL and not warnings:
                 continue
@@ -45,10 +81,12 @@ def render_text(results: Iterable[ValidationResult], *, warnings: bool = True) -
 
 def summary(results: list[ValidationResult]) -> dict:
     valid = sum(1 for r in results if r.valid)
+    errors = sum(1 for r in results if r.error)
     return {
         "documents": len(results),
         "valid": valid,
-        "invalid": len(results) - valid,
+        "invalid": len(results) - valid - errors,
+        "error": errors,
         "fatal": sum(r.counts()["fatal"] for r in results),
         "warning": sum(r.counts()["warning"] for r in results),
     }
@@ -64,6 +102,8 @@ def svrl_element(result: ValidationResult) -> list[etree._Element]:
     for step in result.steps:
         out = etree.Element(f"{{{SVRL}}}schematron-output", nsmap={"svrl": SVRL},
                             title=step.name, phase="#ALL")
+        if result.ruleset:
+            out.set("schemaVersion", result.ruleset)
         out.set("document", result.source)
         for f in step.findings:
             failed = etree.SubElement(out, f"{{{SVRL}}}failed-assert", id=f.rule_id,
@@ -80,7 +120,13 @@ def render_svrl(results: Iterable[ValidationResult]) -> str:
     for result in results:
         doc = etree.SubElement(root, f"{{{LSS}}}document", source=result.source,
                                valid="true" if result.valid else "false",
-                               ruleset=result.ruleset)
+                               outcome=result.outcome.value, ruleset=result.ruleset,
+                               release=result.release, **({"reference-date": result.reference_date}
+                                                          if result.reference_date else {}))
+        for other in result.others:
+            etree.SubElement(doc, f"{{{LSS}}}also-accepted", ruleset=other.ruleset, release=other.release,
+                             valid="true" if other.valid else "false",
+                             **({"would-fail": " ".join(other.fatal_rules)} if other.fatal_rules else {}))
         for out in svrl_element(result):
             doc.append(out)
     return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode("utf-8")

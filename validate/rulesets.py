@@ -4,39 +4,44 @@ The idea is phive's: a rule set (a "validation executor set") says which XSD and
 Schematron files run, in which order, for which document type. Results are a flat list of
 findings. Rule sets of our own (e.g. a municipality's) are registered the same way by
 later layers, with :func:`register`.
+
+The official rule sets are built from the OpenPeppol releases (:mod:`validate.releases`):
+per release one for billing (``peppol-bis-billing-3.0.21``), one for the Invoice Response
+(``peppol-t111-2026.5``) and one for the Message Level Response (``peppol-t71-2026.5``), each
+with the release's complete Schematron. Which of them judge a document depends on its
+reference date (:func:`accepted_for`). The modular CEN rules (``cen-en16931-ubl-1.3.16``) are
+registered for the CEN unit tests and examples.
 """
 from __future__ import annotations
 
 import os
 import threading
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.artefacts import artefact_path
 
+from . import releases
+
 from .schematron.compiler import CompiledSchematron, compile_file
 from .schematron.loader import SchematronError
 from .schematron.runner import SchematronRunner
 
-PACKAGE_RULESETS = Path(__file__).parent / "rulesets"
-
-PEPPOL_SCH = "peppol-bis-billing-3.0.19/rules/sch"
 CEN_SCH = "cen-en16931-validation-1.3.16/ubl/schematron"
 UBL_MAINDOC = "oasis-ubl-2.1/xsd/maindoc"
 
 
 @dataclass(frozen=True)
 class SchematronStep:
-    """One Schematron step. ``source`` is an artefact path, or ``package:`` + a file in
-    ``validate/rulesets`` (our own compositions), or an absolute path."""
+    """One Schematron step. ``source`` is an artefact path (a manifest path) or an absolute
+    path (generated rules of our own, e.g. a municipality's)."""
 
     name: str
     source: str
     phase: str | None = None
 
     def path(self) -> Path:
-        if self.source.startswith("package:"):
-            return PACKAGE_RULESETS / self.source.removeprefix("package:")
         if os.path.isabs(self.source):
             return Path(self.source)
         return artefact_path(self.source)
@@ -51,13 +56,8 @@ class RuleSet:
     schematrons: tuple[SchematronStep, ...]
     xsd: bool = True
     notes: str = ""
-
-
-def artefact_resolver(href: str, base: Path) -> Path | None:
-    """``artefact:<manifest path>`` in our own compositions names an installed artefact."""
-    if href.startswith("artefact:"):
-        return artefact_path(href.removeprefix("artefact:"))
-    return None
+    release: str = ""
+    """The OpenPeppol release (``2026.5``) the rule set belongs to, or empty."""
 
 
 def xslt_cache_dir() -> Path:
@@ -69,17 +69,6 @@ def xslt_cache_dir() -> Path:
     return Path(user_cache_dir("lssinvoice")) / "xslt"
 
 
-BIS3_UBL = RuleSet(
-    id="peppol-bis-billing-3.0.19",
-    version="3.0.19",
-    title="Peppol BIS Billing 3.0 (UBL): UBL 2.1 XSD, CEN EN 16931 (as bundled by Peppol), Peppol and national rules",
-    document_kinds=("invoice", "creditnote"),
-    schematrons=(
-        SchematronStep("CEN EN 16931 UBL", f"{PEPPOL_SCH}/CEN-EN16931-UBL.sch"),
-        SchematronStep("PEPPOL BIS 3", f"{PEPPOL_SCH}/PEPPOL-EN16931-UBL.sch"),
-    ),
-)
-
 CEN_UBL = RuleSet(
     id="cen-en16931-ubl-1.3.16",
     version="1.3.16",
@@ -88,39 +77,48 @@ CEN_UBL = RuleSet(
     schematrons=(SchematronStep("CEN EN 16931 UBL (modular)", f"{CEN_SCH}/EN16931-UBL-validation.sch"),),
 )
 
-T111 = RuleSet(
-    id="peppol-t111-3.0.15",
-    version="3.0.15",
-    title="Peppol Invoice Response (T111): UBL 2.1 XSD and the published Peppol rules",
-    document_kinds=("invoice-response",),
-    schematrons=(SchematronStep("PEPPOL T111", "package:peppol-t111.sch"),),
-    notes="Upstream's generated T111-basic.sch is not published; see validate/rulesets/peppol-t111.sch.",
-)
 
-T71 = RuleSet(
-    id="peppol-t71-3.0.15",
-    version="3.0.15",
-    title="Peppol Message Level Response (T71): UBL 2.1 XSD and the published Peppol rules",
-    document_kinds=("mlr",),
-    schematrons=(SchematronStep("PEPPOL T71", "package:peppol-t71.sch"),),
-    notes="Upstream's generated T71-basic.sch is not published; see validate/rulesets/peppol-t71.sch.",
-)
+def release_rulesets(release: releases.Release) -> tuple[RuleSet, RuleSet, RuleSet]:
+    """The three rule sets of an OpenPeppol release: billing (invoice, credit note), the
+    Invoice Response (T111) and the Message Level Response (T71), each the release's complete
+    official Schematron after the UBL 2.1 XSD."""
+    billing = RuleSet(
+        id=release.billing_ruleset, version=release.billing, release=release.name,
+        title=f"Peppol BIS Billing {release.billing} ({release.title}): UBL 2.1 XSD, CEN EN 16931 "
+              "(as bundled by Peppol), Peppol and national rules",
+        document_kinds=releases.KINDS_BILLING,
+        schematrons=(SchematronStep("CEN EN 16931 UBL", release.file("cen")),
+                     SchematronStep("PEPPOL BIS 3", release.file("peppol"))),
+    )
+    t111 = RuleSet(
+        id=release.t111_ruleset, version=release.postaward or release.name, release=release.name,
+        title=f"Peppol Invoice Response (T111) of the {release.title}: UBL 2.1 XSD and the complete "
+              "Peppol rules",
+        document_kinds=(releases.KIND_T111,),
+        schematrons=(SchematronStep("PEPPOL T111", release.file("t111")),),
+    )
+    t71 = RuleSet(
+        id=release.t71_ruleset, version=release.postaward or release.name, release=release.name,
+        title=f"Peppol Message Level Response (T71) of the {release.title}: UBL 2.1 XSD and the "
+              "complete Peppol rules",
+        document_kinds=(releases.KIND_T71,),
+        schematrons=(SchematronStep("PEPPOL T71", release.file("t71")),),
+    )
+    return billing, t111, t71
+
 
 _REGISTRY: dict[str, RuleSet] = {}
-_DEFAULTS: dict[str, str] = {}
 
 
-def register(ruleset: RuleSet, default_for: tuple[str, ...] = ()) -> RuleSet:
+def register(ruleset: RuleSet) -> RuleSet:
     _REGISTRY[ruleset.id] = ruleset
-    for kind in default_for:
-        _DEFAULTS[kind] = ruleset.id
     return ruleset
 
 
-register(BIS3_UBL, default_for=("invoice", "creditnote"))
 register(CEN_UBL)
-register(T111, default_for=("invoice-response",))
-register(T71, default_for=("mlr",))
+for _release in releases.all_releases():
+    for _ruleset in release_rulesets(_release):
+        register(_ruleset)
 
 
 def get(ruleset_id: str) -> RuleSet:
@@ -134,9 +132,24 @@ def all_rulesets() -> list[RuleSet]:
     return list(_REGISTRY.values())
 
 
-def default_for(kind: str) -> RuleSet | None:
-    rid = _DEFAULTS.get(kind)
+def for_release(release: releases.Release, kind: str) -> RuleSet | None:
+    """The rule set of ``release`` for a document kind (None: the release has none)."""
+    rid = release.ruleset_for(kind)
     return _REGISTRY[rid] if rid else None
+
+
+def accepted_for(kind: str, at: date) -> list[RuleSet]:
+    """The rule sets that may judge a document of ``kind`` on the reference date ``at``:
+    the releases accepted that day (:func:`validate.releases.select`), newest first."""
+    selection = releases.select(at)
+    found = (for_release(r, kind) for r in reversed(selection.accepted))
+    return [rs for rs in found if rs is not None]
+
+
+def default_for(kind: str, at: date | None = None) -> RuleSet | None:
+    """The primary rule set for a document kind on ``at`` (default: today)."""
+    found = accepted_for(kind, at or date.today())
+    return found[0] if found else None
 
 
 _COMPILED: dict[tuple[str, str | None], CompiledSchematron] = {}
@@ -149,7 +162,7 @@ def compiled_step(step: SchematronStep) -> CompiledSchematron:
     key = (str(step.path()), step.phase)
     with _LOCK:
         if key not in _COMPILED:
-            _COMPILED[key] = compile_file(step.path(), step.phase, xslt_cache_dir(), artefact_resolver)
+            _COMPILED[key] = compile_file(step.path(), step.phase, xslt_cache_dir())
         return _COMPILED[key]
 
 
@@ -164,5 +177,5 @@ def runner(ruleset: RuleSet, step: SchematronStep) -> SchematronRunner:
 
 __all__ = [
     "RuleSet", "SchematronStep", "SchematronError", "register", "get", "all_rulesets",
-    "default_for", "runner", "compiled_step", "BIS3_UBL", "CEN_UBL", "T111", "T71",
+    "default_for", "accepted_for", "for_release", "release_rulesets", "runner", "compiled_step", "CEN_UBL",
 ]
