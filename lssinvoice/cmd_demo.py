@@ -49,7 +49,14 @@ def demo(out, examples, skip_official):
     """
     from rich.console import Console
 
+    from validate.releases import select
+
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    today = select(date.today())
+    console.print(f"Rules in force today ({today.at}): {today.primary.label()}"
+                  + (f"; also accepted: {', '.join(r.label() for r in today.accepted[:-1])}"
+                     if today.in_transition else "")
+                  + ". Invoices are written and checked, and received invoices judged, by them.")
     unexpected = 0 if skip_official else official_examples(console)
     try:
         result = provider_demo(out, console, examples=examples)

@@ -161,10 +161,12 @@ def write_replace(path: Path, data: bytes) -> None:
 
 
 def issue_and_write(drafts, *, series_path: Path, prefix: str, out: Path, outbox: Path | None,
-                    ledger=None, reporter: Reporter):
+                    ledger=None, reporter: Reporter, rules: tuple[str | None, date | None] = (None, None)):
     """Issue the drafts (invoices.build.issue) writing UBL into ``out`` and, when ``outbox``
-    is given, the SBDH-wrapped documents into it. Returns the exit code and fills the
-    reporter's "produced"."""
+    is given, the SBDH-wrapped documents into it. ``rules``: (release, reference date) for the
+    validation (default: the releases accepted today, the day the invoices are sent). Returns
+    the exit code and fills the reporter's "produced"."""
+    from validate.engine import Validator
     from invoices.build import IssueFailed, issue
     from invoices.series import NumberSeries
 
@@ -182,7 +184,9 @@ def issue_and_write(drafts, *, series_path: Path, prefix: str, out: Path, outbox
 
     code = EXIT_OK
     try:
-        result = issue(drafts, series=series, write=write, sbdh=outbox is not None, ledger=ledger)
+        release, at = rules
+        result = issue(drafts, series=series, write=write, sbdh=outbox is not None, ledger=ledger,
+                       validator=Validator(release=release, at=at))
     except IssueFailed as exc:
         result = exc.result
         reporter.error(f"writing failed: {exc}; the numbers not written were voided")
@@ -317,6 +321,36 @@ _common_options = [
 
 _with_common = option_group(_common_options)
 
+_rules_options = [
+    click.option("--at", "rules_at", default=None, metavar="YYYY-MM-DD",
+                 help="Validate with the OpenPeppol releases accepted on this day [default: today, the day "
+                      "the invoice is sent]."),
+    click.option("--rules", "rules_release", default=None, metavar="RELEASE",
+                 help="Validate with this OpenPeppol release only (3.0.21, 2026.5); "
+                      "`lssinvoice schemas status` lists them."),
+]
+_with_rules = option_group(_rules_options)
+
+
+def _rules(release: str | None, at: str | None) -> tuple[str | None, date | None]:
+    """The --rules/--at pair, checked: a known release, a real date, not both."""
+    from validate.releases import UnknownRelease, find
+
+    if release and at:
+        raise click.UsageError("--rules names the release itself: it does not go with --at")
+    if release:
+        try:
+            find(release)
+        except UnknownRelease as exc:
+            raise click.BadParameter(str(exc), param_hint="--rules") from None
+    when = None
+    if at:
+        try:
+            when = date.fromisoformat(at)
+        except ValueError:
+            raise click.BadParameter(f"{at!r} is not a date YYYY-MM-DD", param_hint="--at") from None
+    return release, when
+
 
 @click.group()
 def invoice():
@@ -335,25 +369,28 @@ def invoice():
 @click.option("--issue-date", "issue_date", default=None, metavar="YYYY-MM-DD", help="Invoice date [default: today].")
 @click.option("--payment-terms", "payment_terms", type=click.IntRange(0, 365), default=None, metavar="DAYS",
               help="Payment terms in days [default: the municipality's, from the registry].")
+@_with_rules
 def create(provider, timereports, decisions, municipality, period, out, checks, omit_unbilled, registry_dirs,
-           fmt, kind, sickpay, sbdh, series, issue_date, payment_terms):
+           fmt, kind, sickpay, sbdh, series, issue_date, payment_terms, rules_at, rules_release):
     """Make the month's invoice(s) for one municipality: checked, numbered, validated, written.
 
     One invoice per decision (base or temporary extension), or one per sickness occasion
-    (--kind sickpay --sickpay OCCASION.toml). Every document passes the validation engine
-    before anything is written. Exit status: 0 written, 1 refused or findings (nothing
-    written), 2 usage, input or I/O error.
+    (--kind sickpay --sickpay OCCASION.toml). Every document passes the validation engine,
+    with the OpenPeppol release in force today (--at, --rules), before anything is written.
+    Exit status: 0 written, 1 refused or findings (nothing written), 2 usage, input or I/O error.
     """
     reporter = Reporter("invoice create", fmt)
+    rules = _rules(rules_release, rules_at)
     try:
         reporter.done(_create(reporter, provider, timereports, decisions, municipality, period, out, checks,
-                              omit_unbilled, registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms))
+                              omit_unbilled, registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms,
+                              rules))
     except _Exit as e:
         reporter.done(e.code)
 
 
 def _create(reporter, provider, timereports, decisions, municipality, period, out, checks, omit_unbilled,
-            registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms) -> int:
+            registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms, rules=(None, None)) -> int:
     from invoices.build import BuildOptions, BuildRefused, plan_invoices, plan_sickpay, require_invoices
     from invoices.claims import SickPayLedger
     from invoices.inputs import InputErrors
@@ -409,7 +446,8 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
     try:
         out.mkdir(parents=True, exist_ok=True)
         code = issue_and_write(plan.drafts, series_path=series_path, prefix=prov.invoice_prefix, out=out,
-                               outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter)
+                               outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter,
+                               rules=rules)
     except BuildRefused as exc:
         return _refused(reporter, exc)
     except (SeriesError, OSError) as exc:
@@ -439,21 +477,23 @@ def _issue_date(value: str | None) -> date:
 @click.option("--series", "series", type=click.Path(path_type=Path), default=None,
               help="The invoice-number series file [default: <provider>.series.json beside the profile].")
 @click.option("--issue-date", "issue_date", default=None, metavar="YYYY-MM-DD", help="Credit note date [default: today].")
+@_with_rules
 @format_option()
-def credit(provider, original, out, reason, sbdh, series, issue_date, fmt):
+def credit(provider, original, out, reason, sbdh, series, issue_date, rules_at, rules_release, fmt):
     """Credit an earlier invoice in full (a CreditNote referring to it).
 
     To correct an invoice, credit it and make a new one. A credited sick-pay invoice
     releases its sickness occasion for a corrected claim.
     """
     reporter = Reporter("invoice credit", fmt)
+    rules = _rules(rules_release, rules_at)
     try:
-        reporter.done(_credit(reporter, provider, original, out, reason, sbdh, series, issue_date))
+        reporter.done(_credit(reporter, provider, original, out, reason, sbdh, series, issue_date, rules))
     except _Exit as e:
         reporter.done(e.code)
 
 
-def _credit(reporter, provider, original, out, reason, sbdh, series, issue_date) -> int:
+def _credit(reporter, provider, original, out, reason, sbdh, series, issue_date, rules=(None, None)) -> int:
     from invoices.build import BuildOptions, BuildRefused, plan_credit_note, read_original
     from invoices.claims import SickPayLedger
     from invoices.inputs import InputError, InputErrors, read_provider
@@ -480,7 +520,8 @@ def _credit(reporter, provider, original, out, reason, sbdh, series, issue_date)
     try:
         out.mkdir(parents=True, exist_ok=True)
         code = issue_and_write(plan.drafts, series_path=series_path, prefix=prov.invoice_prefix, out=out,
-                               outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter)
+                               outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter,
+                               rules=rules)
     except (SeriesError, OSError) as exc:
         reporter.error(str(exc))
         return EXIT_USAGE

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 2 error (output and errors through :mod:`lssinvoice.output`).
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -72,11 +73,37 @@ def status(fmt: str) -> None:
         info = artefacts.status(target)
     except artefacts.ArtefactError as exc:
         raise CommandError(str(exc)) from None
+    info["releases"] = release_status(date.today())
     emit(info, fmt=fmt)
     if fmt == "json":
         return
     for line in _status_lines(info):
         click.echo(line)
+
+
+def release_status(today: date) -> list[dict]:
+    """The OpenPeppol releases with their dates; which are accepted ``today`` and which one is
+    in force (the newest accepted: the one to write for)."""
+    from validate import releases
+
+    selection = releases.select(today)
+    out = []
+    for release in releases.all_releases():
+        entry = release.to_dict()
+        entry["accepted_today"] = release in selection.accepted
+        entry["in_force_today"] = release == selection.primary
+        out.append(entry)
+    return out
+
+
+def _release_lines(entries: list[dict]) -> list[str]:
+    lines = ["", "OpenPeppol releases (rules by reference date):"]
+    for e in entries:
+        mark = "in force today" if e["in_force_today"] else "accepted today" if e["accepted_today"] else ""
+        lines.append(f"  {e['name']:<8} BIS Billing {e['billing']:<7} published {e['published']}  "
+                     f"mandatory from {e['mandatory_from']}  {mark}".rstrip())
+        lines.append(f"  {'':<8} rule sets: {', '.join(e['rulesets'])}")
+    return lines
 
 
 def _status_lines(info: dict) -> list[str]:
@@ -98,6 +125,7 @@ def _status_lines(info: dict) -> list[str]:
         pin = source.get("tag") or source.get("official_url") or ""
         lines.append(f"  {source['name']:<{width}}  {source['installed']:>4}/{source['files']:<4}  {pin}")
     verdict = "complete" if info["complete"] else f"{info['missing']} missing: run `lssinvoice schemas install`"
+    lines += _release_lines(info.get("releases", []))
     lines += ["", f"{info['installed']}/{info['manifest']['files']} files installed, {verdict}"]
     return lines
 

@@ -16,13 +16,22 @@ from lssinvoice.progress import progress_bar
                             "tools (the SVRL document itself).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes.")
+@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="Reference date: judge by the OpenPeppol releases accepted on this day [default: today].")
+@click.option("--rules", "release", default=None, metavar="RELEASE",
+              help="Judge by this OpenPeppol release only, by BIS Billing version or release name "
+                   "(3.0.20, 2025.11); its rule set for each document's kind.")
 @click.option("--ruleset", default=None, metavar="ID",
-              help="Validate with this rule set instead of the one chosen by document type.")
+              help="Validate with this rule set instead of the one chosen by document type and date "
+                   "(e.g. cen-en16931-ubl-1.3.16; `lssinvoice schemas status` lists them).")
 @click.option("--no-xsd", is_flag=True, help="Skip the UBL 2.1 XSD step.")
+@click.option("--all-steps", is_flag=True,
+              help="Run the Schematron steps even when the document fails the UBL 2.1 XSD "
+                   "(by default they are reported skipped: their results would be meaningless).")
 @click.option("--no-warnings", is_flag=True, help="Text format: list fatal findings only.")
 @click.option("--max-bytes", type=click.IntRange(1), default=None,
               help="Refuse documents larger than this [default: $LSSINVOICE_MAX_XML_BYTES, else 100 MB].")
-def validate(paths, fmt, jobs, ruleset, no_xsd, no_warnings, max_bytes):
+def validate(paths, fmt, jobs, at, release, ruleset, no_xsd, all_steps, no_warnings, max_bytes):
     """Validate UBL invoices, credit notes and responses with the official rules.
 
     PATHS are files or folders (searched recursively for *.xml). Steps per document: hardened
@@ -30,18 +39,30 @@ def validate(paths, fmt, jobs, ruleset, no_xsd, no_warnings, max_bytes):
     Schematron of the rule set (for invoices: CEN EN 16931, then PEPPOL BIS 3 with the
     Swedish SE-R rules).
 
-    Exit status: 0 all valid, 1 some invalid, 2 usage error or unreadable input.
+    Rules by date: a document is judged by the OpenPeppol releases accepted on the reference
+    date (today unless --at). Between a release's publication and its mandatory date both it
+    and the release before it are accepted: a document is valid if it passes either, and the
+    report names the release that judged it and what the other one says.
+
+    Exit status: 0 all valid, 1 some invalid, 2 usage error, unreadable input or an engine
+    error (rules that could not be run: never reported as valid).
     """
     from schemas.artefacts import ArtefactError
-    from validate import report, rulesets
+    from validate import releases, report, rulesets
     from validate.engine import collect_paths, validate_many
     from validate.xmlsafe import Limits
 
-    if ruleset:
-        try:
+    if ruleset and (release or at):
+        raise CommandError("--ruleset names the rules itself: it does not go with --rules or --at")
+    if release and at:
+        raise CommandError("--rules names the release itself: it does not go with --at")
+    try:
+        if ruleset:
             rulesets.get(ruleset)
-        except KeyError as exc:
-            raise CommandError(str(exc.args[0])) from None
+        if release:
+            releases.find(release)
+    except KeyError as exc:
+        raise CommandError(str(exc.args[0])) from None
     files, missing = collect_paths(paths)
     if missing:
         raise CommandError(f"no such file or folder: {', '.join(missing)}")
@@ -51,23 +72,27 @@ def validate(paths, fmt, jobs, ruleset, no_xsd, no_warnings, max_bytes):
     results = []
     try:
         with progress_bar(len(files), "validating", threshold=8) as advance:
-            for result in validate_many(files, jobs=jobs, ruleset=ruleset, xsd=not no_xsd,
+            for result in validate_many(files, jobs=jobs, ruleset=ruleset, release=release,
+                                        at=at.date() if at else None, xsd=not no_xsd, all_steps=all_steps,
                                         limits=limits, progress=lambda r: advance()):
                 results.append(result)
     except ArtefactError as exc:
         raise CommandError(str(exc)) from None
     unreadable = sum(1 for r in results if any(f.rule_id.startswith("LSS-IO-") for f in r.findings))
-    code = EXIT_USAGE if unreadable else EXIT_OK if all(r.valid for r in results) else EXIT_FINDINGS
+    errors = sum(1 for r in results if r.error)
+    code = EXIT_USAGE if unreadable or errors else EXIT_OK if all(r.valid for r in results) else EXIT_FINDINGS
+    problem = "; ".join(([f"{unreadable} file(s) could not be read"] if unreadable else [])
+                        + ([f"{errors} document(s) could not be validated (engine error)"] if errors else []))
     if fmt == "json":
-        emit(json.loads(report.render_json(results)), fmt=fmt, code=code,
-             error=f"{unreadable} file(s) could not be read" if unreadable else None)
+        emit(json.loads(report.render_json(results)), fmt=fmt, code=code, error=problem or None)
     elif fmt == "svrl":
         click.echo(report.render_svrl(results), nl=False)
     else:
         click.echo(report.render_text(results, warnings=not no_warnings))
         s = report.summary(results)
-        click.echo(f"{s['documents']} documents: {s['valid']} valid, {s['invalid']} invalid "
-                   f"({s['fatal']} fatal, {s['warning']} warning findings)")
+        click.echo(f"{s['documents']} documents: {s['valid']} valid, {s['invalid']} invalid"
+                   + (f", {s['error']} engine error(s)" if s["error"] else "")
+                   + f" ({s['fatal']} fatal, {s['warning']} warning findings)")
     finish(code)
 
 

@@ -20,7 +20,8 @@ def test_valid_file_exits_0(runner, tmp_path):
     path = write(tmp_path, "ok.xml", example_bytes("base-example.xml"))
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"valid   {path} [invoice]: 0 fatal, 0 warning")
+    assert result.output.startswith(f"valid   {path} [invoice] by peppol-bis-billing-")
+    assert ": 0 fatal, 0 warning" in result.output.splitlines()[0]
     assert result.output.splitlines()[-1] == "1 documents: 1 valid, 0 invalid (0 fatal, 0 warning findings)"
 
 
@@ -132,4 +133,5 @@ def test_a_big_embedded_attachment_is_valid_in_the_cli(runner, tmp_path):
     path = write(tmp_path, "big.xml", data)
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output[:2000]
-    assert result.output.startswith(f"valid   {path} [invoice]: 0 fatal, 0 warning")
+    assert result.output.startswith(f"valid   {path} [invoice] by peppol-bis-billing-")
+    assert ": 0 fatal, 0 warning" in result.output.splitlines()[0]

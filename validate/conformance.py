@@ -81,6 +81,9 @@ class ExampleSet:
     release: str | None = None
 
     def validator(self, **options) -> Validator:
+        """All steps run even after a failed XSD, so that an upstream example's defects are
+        described whole (:data:`KNOWN_INVALID_EXAMPLES`)."""
+        options.setdefault("all_steps", True)
         return Validator(self.ruleset, release=self.release, **options)
 
 

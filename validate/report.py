@@ -23,12 +23,12 @@ _VERDICT = {Outcome.VALID: "valid  ", Outcome.INVALID: "INVALID", Outcome.ERROR:
 
 
 def judged_by(result: ValidationResult) -> str:
-    """``peppol-bis-billing-3.0.21 (OpenPeppol 2026.5, in force on 2026-12-05)``, or the rule set."""
+    """``peppol-bis-billing-3.0.21 (OpenPeppol 2026.5, accepted on 2026-12-05)``, or the rule set."""
     if not result.ruleset:
         return ""
     parts = [f"OpenPeppol {result.release}"] if result.release else []
     if result.reference_date:
-        parts.append(f"in force on {result.reference_date}")
+        parts.append(f"accepted on {result.reference_date}")
     return result.ruleset + (f" ({', '.join(parts)})" if parts else "")
 
 
