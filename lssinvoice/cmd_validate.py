@@ -97,15 +97,16 @@ def validate(paths, fmt, jobs, at, release, ruleset, no_xsd, all_steps, no_warni
 
 
 @click.command(epilog=settings.epilog("conformance"))
-@click.option("--suite", "suites", type=click.Choice(["peppol", "cen", "t111"]), multiple=True,
+@click.option("--suite", "suites", type=click.Choice(["peppol", "cen", "cen-3.0.21", "t111"]), multiple=True,
               help="Run only this suite (repeatable). Default: all.")
 @format_option()
 @click.option("-v", "--verbose", is_flag=True, help="List every failed and excepted assertion.")
 def conformance(suites, fmt, verbose):
     """Run the official unit tests (VEFA format) against our compiled rules.
 
-    Suites: peppol (Peppol BIS 3 unit-UBL-*), cen (CEN EN 16931 UBL unit tests), t111
-    (Invoice Response). The last line reads `conformance: P passed, F failed, X excepted`.
+    Suites: peppol (Peppol BIS 3.0.19 unit-UBL-*), cen (CEN EN 16931 1.3.16 UBL unit tests on
+    CEN's modular rules), cen-3.0.21 (the same units on the CEN part of BIS 3.0.21), t111
+    (Invoice Response, post-award 3.0.15). The last line reads `conformance: P passed, F failed, X excepted`.
     Exit status: 0 all passed, 1 some failed, 2 artefacts missing.
     """
     from schemas.artefacts import ArtefactError
@@ -128,7 +129,7 @@ def conformance(suites, fmt, verbose):
         for name in names:
             mine = [o for o in result.outcomes if o.suite == name]
             passed = sum(1 for o in mine if o.status == "passed")
-            click.echo(f"{name:7s} {passed:5d} of {len(mine):5d} assertions hold")
+            click.echo(f"{name:10s} {passed:5d} of {len(mine):5d} assertions hold")
         for o in result.outcomes:
             if o.status == "failed" or (verbose and o.status == "excepted"):
                 click.echo(f"  {o.status.upper()} {o.suite} {o.file} test {o.number}: {o.rule_id} "

@@ -6,8 +6,9 @@ import pytest
 from validate import conformance, rulesets
 from validate.conformance import Suite, read_testset, run, suite_files
 
-# Assertions per suite in the pinned artefacts (peppol 3.0.19, CEN 1.3.16, poacc 3.0.15).
-EXPECTED = {"peppol": 552, "cen": 1133, "t111": 13}
+# Assertions per suite in the pinned artefacts (peppol 3.0.19, CEN 1.3.16 on CEN's modular rules
+# and on the CEN part of 3.0.21, poacc 3.0.15 on the complete T111 rules of 2025.5).
+EXPECTED = {"peppol": 552, "cen": 1133, "cen-3.0.21": 1133, "t111": 13}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -25,6 +26,12 @@ def test_suites_expect_fatal_and_warning_findings_not_only_silence():
     expected = {o.expected for o in report.outcomes}
     assert expected == {"success", "error", "warning"}
     assert sum(o.expected == "error" for o in report.outcomes) == 813
+
+
+def test_the_bundled_cen_suite_runs_only_the_cen_step_of_3_0_21():
+    suite = conformance.SUITES["cen-3.0.21"]
+    assert suite.ruleset.id == "peppol-bis-billing-3.0.21" and suite.step == "CEN EN 16931 UBL"
+    assert suite.globs == conformance.SUITES["cen"].globs
 
 
 def test_runner_reports_failures_when_rules_do_not_fire(tmp_path):
