@@ -1,9 +1,13 @@
-"""Peppol BIS Invoice Response 3 (transaction T111, poacc 3.0.15): :class:`InvoiceResponse`.
+"""Peppol BIS Invoice Response 3 (transaction T111): :class:`InvoiceResponse`.
 
 The buyer tells the seller where an invoice is in its process (:class:`InvoiceStatus`), with
 :class:`Clarification` s: a reason or action code, a text, and :class:`Condition` s naming
-the invoice field in question. Rules enforced: ``PEPPOL-T111-R001`` … ``R007`` and the data
-model of T111 (see :mod:`peppol.responses`).
+the invoice field in question. The builder's pre-checks each cite the official rule of the
+complete T111 Schematron that backs them: ``PEPPOL-T111-R001`` … ``R007``, the generated
+data-model rules (``PEPPOL-T111-B03001`` status code list, ``B03302``/``B03303`` the
+clarification's listID, ``B04201`` the document type code, ``B02003`` no contact for the
+receiver, the EAS and ICD lists of each party) and the common rules (see
+:mod:`peppol.responses`).
 """
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ from pydantic import field_validator
 from peppol import codes
 from peppol.model import XML_WHITESPACE
 
-from .common import Contact, DocumentParty, ResponseParty, ResponseRuleError, RuleModel, filled, known_code
+from .common import (
+    UNCL1001_CODES, Contact, DocumentParty, PartyRules, ResponseParty, ResponseRuleError, RuleModel, filled, known_code,
+)
 from .ubl_io import (
     CAC_NS, CBC_NS, Reader, as_root, billing_party, business_document, cac, cbc, new_response, read_document_party,
     read_response_party, response_root, serialise, validated, write_party_id, write_response_party,
@@ -66,6 +72,12 @@ _CLARIFICATION_CODES = {ClarificationList.REASON: codes.STATUS_REASON_CODES,
 _CLARIFICATION_RULE = {ClarificationList.REASON: "PEPPOL-T111-R007", ClarificationList.ACTION: "PEPPOL-T111-R006"}
 _CLARIFICATION_NEEDED = (InvoiceStatus.UNDER_QUERY, InvoiceStatus.CONDITIONALLY_ACCEPTED, InvoiceStatus.REJECTED)
 
+# The official rules of the scheme lists at each party's place in a T111.
+_SENDER = PartyRules(eas="PEPPOL-T111-B00902", icd="PEPPOL-T111-B01201")
+_RECEIVER = PartyRules(eas="PEPPOL-T111-B02102", icd="PEPPOL-T111-B02401")
+_SELLER_ICD = "PEPPOL-T111-B04501"  # cac:IssuerParty
+_BUYER_ICD = "PEPPOL-T111-B05101"  # cac:RecipientParty
+
 
 class Condition(RuleModel):
     """A detail of a clarification (``cac:Condition``): the business term of the invoice
@@ -92,8 +104,9 @@ class Clarification(RuleModel):
     @field_validator("list_id", mode="before")
     @classmethod
     def _known_list(cls, value: Any) -> Any:
-        return known_code(value, (codes.STATUS_REASON_LIST_ID, codes.STATUS_ACTION_LIST_ID), "T111", "listID {value} "
-                          "is not a clarification list (ClarificationListID: OPStatusReason OPStatusAction)")
+        return known_code(value, (codes.STATUS_REASON_LIST_ID, codes.STATUS_ACTION_LIST_ID), "PEPPOL-T111-B03303",
+                          "listID {value} is not a clarification list (ClarificationListID: OPStatusReason "
+                          "OPStatusAction)")
 
     @classmethod
     def status_reason(cls, code: str, reason: str | None = None,
@@ -116,12 +129,13 @@ class Clarification(RuleModel):
     def check(self) -> None:
         if self.code is not None and self.list_id is None:
             raise ResponseRuleError(
-                "T111", f"clarification code {self.code!r} needs its list: OPStatusReason or OPStatusAction")
-        if self.list_id is not None and self.code is None:
-            raise ResponseRuleError("T111", f"clarification list {self.list_id.value} is given without a code")
-        if self.code is None and self.reason is None:
-            raise ResponseRuleError("T111", "a clarification needs a code, a reason text or both")
-        if self.list_id is not None:
+                "PEPPOL-T111-B03302",
+                f"clarification code {self.code!r} needs its list: OPStatusReason or OPStatusAction")
+        if self.code is None and self.reason is None and not self.conditions:
+            raise ResponseRuleError(
+                "PEPPOL-COMMON-R001", "a clarification needs a code, a reason text or a condition; "
+                                      "Peppol documents must not contain empty elements")
+        if self.list_id is not None and self.code is not None:
             codes = _CLARIFICATION_CODES[self.list_id]
             if self.code not in codes:
                 raise ResponseRuleError(
@@ -141,7 +155,8 @@ class Clarification(RuleModel):
 
 class InvoiceReference(RuleModel):
     """The invoice (or credit note) responded to: ``cac:DocumentReference`` with its number
-    (BT-1), issue date (BT-2) and type code (BT-3, UNTDID 1001; mandatory in T111)."""
+    (BT-1), issue date (BT-2) and type code (BT-3; mandatory in T111, from the UNTDID 1001
+    list of the T111 rules, :data:`~peppol.responses.common.UNCL1001_CODES`)."""
 
     id: str
     issue_date: date | None = None
@@ -149,10 +164,10 @@ class InvoiceReference(RuleModel):
 
     def check(self) -> None:
         filled(self.id, "invoice reference id")
-        if self.type_code not in codes.INVOICE_TYPE_CODES | codes.CREDIT_NOTE_TYPE_CODES:
+        if self.type_code.strip(XML_WHITESPACE) not in UNCL1001_CODES:
             raise ResponseRuleError(
-                "T111", f"document type code {self.type_code!r} is not an invoice or credit note type code "
-                        "of Peppol BIS Billing 3.0 (UNTDID 1001, BR-CL-01), e.g. 380 or 381")
+                "PEPPOL-T111-B04201", f"document type code {self.type_code!r} is not in the UNTDID 1001 code list "
+                                      "(document name code) of the T111 rules, e.g. 380 or 381")
 
 
 class InvoiceResponse(RuleModel):
@@ -184,17 +199,17 @@ class InvoiceResponse(RuleModel):
     @classmethod
     def _known_status(cls, value: Any) -> Any:
         statuses = " ".join(codes.INVOICE_STATUS_CODES)
-        return known_code(value, codes.INVOICE_STATUS_CODES, "T111",
+        return known_code(value, codes.INVOICE_STATUS_CODES, "PEPPOL-T111-B03001",
                           f"{{value}} is not an invoice status (UNCL4343 subset: {statuses})")
 
     def check(self) -> None:
         filled(self.id, "response id")
         filled(self.note, "note")
-        self.sender.check("sender")
-        self.receiver.check("receiver")
+        self.sender.check("sender", _SENDER)
+        self.receiver.check("receiver", _RECEIVER)
         if self.receiver.contact is not None:
-            raise ResponseRuleError("T111", "the receiver has no contact in the Invoice Response data model "
-                                            "(only the sender has)")
+            raise ResponseRuleError("PEPPOL-T111-B02003", "the receiver has no contact in the Invoice Response "
+                                                          "data model (only the sender has)")
         for clarification in self.clarifications:
             clarification.check()
         self.document_reference.check()
@@ -204,13 +219,16 @@ class InvoiceResponse(RuleModel):
                 f"status {self.response_code.value} needs at least one clarification code "
                 "(a Clarification with a code from OPStatusReason or OPStatusAction)")
         if self.response_code is not InvoiceStatus.PAID and any(c.code == "PPD" for c in self.clarifications):
+            # The one pre-check the official rules never confirm: upstream's test of R005,
+            # exists(/cbc:ResponseCode='PD'), is always true (see peppol.responses). The rule
+            # says SHALL and is fatal, so the builder keeps it.
             raise ResponseRuleError(
                 "PEPPOL-T111-R005",
                 f"clarification code PPD (partially paid) is only used with status PD, not {self.response_code.value}")
         if self.seller is not None:
-            self.seller.check("seller")
+            self.seller.check("seller", _SELLER_ICD)
         if self.buyer is not None:
-            self.buyer.check("buyer")
+            self.buyer.check("buyer", _BUYER_ICD)
 
     # ---- writing ------------------------------------------------------------------
     def to_xml(self) -> bytes:
@@ -343,10 +361,13 @@ class InvoiceResponse(RuleModel):
 
 def _type_code_if_valid(r: Reader, root: etree._Element, tag: str) -> str:
     """The type code (BT-3) of the document answered, or the plain one of its kind (380, 381)
-    when it has none or one that is not an invoice or credit note code: T111 needs a valid
-    code, and an invoice with a broken one (BR-CL-01) is one to answer RE."""
+    when it has none, one that is not an invoice or credit note code (an invoice with a
+    broken one, BR-CL-01, is one to answer RE), or one the T111 rules do not list: their
+    UNTDID 1001 list lacks some invoice types BIS Billing accepts (471-473, 500-503, 817,
+    875-877), and a T111 naming one fails PEPPOL-T111-B04201. The invoice is still named by
+    its number (and issue date)."""
     code = (r.text(root, tag) or "").strip(XML_WHITESPACE)
-    if code in codes.INVOICE_TYPE_CODES | codes.CREDIT_NOTE_TYPE_CODES:
+    if code in (codes.INVOICE_TYPE_CODES | codes.CREDIT_NOTE_TYPE_CODES) & UNCL1001_CODES:
         return code
     return codes.CREDIT_NOTE if tag == "CreditNoteTypeCode" else codes.INVOICE
 

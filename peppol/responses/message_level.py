@@ -2,14 +2,17 @@
 
 The receiving side tells the sending side that a message was received (AB), accepted (AP)
 or rejected (RE), with one :class:`LineResponse` per issue (an XPath or ``NA``, a
-description and the issue type BV / BW / SV). Rules enforced: ``PEPPOL-T71-R001``, the data
-model of T71 and the policy points named in :mod:`peppol.responses`.
+description and the issue type BV / BW / SV). The builder's pre-checks each cite the official
+rule of the complete T71 Schematron that backs them: the generated data-model rules
+(``PEPPOL-T71-B01501``/``B02501`` response codes, ``B02801`` issue types, ``B01901`` the
+document type code, ``B00802``/``B01102`` the EAS list of the two endpoints) and the common
+rules (see :mod:`peppol.responses`). Which line responses go with which response code is the
+sender's business: the rules do not check it, and neither does the builder.
 :func:`received_message` reads whom to answer, and about what, from a received message.
 """
 from __future__ import annotations
 
 import enum
-import re
 from datetime import date, time
 from typing import Any, ClassVar, Iterable
 
@@ -17,8 +20,9 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from peppol import codes, sbdh
+from peppol.model import XML_WHITESPACE
 
-from .common import Endpoint, ResponseRuleError, RuleModel, filled, known_code
+from .common import UNCL1001_CODES, Endpoint, ResponseRuleError, RuleModel, filled, known_code
 from .ubl_io import (
     AR_NS, CAC_NS, Reader, as_root, billing_party, cac, cbc, new_response, read_endpoint, response_root, serialise,
     validated,
@@ -60,7 +64,8 @@ class IssueType(str, enum.Enum):
 
 class MessageReference(RuleModel):
     """The message responded to: the instance identifier of its SBDH envelope (or, without
-    one, the document's own ID), with an optional UNCL1001 type code and version."""
+    one, the document's own ID), with an optional type code (the UNTDID 1001 list of the T71
+    rules, :data:`~peppol.responses.common.UNCL1001_CODES`) and version."""
 
     id: str
     type_code: str | None = None
@@ -69,9 +74,10 @@ class MessageReference(RuleModel):
     def check(self) -> None:
         filled(self.id, "message reference id")
         filled(self.version_id, "message reference version")
-        if self.type_code is not None and not re.fullmatch(r"[0-9]{1,3}", self.type_code):
+        if self.type_code is not None and self.type_code.strip(XML_WHITESPACE) not in UNCL1001_CODES:
             raise ResponseRuleError(
-                "T71", f"document type code {self.type_code!r} is not a UNTDID 1001 code (1 to 3 digits)")
+                "PEPPOL-T71-B01901",
+                f"document type code {self.type_code!r} is not in the UNTDID 1001 code list (document name code)")
 
 
 class LineResponse(RuleModel):
@@ -87,13 +93,13 @@ class LineResponse(RuleModel):
     @field_validator("issue", mode="before")
     @classmethod
     def _known_issue(cls, value: Any) -> Any:
-        return known_code(value, codes.MLR_ISSUE_TYPES, "T71",
+        return known_code(value, codes.MLR_ISSUE_TYPES, "PEPPOL-T71-B02801",
                           "{value} is not an MLR issue type (StatusReason: BV BW SV)")
 
     @field_validator("response_code", mode="before")
     @classmethod
     def _known_code(cls, value: Any) -> Any:
-        return _known_message_status(value, "line response code")
+        return _known_message_status(value, "line response code", "PEPPOL-T71-B02501")
 
     @property
     def fatal(self) -> bool:
@@ -104,8 +110,8 @@ class LineResponse(RuleModel):
         filled(self.description, "line response description")
 
 
-def _known_message_status(value: Any, what: str) -> Any:
-    return known_code(value, codes.MESSAGE_STATUS_CODES, "T71",
+def _known_message_status(value: Any, what: str, rule: str) -> Any:
+    return known_code(value, codes.MESSAGE_STATUS_CODES, rule,
                       f"{what} {{value}} is not in the MLR code list (UNCL4343 subset: AB AP RE)")
 
 
@@ -132,25 +138,16 @@ class MessageLevelResponse(RuleModel):
     @field_validator("response_code", mode="before")
     @classmethod
     def _known_code(cls, value: Any) -> Any:
-        return _known_message_status(value, "response code")
+        return _known_message_status(value, "response code", "PEPPOL-T71-B01501")
 
     def check(self) -> None:
         filled(self.id, "response id")
-        self.sender.check("sender endpoint")
-        self.receiver.check("receiver endpoint")
+        self.sender.check("sender endpoint", "PEPPOL-T71-B00802")
+        self.receiver.check("receiver endpoint", "PEPPOL-T71-B01102")
         filled(self.description, "response description")
         self.document_reference.check()
         for line in self.lines:
             line.check()
-        fatal = [line for line in self.lines if line.fatal]
-        if self.response_code is MessageStatus.ACKNOWLEDGED and self.lines:
-            raise ResponseRuleError("T71", "an acknowledgement (AB) reports no validation result: no line responses")
-        if self.response_code is MessageStatus.ACCEPTED and fatal:
-            raise ResponseRuleError(
-                "T71", "an accepted message (AP) can only carry warnings (BW); errors (BV, SV) mean rejection (RE)")
-        if self.response_code is MessageStatus.REJECTED and not fatal:
-            raise ResponseRuleError(
-                "T71", "a rejection (RE) needs at least one line response with an error (BV or SV) saying why")
 
     def to_xml(self) -> bytes:
         """The response as a UTF-8 UBL 2.1 ApplicationResponse document."""

@@ -4,7 +4,13 @@ leniently.
 
 Element order follows the UBL 2.1 XSD (``UBL-ApplicationResponse-2.1.xsd`` and the common
 aggregate types); no ``UBLExtensions`` are written. Dates are written, and read, as
-``YYYY-MM-DD`` only (PEPPOL-COMMON-R030).
+``YYYY-MM-DD`` only: an IssueDate read otherwise breaks PEPPOL-COMMON-R030; the rule does
+not look at ``cbc:EffectiveDate``, which the reader refuses under the transaction's name
+(a ``datetime.date`` keeps no time zone).
+
+The strict readers refuse, under the transaction's name (``T111``, ``T71``), what lies
+outside its data model; the values read are then checked as the builders check them, with
+the official rule ids.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from peppol import codes, sbdh
 from peppol._xml import XmlInputError, root_of
 from peppol.model import XML_WHITESPACE
 
-from .common import Endpoint, PartyId, ResponseParty, ResponseRuleError, RuleModel
+from .common import RESPONSE_ICD_CODES, Endpoint, PartyId, ResponseParty, ResponseRuleError, RuleModel
 
 __all__ = ["AR_NS", "CAC_NS", "CBC_NS", "cac", "cbc", "new_response", "write_party_id", "write_response_party",
            "serialise", "as_root", "business_document", "response_root", "validated", "Reader", "read_endpoint",
@@ -31,6 +37,9 @@ CBC_NS = codes.UBL_CBC_NS
 _NSMAP = {None: AR_NS, "cac": CAC_NS, "cbc": CBC_NS}
 
 _M = TypeVar("_M", bound=RuleModel)
+
+_R030_DATES = frozenset({"IssueDate", "DueDate", "TaxPointDate", "StartDate", "EndDate", "ActualDeliveryDate"})
+"""The dates PEPPOL-COMMON-R030 looks at (its rule context)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -174,13 +183,13 @@ class Reader:
         value = self.text(element, name, required)
         if value is None:
             return None
+        rule = "PEPPOL-COMMON-R030" if name in _R030_DATES else self.rule
         if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
-            raise ResponseRuleError("PEPPOL-COMMON-R030", f"{name} {value!r} is not a date written YYYY-MM-DD")
+            raise ResponseRuleError(rule, f"{name} {value!r} is not a date written YYYY-MM-DD")
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise ResponseRuleError("PEPPOL-COMMON-R030",
-                                    f"{name} {value!r} is not a date written YYYY-MM-DD") from None
+            raise ResponseRuleError(rule, f"{name} {value!r} is not a date written YYYY-MM-DD") from None
 
     def time(self, element: etree._Element, name: str) -> time | None:
         value = self.text(element, name)
@@ -240,17 +249,18 @@ def read_document_party(r: Reader, party: etree._Element | None) -> dict | None:
 
 def billing_party(r: Reader, root: etree._Element, role: str) -> ResponseParty:
     """Endpoint, legal name and identifier of a BIS Billing party, as an Invoice Response
-    party. An identifier whose scheme is not an ISO 6523 ICD (e.g. ``SEPA``) is left out."""
+    party. An identifier whose scheme is not in the ISO 6523 ICD list of the T111 rules (e.g.
+    ``SEPA``) is left out."""
     party = root.find(f"{{{CAC_NS}}}{role}/{{{CAC_NS}}}Party")
     if party is None:
-        raise ResponseRuleError("T111", f"the document has no {role}")
+        raise ResponseRuleError(r.rule, f"the document has no {role}")
     endpoint = read_endpoint(r, party)
     name = (party.findtext(f"{{{CAC_NS}}}PartyLegalEntity/{{{CBC_NS}}}RegistrationName")
             or party.findtext(f"{{{CAC_NS}}}PartyName/{{{CBC_NS}}}Name") or "")
     identification = None
     for element in party.findall(f"{{{CAC_NS}}}PartyIdentification/{{{CBC_NS}}}ID"):
         scheme = element.get("schemeID")
-        if scheme is None or scheme in codes.ICD_CODES:
+        if scheme is None or scheme in RESPONSE_ICD_CODES:
             identification = PartyId(id=(element.text or "").strip(XML_WHITESPACE), scheme=scheme)
             break
     return ResponseParty(endpoint=Endpoint(scheme=endpoint["scheme"], id=endpoint["id"].strip(XML_WHITESPACE)),
