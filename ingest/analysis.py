@@ -2,29 +2,38 @@
 
 Steps, each able to end the analysis with a quarantine reason and a named finding:
 parse (hardened) → envelope (the SBDH checks of ``validate``, then: addressed to us?) →
-work bound (line count) → validate (BIS 3 + our municipal rules) → read into the BIS model →
-can the store hold it → what to answer. The analysis decides the answer (AB, RE or an MLR);
-:mod:`ingest.replies` builds it. Nothing here touches the store, the archive or the network,
-so a document can be analysed again with the same outcome.
+work bound (line count) → validate (the OpenPeppol releases accepted on the day the document
+was received, then our municipal rules) → read into the BIS model → can the store hold it →
+what to answer. The analysis decides the answer (AB, RE or an MLR); :mod:`ingest.replies`
+builds it. Nothing here touches the store, the archive or the network, so a document can be
+analysed again with the same outcome.
+
+An engine error while validating (the rules do not compile, Saxon fails while running them,
+an artefact is missing: :data:`validate.findings.ENGINE_ERRORS`) is no verdict on the
+document and not the sender's fault: the analysis ends :data:`~ingest.states.PENDING`, with
+no answer, and the pipeline keeps the document for the next run.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from lxml import etree
 
 from peppol import codes, sbdh
 from peppol.reader import UblReadError, read_ubl
+from schemas.artefacts import ArtefactError
 from validate import envelope as envelope_checks
-from validate.engine import Validator
-from validate.findings import Finding, Severity
+from validate.engine import ARTEFACT_MISSING, RULES_BROKEN, Validator
+from validate.findings import ENGINE_ERRORS, Finding, OtherVerdict, Outcome, Severity
 from validate.xmlsafe import Limits, XmlRefused, parse_xml
+from validate.xsd import XsdLoadError
 
 from . import rows as r
 from .municipal import Receiver
 from .states import (
-    ANALYSIS_FAILED, BROKEN_SBDH, FAILED_RULES, NOT_FOR_US, NOT_STORABLE, NOT_XML, QUARANTINED, STORED,
-    TOO_MANY_LINES, UNREADABLE, WRONG_TYPE,
+    ANALYSIS_FAILED, BROKEN_SBDH, ENGINE_ERROR, FAILED_RULES, NOT_FOR_US, NOT_STORABLE, NOT_XML, PENDING,
+    QUARANTINED, STORED, TOO_MANY_LINES, UNREADABLE, WRONG_TYPE,
 )
 
 INVOICE_KINDS = ("invoice", "creditnote")
@@ -53,9 +62,12 @@ class Answer:
 class Analysis:
     """The outcome of the analysis: what the final transaction stores."""
 
-    state: str
+    state: str  # stored | quarantined | pending (an engine error: kept for the next run)
     document_kind: str | None = None
-    ruleset: str | None = None
+    ruleset: str | None = None  # the rule set that judged it (``peppol-bis-billing-3.0.21``)
+    release: str | None = None  # its OpenPeppol release (``2026.5``)
+    reference_date: date | None = None  # the day the accepted releases were chosen for
+    others: list[OtherVerdict] = field(default_factory=list)  # the other accepted releases' verdicts
     envelope: sbdh.Envelope | None = None
     reason_code: str | None = None
     reason: str | None = None
@@ -78,6 +90,17 @@ def _shown(text: str, limit: int = 500) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def engine_error(analysis: Analysis, errors: list[Finding]) -> Analysis:
+    """The rules could not be run: no verdict, no answer; the document waits for the next run
+    (``reason`` says why, for the operator)."""
+    what = "; ".join(f"{f.rule_id}" + (f" ({f.ruleset}, {f.step})" if f.ruleset else "") + f": {f.message}"
+                     for f in errors)
+    analysis.state, analysis.reason_code, analysis.answer = PENDING, ENGINE_ERROR, None
+    analysis.reason = _shown(f"the rules could not be run (an engine error, not the sender's fault): {what}", 1000)
+    analysis.findings = list(errors)
+    return analysis
+
+
 class Analyser:
     """The analysis of documents delivered to one receiver."""
 
@@ -85,18 +108,19 @@ class Analyser:
                  max_lines: int = DEFAULT_MAX_LINES):
         self.receiver, self.validator, self.limits, self.max_lines = receiver, validator, limits, max_lines
 
-    def analyse(self, data: bytes, name: str) -> Analysis:
-        """Everything that decides the document's fate. An error of ours in any step is the
-        document's finding (``analysis-failed``), never an exception: no single document may
-        stop a run."""
+    def analyse(self, data: bytes, name: str, received_on: date | None = None) -> Analysis:
+        """Everything that decides the document's fate. ``received_on`` is its reference date:
+        the releases accepted that day judge it (default: today). An error of ours in any step
+        is the document's finding (``analysis-failed``), never an exception: no single document
+        may stop a run. An engine error is no verdict: the analysis ends pending."""
         try:
-            return self._analyse(data, name)
+            return self._analyse(data, name, received_on)
         except Exception as exc:  # a bug of ours, or of a library, on this input
             message = f"the analysis of this document failed ({type(exc).__name__}: {_shown(str(exc), 300)})"
             return Analysis(QUARANTINED, reason_code=ANALYSIS_FAILED, reason=message, findings=[
                 Finding(ANALYSIS_FAILED_RULE, Severity.FATAL, message, step="ingest")])
 
-    def _analyse(self, data: bytes, name: str) -> Analysis:
+    def _analyse(self, data: bytes, name: str, received_on: date | None) -> Analysis:
         try:
             tree = parse_xml(data, source=name, limits=self.limits)
         except XmlRefused as refused:
@@ -108,8 +132,18 @@ class Analyser:
             return analysis
         if self._too_many_lines(analysis):
             return analysis
-        result = self.validator.validate_parsed(data, tree, name)
+        try:
+            result = self.validator.validate_parsed(data, tree, name, at=received_on)
+        except (ArtefactError, XsdLoadError) as exc:  # e.g. the UBL XSD missing: the engine's, not the sender's
+            rule = ARTEFACT_MISSING if isinstance(exc, ArtefactError) else RULES_BROKEN
+            return engine_error(analysis, [Finding(rule, Severity.FATAL, _shown(" ".join(str(exc).split())),
+                                                    step="validate")])
         analysis.document_kind, analysis.ruleset = result.document_type or None, result.ruleset or None
+        analysis.release = result.release or None
+        analysis.reference_date = date.fromisoformat(result.reference_date) if result.reference_date else None
+        analysis.others = list(result.others)
+        if result.outcome is Outcome.ERROR:
+            return engine_error(analysis, [f for f in result.findings if f.rule_id in ENGINE_ERRORS])
         analysis.findings.extend(result.findings)
         if result.document_type not in INVOICE_KINDS:
             message = "; ".join(f.message for f in result.findings if f.is_fatal) or \

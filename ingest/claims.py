@@ -7,6 +7,7 @@ whose lease ran out, is taken over (:mod:`ingest.leases` says when). Every chang
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, insert, or_, select, update
@@ -24,10 +25,14 @@ def now() -> datetime:
 
 
 class Claims:
-    """One worker's claims on documents of a store."""
+    """One worker's claims on documents of a store.
 
-    def __init__(self, store: Store, owner: str, lease: timedelta):
-        self.store, self.owner, self.lease = store, owner, lease
+    ``clock`` tells the time of its records: when a document is received (whose date is its
+    reference date for validation), claimed, taken over, deferred. The default is the real
+    time; tests pass another to receive a document on a given day."""
+
+    def __init__(self, store: Store, owner: str, lease: timedelta, clock: Callable[[], datetime] = now):
+        self.store, self.owner, self.lease, self.clock = store, owner, lease, clock
         self.keeper = LeaseKeeper(store.engine, owner, lease)
         self.received: dict[int, date] = {}
         self.taken_over: list[int] = []  # documents of dead owners this worker finished
@@ -49,7 +54,7 @@ class Claims:
         :meth:`claim`, one by one."""
         if not items:
             return {}
-        at = now()
+        at = self.clock()
         claimed: dict[tuple[str, str], int] = {}
         history: list[dict] = []
         with self.store.engine.begin() as conn:
@@ -71,7 +76,7 @@ class Claims:
 
     def claim(self, name: str, sha: str, size: int, archive_uri: str | None = None) -> tuple[int | None, bool]:
         """(document id, freshly inserted) or (None, False) when another live worker owns it."""
-        at = now()
+        at = self.clock()
         with self.store.engine.begin() as conn:
             stmt = q.insert_ignore(conn.dialect.name, "documents", ("source_name", "sha256"), returning="id")
             doc_id = conn.execute(stmt, self._values(name, sha, size, archive_uri, at)).scalar()
@@ -87,7 +92,7 @@ class Claims:
 
     def take_over(self, doc_id: int) -> bool:
         """Take a non-final document whose owner is gone (or whose lease expired)."""
-        at = now()
+        at = self.clock()
         with self.store.engine.begin() as conn:
             row = conn.execute(select(t.documents.c.owner, t.documents.c.lease_until, t.documents.c.state)
                                .where(t.documents.c.id == doc_id)).one()
@@ -104,8 +109,9 @@ class Claims:
                       attempts=t.documents.c.attempts + 1))
             if result.rowcount != 1:
                 return False
+            whose = f"from {row.owner}" if row.owner else "(left pending by an earlier run)"
             conn.execute(insert(t.status_history).values(
-                document_id=doc_id, state=row.state, at=at, note=f"taken over by {self.owner} from {row.owner}"))
+                document_id=doc_id, state=row.state, at=at, note=f"taken over by {self.owner} {whose}"))
         self.keeper.hold([doc_id])
         self.taken_over.append(doc_id)
         return True
@@ -116,7 +122,7 @@ class Claims:
         this retry (:func:`ingest.final.superseded_findings`), and the history row of the
         retry names the earlier reason, so the audit trail still says why it was quarantined.
         False when it is no longer quarantined (another retry took it first)."""
-        at = now()
+        at = self.clock()
         d, f = t.documents, t.findings
         with self.store.engine.begin() as conn:
             earlier = conn.execute(select(d.c.reason_code).where(d.c.id == doc_id)).scalar()
@@ -132,6 +138,24 @@ class Claims:
         self.keeper.hold([doc_id])
         return True
 
+    def defer(self, doc_id: int, error: str) -> bool:
+        """Leave a document pending after an engine error (not the sender's fault): it stays
+        ``archived``, with ``last_error`` saying why, and unowned, so the next run (any
+        worker) takes it again. Its history says so. False when it is not ours any more."""
+        at = self.clock()
+        d = t.documents
+        with self.store.engine.begin() as conn:
+            moved = conn.execute(update(d).where(and_(
+                d.c.id == doc_id, d.c.owner == self.owner, d.c.state.in_((CLAIMED, ARCHIVED)))).values(
+                state=ARCHIVED, owner=None, lease_until=None, last_error=error, last_error_at=at,
+                updated_at=at)).rowcount
+            if moved == 1:
+                conn.execute(insert(t.status_history).values(
+                    document_id=doc_id, state=ARCHIVED, at=at,
+                    note=f"pending, not validated: {error}; retried on the next run"))
+        self.release(doc_id)
+        return moved == 1
+
     def release(self, doc_id: int) -> None:
         """The document is final: no lease to keep, no reception date to remember."""
         self.keeper.release(doc_id)
@@ -142,7 +166,7 @@ class Claims:
             return conn.execute(q.DOCUMENT_STATE, {"p_id": doc_id}).scalar_one()
 
     def set_state(self, doc_id: int, state: str, **values) -> None:
-        at = now()
+        at = self.clock()
         with self.store.engine.begin() as conn:
             conn.execute(update(t.documents).where(and_(t.documents.c.id == doc_id,
                                                         t.documents.c.owner == self.owner))
@@ -154,7 +178,7 @@ class Claims:
             return self.received[doc_id]
         with self.store.engine.connect() as conn:
             received = conn.execute(select(t.documents.c.received_at).where(t.documents.c.id == doc_id)).scalar_one()
-        return received.date()
+        return (received.astimezone(UTC) if received.tzinfo else received).date()  # stored in UTC
 
     def close(self) -> None:
         self.keeper.close()

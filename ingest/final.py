@@ -13,6 +13,7 @@ through (a bug) quarantines the document with that finding instead of stopping t
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,7 +30,7 @@ from . import rows as r
 from . import tables as t
 from .analysis import Analysis, Answer
 from .blobs import Blobs
-from .claims import Claims, now
+from .claims import Claims
 from .replies import Replier
 from .states import DUPLICATE, FINAL, NOT_STORABLE, STORED
 from .store import Store
@@ -83,7 +84,7 @@ class Finisher:
             return self._commit(doc_id, sha, analysis)
 
     def _commit(self, doc_id: int, sha: str, analysis: Analysis) -> tuple[str, str | None]:
-        at = now()
+        at = self.claims.clock()
         if analysis.state == STORED:
             r.archive_attachments(analysis.rows, analysis.read, self.archive)
         with self.store.engine.begin() as conn:
@@ -100,7 +101,9 @@ class Finisher:
             conn.execute(q.UPDATE_DOCUMENT, dict(
                 p_id=doc_id, state=analysis.state, updated_at=at,
                 document_kind=r.fit(d, "document_kind", analysis.document_kind),
-                ruleset=r.fit(d, "ruleset", analysis.ruleset), reason_code=analysis.reason_code,
+                ruleset=r.fit(d, "ruleset", analysis.ruleset), release=r.fit(d, "release", analysis.release),
+                reference_date=analysis.reference_date, other_releases=other_releases(analysis),
+                last_error=None, last_error_at=None, reason_code=analysis.reason_code,
                 reason=stored_text(analysis.reason),
                 sbdh_sender=r.fit(d, "sbdh_sender", envelope.sender) if envelope else None,
                 sbdh_receiver=r.fit(d, "sbdh_receiver", envelope.receiver) if envelope else None,
@@ -151,6 +154,14 @@ class Finisher:
         # The AB prepared for a new invoice becomes an RE saying it answers the resubmitted copy.
         analysis.answer = Answer("T111", "RE", (finding,), reason=duplicate.to_sender)
         self.replier.answer(analysis, doc_id, self.claims.received_on(doc_id))
+
+
+def other_releases(analysis: Analysis) -> str | None:
+    """What the other releases accepted on the reference date said, as stored (compact JSON;
+    None when one release alone judged)."""
+    if not analysis.others:
+        return None
+    return json.dumps([o.to_dict() for o in analysis.others], separators=(",", ":"))
 
 
 def as_written(number: str) -> str:

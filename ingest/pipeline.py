@@ -17,6 +17,14 @@ No single document stops a run: whatever it contains, it ends quarantined with a
 finding. What is not a document's fault — the store, the archive or the outbox unavailable,
 a full disk — stops the run with :class:`Unavailable` recorded in its report; nothing is
 lost, and the next run finishes what this one left (its report says what it retried).
+
+A document is judged by the rules in force on the day it was received (its reference date).
+An engine error while validating it (:data:`validate.findings.ENGINE_ERRORS`) is not its
+fault either, yet need not stop the run: the document is left *pending* — still ``archived``,
+not stored, not quarantined, not answered, its inbox file kept, ``last_error`` saying why —
+and the run goes on. It is not tried again in the same run (:meth:`Pipeline.recover` leaves
+what failed since the run began); the next run takes it again. The run reports it
+(:attr:`Outcome.state` ``pending``).
 """
 from __future__ import annotations
 
@@ -25,7 +33,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
@@ -41,13 +49,13 @@ from .blobs import (
     FILE, HIDDEN, LONG_NAME, MAX_KEY_CHARS, SPECIAL, SYMLINK, Blob, BlobError, Blobs, NotRegularFile, TooLarge,
     archive_key,
 )
-from .claims import Claims
-from .final import Finisher
+from .claims import Claims, now
+from .final import Finisher, stored_text
 from .leases import owner_id
 from .municipal import Receiver, municipal_ruleset
 from .outbox import Outbox
 from .replies import Replier
-from .states import ARCHIVED, CLAIMED, FINAL, NOT_REGULAR, QUARANTINED, STORED, TOO_LARGE
+from .states import ARCHIVED, CLAIMED, ENGINE_ERROR, FINAL, NOT_REGULAR, PENDING, QUARANTINED, STORED, TOO_LARGE
 from .store import Store
 
 BATCH_BYTES = 64 * 1024 * 1024  # read at most this much of the inbox ahead of processing
@@ -79,6 +87,9 @@ class Settings:
     remove_from_inbox: bool = True
     wrap_responses: bool = True  # in an SBDH envelope, for the access point
     max_lines: int = DEFAULT_MAX_LINES
+    # What time it is: the claims stamp a document's reception with it, and its date is the
+    # reference date the rules in force are chosen for. Tests receive on a given day with it.
+    clock: Callable[[], datetime] = now
 
 
 @dataclass
@@ -86,10 +97,13 @@ class Outcome:
     """What happened to one inbox item in this run."""
 
     name: str
-    state: str  # stored | quarantined | skipped (owned by another worker) | done-before
+    # stored | quarantined | pending (an engine error: kept for the next run) | skipped (owned
+    # by another worker) | done-before
+    state: str
     document_id: int | None = None
     reason_code: str | None = None
     resumed: bool = False  # left unfinished by an earlier run (crashed, killed, stopped by a fault)
+    error: str | None = None  # why it is pending (the engine error, personal numbers masked)
 
 
 @dataclass
@@ -113,12 +127,13 @@ class Pipeline:
         self.validator = Validator(limits=limits, extra=(self.ruleset,))
         self.analyser = Analyser(settings.receiver, self.validator, limits, settings.max_lines)
         self.replier = Replier(settings.receiver)
-        self.claims = Claims(store, self.owner, settings.lease)
+        self.claims = Claims(store, self.owner, settings.lease, settings.clock)
         self.finisher = Finisher(store, self.claims, archive, self.replier)
         # Threads for inbox/archive/outbox I/O only (boto3 clients are thread-safe).
         self._io = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lss-io")
         self.outbox = Outbox(store, outbox, self.replier, self._io, wrap=settings.wrap_responses)
         self.report = Report()
+        self.started: datetime | None = None  # when this run began: see recover
 
     def close(self) -> None:
         """Stop the I/O and lease threads and release database connections (a watch loop
@@ -138,8 +153,12 @@ class Pipeline:
         return [blob for blob in entries if blob.kind not in _UNREAD]
 
     def run(self, *, shard: tuple[int, int] = (0, 1), progress: Callable[[Outcome], None] | None = None,
-            items: Iterable[Blob] | None = None, batch: int = 50) -> list[Outcome]:
-        """Process what is in the inbox (this worker's shard), then finish what others left."""
+            items: Iterable[Blob] | None = None, batch: int = 50, started: datetime | None = None) -> list[Outcome]:
+        """Process what is in the inbox (this worker's shard), then finish what others left.
+
+        ``started``: when the run began, if before this call (other processes worked for it):
+        a document left pending since then is not tried again in this run."""
+        self.started = started or self.settings.clock()
         index, count = shard
         outcomes: list[Outcome] = []
         try:
@@ -211,10 +230,15 @@ class Pipeline:
         self._remove_sources(finished)
 
     def recover(self) -> list[Outcome]:
-        """Finish documents whose owner died mid-way, from the archive or the inbox."""
+        """Finish documents whose owner died mid-way, from the archive or the inbox, and those
+        an earlier run left pending after an engine error. One left pending since this run
+        began is not tried again now: the engine that just failed would most likely fail
+        again, and the next run takes it."""
         with self.store.engine.connect() as conn:
-            ids = [row.id for row in conn.execute(select(t.documents.c.id)
-                                                  .where(t.documents.c.state.in_((CLAIMED, ARCHIVED))))]
+            rows = conn.execute(select(t.documents.c.id, t.documents.c.last_error_at)
+                                .where(t.documents.c.state.in_((CLAIMED, ARCHIVED)))).all()
+        since = self.started or self.settings.clock()
+        ids = [row.id for row in rows if row.last_error_at is None or _utc(row.last_error_at) < _utc(since)]
         outcomes = [outcome for outcome in map(self._resume, ids) if outcome is not None]
         with self.store.engine.connect() as conn:
             leftovers = conn.execute(select(t.documents.c.id, t.documents.c.source_name)
@@ -281,12 +305,22 @@ class Pipeline:
         return self.archive.put_if_absent(archive_key(sha), data, durable=False)
 
     def analyse(self, data: bytes, name: str, doc_id: int) -> Analysis:
-        """The analysis and its answer, ready for the final transaction (no store writes)."""
-        analysis = self.analyser.analyse(data, name)
-        return self.replier.answer(analysis, doc_id, self.claims.received_on(doc_id))
+        """The analysis and its answer, ready for the final transaction (no store writes).
+        The date the document was received is its reference date: the releases accepted that
+        day judge it. A pending analysis (an engine error) has no answer."""
+        received_on = self.claims.received_on(doc_id)
+        analysis = self.analyser.analyse(data, name, received_on)
+        if analysis.state == PENDING:
+            return analysis
+        return self.replier.answer(analysis, doc_id, received_on)
 
     def _finish(self, doc_id: int, name: str, sha: str, data: bytes, deferred: bool = False) -> Outcome:
-        state, reason = self.finisher.commit(doc_id, sha, self.analyse(data, name, doc_id))
+        analysis = self.analyse(data, name, doc_id)
+        if analysis.state == PENDING:  # no verdict: nothing stored, answered or removed
+            error = stored_text(analysis.reason)
+            self.claims.defer(doc_id, error)
+            return Outcome(name, PENDING, doc_id, ENGINE_ERROR, error=error)
+        state, reason = self.finisher.commit(doc_id, sha, analysis)
         if not deferred:
             self._settle([(doc_id, name)])
         return Outcome(name, state, doc_id, reason if state == QUARANTINED else None)
@@ -359,6 +393,11 @@ def _not_read(name: str, why: BlobError) -> Analysis:
                "(its target was not read)")
     finding = Finding(NOT_REGULAR_RULE, Severity.FATAL, message, step="read")
     return Analysis(STORED).quarantine(NOT_REGULAR, message, finding)
+
+
+def _utc(value: datetime) -> datetime:
+    """A stored time (SQLite gives it back without a zone: it is UTC) comparable with another."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _describe(exc: BaseException) -> str:

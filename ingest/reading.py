@@ -10,6 +10,7 @@ and ``-shm`` index files, which the next writer removes.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from .blobs import open_blobs
 from .final import current_findings, superseded_findings
 from .pipeline import counts_by_state
 from .rows import number_key
-from .states import QUARANTINED
+from .states import ENGINE_ERROR, FINAL, QUARANTINED
 from .store import MIGRATIONS, StoreError, normalise_url
 
 
@@ -107,16 +108,21 @@ def _check_schema(store: ReadOnlyStore) -> None:
 # ------------------------------------------------------------------ status and one document
 
 def status(config_db: str) -> dict:
-    """Counts by state, quarantine reason and response state, and the number of invoices."""
+    """Counts by state, quarantine reason and response state, the number of invoices, and the
+    documents pending after an engine error (``pending_engine_error``: kept archived, tried
+    again by the next run; ``ingest show`` says why)."""
     store = open_existing(config_db)
+    d = t.documents
     with store.engine.connect() as conn:
+        pending = conn.execute(select(func.count()).select_from(d).where(and_(
+            d.c.state.not_in(FINAL), d.c.last_error.is_not(None)))).scalar_one()
         reasons = dict(conn.execute(
             select(t.documents.c.reason_code, func.count()).where(t.documents.c.state == QUARANTINED)
             .group_by(t.documents.c.reason_code)).all())
         responses = dict(conn.execute(select(t.responses.c.state, func.count()).group_by(t.responses.c.state)).all())
         invoices = conn.execute(select(func.count()).select_from(t.invoices)).scalar_one()
     result = {"documents": counts_by_state(store), "quarantine_reasons": reasons,
-              "responses": responses, "invoices": invoices}
+              "responses": responses, "invoices": invoices, "pending_engine_error": pending}
     store.dispose()
     return result
 
@@ -131,6 +137,8 @@ def show(config_db: str, doc_id: int) -> dict | None:
             store.dispose()
             return None
         out = _plain_row(doc)
+        # What the other releases accepted on the reference date said (stored as JSON text).
+        out["other_releases"] = json.loads(doc.other_releases) if doc.other_releases else []
         out["history"] = [_plain_row(r, "id", "document_id") for r in conn.execute(
             select(t.status_history).where(t.status_history.c.document_id == doc_id).order_by(t.status_history.c.id))]
         out["findings"] = [_plain_row(r, "id", "document_id", "superseded_at") for r in current_findings(conn, doc_id)]
@@ -224,19 +232,21 @@ def _seller_org_nr(legal_id: str | None, seller_key: str | None) -> str | None:
 
 
 def list_documents(config_db: str, keep: ListFilter = ListFilter()) -> list[dict]:
-    """One dict per document, by id: id, received (UTC), state, reason (code), seller org nr and
-    invoice number (the last two of stored invoices only: a quarantined document has no
-    invoice row)."""
+    """One dict per document, by id: id, received (UTC), state, reason (code; ``engine-error``
+    for a document pending after one), seller org nr and invoice number (the last two of
+    stored invoices only: a quarantined document has no invoice row)."""
     d, inv, p = t.documents, t.invoices, t.parties
     seller = p.alias("seller")
-    query = (select(d.c.id, d.c.received_at, d.c.state, d.c.reason_code, inv.c.invoice_number,
+    query = (select(d.c.id, d.c.received_at, d.c.state, d.c.reason_code, d.c.last_error, inv.c.invoice_number,
                     inv.c.seller_key, seller.c.legal_id)
              .select_from(d.outerjoin(inv, inv.c.document_id == d.c.id)
                           .outerjoin(seller, and_(seller.c.invoice_id == inv.c.id, seller.c.role == "seller")))
              .order_by(d.c.id))
     if keep.state:
         query = query.where(d.c.state == keep.state)
-    if keep.reason:
+    if keep.reason == ENGINE_ERROR:  # pending after an engine error: not a quarantine reason
+        query = query.where(and_(d.c.state.not_in(FINAL), d.c.last_error.is_not(None)))
+    elif keep.reason:
         query = query.where(d.c.reason_code == keep.reason)
     if keep.number:
         query = query.where(inv.c.number_key == number_key(keep.number))
@@ -248,7 +258,8 @@ def list_documents(config_db: str, keep: ListFilter = ListFilter()) -> list[dict
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     store.dispose()
-    return [{"id": r.id, "received": _utc(r.received_at), "state": r.state, "reason": r.reason_code,
+    return [{"id": r.id, "received": _utc(r.received_at), "state": r.state,
+             "reason": r.reason_code or (ENGINE_ERROR if r.last_error and r.state not in FINAL else None),
              "seller": _seller_org_nr(r.legal_id, r.seller_key), "invoice_number": r.invoice_number} for r in rows]
 
 

@@ -2,11 +2,11 @@
 
 :class:`Replier` turns the answer an analysis decided (AB, RE, or an MLR rejecting the
 message) into response XML from the already parsed message, and checks every response
-against the official T111/T71 rules before it may be stored. A response that cannot be
-built, or that fails those rules, is recorded as the document's finding and the document is
-quarantined (``unanswerable`` when it would otherwise have been stored): answering never
-stops a run. When a T111 cannot be built (the invoice names no seller to answer, say), an
-MLR to the envelope's sender is tried instead.
+against the complete official T111/T71 rules in force on its issue date before it may be
+stored. A response that cannot be built, or that fails those rules, is recorded as the
+document's finding and the document is quarantined (``unanswerable`` when it would otherwise
+have been stored): answering never stops a run. When a T111 cannot be built (the invoice
+names no seller to answer, say), an MLR to the envelope's sender is tried instead.
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from peppol.responses import (
 )
 from invoices.model import mask_personal_numbers
 from validate.engine import Validator
-from validate.findings import Finding, Severity
+from validate.findings import ENGINE_ERRORS, Finding, Severity
 
-from .analysis import Analysis, Answer
+from .analysis import Analysis, Answer, engine_error
 from .municipal import BUYER_ENDPOINT, BUYER_REFERENCE, Receiver
 from .states import STORED, UNANSWERABLE
 
@@ -34,6 +34,15 @@ REPLY_FAILED_RULE = "LSS-ING-REPLY"
 
 class ResponseInvalid(Exception):
     """A response we generated fails the official rules: a bug, never sent."""
+
+
+class ResponseUnchecked(Exception):
+    """The rules that check a response could not be run (an engine error): no verdict, so
+    the document waits for the next run instead of being quarantined."""
+
+    def __init__(self, message: str, errors: list[Finding]):
+        super().__init__(message)
+        self.errors = errors
 
 
 def clarification(finding: Finding) -> Clarification:
@@ -72,10 +81,18 @@ class Replier:
         answer = analysis.answer
         if answer is None or analysis.received is None:
             return analysis
+        try:
+            return self._answer(analysis, answer, doc_id, received_on)
+        except ResponseUnchecked as exc:
+            return engine_error(analysis, exc.errors)
+
+    def _answer(self, analysis: Analysis, answer, doc_id: int, received_on: date) -> Analysis:
         if answer.kind == "T111":
             try:
                 analysis.responses = [self.invoice_response(analysis.payload, doc_id, answer, received_on)]
                 return analysis
+            except ResponseUnchecked:
+                raise
             except Exception as exc:
                 _record_failure(analysis, f"the T111 {answer.code} could not be built ({_error(exc)})")
             if analysis.envelope is None:
@@ -85,6 +102,8 @@ class Replier:
             reason = answer.reason
         try:
             mlr = self.message_level_response(analysis.received, doc_id, reason, received_on)
+        except ResponseUnchecked:
+            raise
         except Exception as exc:
             _record_failure(analysis, f"the T71 RE could not be built ({_error(exc)})")
             return analysis
@@ -106,7 +125,7 @@ class Replier:
             clarifications=clarifications, sender=self.our_party(),  # we answer, whoever the invoice names as buyer
             note=None if code is InvoiceStatus.RECEIVED else "The invoice cannot be processed: see the reasons.")
         xml = response.to_xml()
-        self.check(xml, "invoice-response")
+        self.check(xml, "invoice-response", at=response.issue_date)
         endpoint = response.receiver.endpoint
         return "T111", code.value, f"{endpoint.scheme}:{endpoint.id}", xml
 
@@ -129,12 +148,17 @@ class Replier:
                 receiver=Endpoint(scheme=scheme, id=value), response_code=MessageStatus.REJECTED,
                 document_reference=MessageReference(id=(reply.instance_id or "NA")[:200]), lines=tuple(lines))
         xml = mlr.to_xml()
-        self.check(xml, "mlr")
+        self.check(xml, "mlr", at=mlr.issue_date)
         return "T71", "RE", f"{mlr.receiver.scheme}:{mlr.receiver.id}", xml
 
-    def check(self, xml: bytes, kind: str) -> None:
-        """Every response passes the official T111/T71 rules before it may be stored."""
-        result = self.validator.validate_bytes(xml, f"response.{kind}.xml")
+    def check(self, xml: bytes, kind: str, at: date | None = None) -> None:
+        """Every response passes the complete official T111/T71 rules before it may be stored:
+        those of the releases accepted on ``at``, the response's issue date (default: the
+        validator's reference date, or today)."""
+        result = self.validator.validate_bytes(xml, f"response.{kind}.xml", at=at)
+        if result.error:
+            errors = [f for f in result.findings if f.rule_id in ENGINE_ERRORS]
+            raise ResponseUnchecked(f"the rules of the {kind} response could not be run", errors)
         if not result.valid or result.document_type != kind:
             problems = "; ".join(f"{f.rule_id}: {f.message}" for f in result.findings if f.is_fatal)
             raise ResponseInvalid(f"the generated {kind} response is not valid: {problems}")

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from multiprocessing import get_context
 
 from sqlalchemy import select
@@ -29,7 +29,7 @@ from .municipal import Receiver
 from .pipeline import Outcome, Pipeline, Settings, counts_by_state, is_unavailable
 # The read side (``ingest status|show|list|attachment``) is ingest.reading; importable from here too.
 from .reading import AttachmentError, attachment_content, show, status  # noqa: F401
-from .states import QUARANTINED
+from .states import FINAL, PENDING, QUARANTINED
 from .store import Store
 
 
@@ -86,14 +86,17 @@ def open_store(config: IngestConfig) -> Store:
     return store
 
 
-def open_pipeline(config: IngestConfig, store: Store | None = None) -> Pipeline:
+def open_pipeline(config: IngestConfig, store: Store | None = None,
+                  clock: Callable[[], datetime] | None = None) -> Pipeline:
+    """A pipeline for ``config``; ``clock`` (tests) tells the time documents are received."""
     config = absolute_locations(config)
     receiver = receiver_for(config)  # an unknown municipality stops here, before the store is made
     store = store or open_store(config)
     blobs = dict(endpoint_url=config.s3_endpoint, region=config.region)
     settings = Settings(receiver=receiver, max_bytes=config.max_bytes,
                         lease=timedelta(seconds=config.lease_seconds),
-                        remove_from_inbox=config.remove_from_inbox, max_lines=config.max_lines)
+                        remove_from_inbox=config.remove_from_inbox, max_lines=config.max_lines,
+                        **({"clock": clock} if clock else {}))
     return Pipeline(store, open_blobs(config.source, **blobs), open_blobs(config.archive, **blobs),
                     open_blobs(config.outbox, **blobs), settings)
 
@@ -116,6 +119,11 @@ class RunSummary:
         self.responses_resent += pipeline.report.responses_resent
         self.error = self.error or pipeline.report.error
 
+    @property
+    def pending(self) -> list[Outcome]:
+        """Documents left pending after an engine error (kept, tried again by the next run)."""
+        return [o for o in self.outcomes if o.state == PENDING]
+
     def to_dict(self) -> dict:
         reasons: dict[str, int] = {}
         for o in self.outcomes:
@@ -125,6 +133,11 @@ class RunSummary:
             "processed": len(self.outcomes), "stored": self.count("stored"),
             "quarantined": self.count(QUARANTINED), "skipped": self.count("skipped"),
             "done_before": self.count("done-before"), "quarantine_reasons": reasons,
+            # Not validated because the engine failed (not the sender's fault): kept archived,
+            # not answered, their inbox files left; the next run tries them again.
+            "pending": len(self.pending),
+            "engine_errors": [{"name": o.name, "document_id": o.document_id, "error": o.error}
+                              for o in sorted(self.pending, key=lambda o: o.name)],
             # Retried: documents an earlier run left unfinished (killed, or stopped by a
             # fault), finished now; responses it stored but had not written to the outbox.
             "retried": sorted(o.name for o in self.outcomes if o.resumed),
@@ -191,13 +204,14 @@ def run_once(config: IngestConfig, *, workers: int = 1,
     start = time.perf_counter()
     check_source(config)
     pipeline = _open_or_unavailable(config)
+    started = pipeline.settings.clock()  # documents left pending since are not retried in this run
     summary = RunSummary()
     try:
         listing = pipeline.listing()
         if on_listing:
             on_listing(len(listing))
         if workers <= 1 or len(listing) < 2:
-            summary.outcomes = pipeline.run(items=listing, progress=progress)
+            summary.outcomes = pipeline.run(items=listing, progress=progress, started=started)
         else:
             chunk = max(1, min(50, len(listing) // (workers * 4) or 1))
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
@@ -209,7 +223,7 @@ def run_once(config: IngestConfig, *, workers: int = 1,
                         if progress:
                             progress(outcome)
             if summary.error is None:  # sweep, and finish what earlier runs left
-                summary.outcomes += pipeline.run(items=[], progress=progress)
+                summary.outcomes += pipeline.run(items=[], progress=progress, started=started)
     except Exception as exc:
         if not is_unavailable(exc):
             raise
@@ -260,11 +274,14 @@ def retry_quarantined(config: IngestConfig, reason_code: str | None = None,
         worker = _pipeline_for(by_archive, config, store, recorded_archive(archive_uri, sha))
         if not worker.claims.reopen(doc_id):
             continue
-        worker._resume(doc_id)
+        resumed = worker._resume(doc_id)
         with store.engine.connect() as conn:
             row = conn.execute(select(t.documents.c.source_name, t.documents.c.state, t.documents.c.reason_code)
                                .where(t.documents.c.id == doc_id)).one()
-        outcome = Outcome(row.source_name, row.state, doc_id, row.reason_code)
+        if resumed is not None and resumed.state == PENDING and row.state not in FINAL:
+            outcome = resumed  # an engine error: kept archived, the next run tries it again
+        else:
+            outcome = Outcome(row.source_name, row.state, doc_id, row.reason_code)
         summary.outcomes.append(outcome)
         if progress:
             progress(outcome)

@@ -79,7 +79,18 @@ documents = Table(
     Column("lease_until", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, default=0),
     Column("document_kind", String(40)),
-    Column("ruleset", String(100)),
+    Column("ruleset", String(100)),  # the rule set that judged it (peppol-bis-billing-3.0.21)
+    # Revision 0006: the rules in force on the reference date (the day it was received) judge
+    # a document. The OpenPeppol release of the judging rule set ("2026.5"), the reference
+    # date, and what the other releases accepted that day said (JSON: a list of
+    # {ruleset, release, valid, error, fatal_rules}; NULL when there were none).
+    Column("release", String(20)),
+    Column("reference_date", Date),
+    Column("other_releases", Text),
+    # Revision 0006: why a non-final document is pending (an engine error while validating it,
+    # never the sender's fault), and when; cleared by its final transaction.
+    Column("last_error", Text),
+    Column("last_error_at", DateTime(timezone=True)),
     Column("sbdh_sender", String(100)),
     Column("sbdh_receiver", String(100)),
     Column("sbdh_instance_id", String(200)),

@@ -88,12 +88,27 @@ def ingest():
 
 
 def _summary_code(data: dict) -> int:
-    return EXIT_USAGE if data["error"] else EXIT_FINDINGS if data["quarantined"] else EXIT_OK
+    """2 when the run stopped, or documents could not be validated because the engine failed
+    (an operational fault, not the senders'); 1 when some were quarantined; else 0."""
+    if data["error"] or data.get("pending"):
+        return EXIT_USAGE
+    return EXIT_FINDINGS if data["quarantined"] else EXIT_OK
+
+
+def _run_error(data: dict) -> str | None:
+    """The error of a run's envelope: what stopped it, and documents left pending."""
+    errors = []
+    if data["error"]:
+        errors.append(f"the run stopped: {data['error']}")
+    if data.get("pending"):
+        errors.append(f"{data['pending']} document(s) could not be validated because of an engine error "
+                      "(not the senders' fault): kept pending, not answered, tried again by the next run")
+    return "; ".join(errors) or None
 
 
 def _report_run(data: dict, fmt: str) -> int:
     code = _summary_code(data)
-    emit(data, fmt=fmt, code=code, error=f"the run stopped: {data['error']}" if data["error"] else None)
+    emit(data, fmt=fmt, code=code, error=_run_error(data))
     if fmt == "text":
         _print_summary(data)
     return code
@@ -113,7 +128,8 @@ def run(source, db, municipality, registry_dirs, archive, outbox, reference_code
 
     Exit status: 0 all stored, 1 some quarantined, 2 usage or I/O error (no such source folder;
     the store, archive or outbox unavailable: the run stops, nothing is lost, the next run
-    finishes the rest).
+    finishes the rest), or documents that could not be validated because the validation engine
+    failed (kept pending, not answered; the next run tries them again).
     """
     from ingest.service import run_once
     from ingest.service import watch as watch_runs
@@ -135,11 +151,14 @@ def run(source, db, municipality, registry_dirs, archive, outbox, reference_code
 
 
 def _print_summary(data: dict) -> None:
+    pending = f", {data['pending']} pending after an engine error" if data.get("pending") else ""
     click.echo(f"{data['processed']} documents in {data['seconds']} s: {data['stored']} stored, "
-               f"{data['quarantined']} quarantined, {data['skipped']} taken by another worker, "
+               f"{data['quarantined']} quarantined{pending}, {data['skipped']} taken by another worker, "
                f"{data['done_before']} finished earlier")
     for reason, n in sorted(data["quarantine_reasons"].items()):
         click.echo(f"  quarantined {reason}: {n}")
+    for item in data.get("engine_errors", []):
+        click.echo(f"  pending {item['name']} (document #{item['document_id']}): {item['error']}")
     if data["retried"] or data["responses_resent"]:
         click.echo(f"  retried from an earlier run: {len(data['retried'])} document(s), "
                    f"{data['responses_resent']} response(s) written to the outbox")
@@ -149,6 +168,9 @@ def _print_summary(data: dict) -> None:
     if data["error"]:
         click.echo(f"error: the run stopped: {data['error']}; nothing is lost, the next run finishes the rest",
                    err=True)
+    if data.get("pending"):
+        click.echo(f"error: {data['pending']} document(s) could not be validated because of an engine error "
+                   "(not the senders' fault): kept pending, not answered; the next run tries them again", err=True)
 
 
 @ingest.command("retry", epilog=settings.epilog("ingest retry"))
@@ -162,7 +184,8 @@ def retry_cmd(source, db, municipality, registry_dirs, archive, outbox, referenc
 
     Each original is read from where the store recorded it (an absolute path or URI), so a
     retry works from any folder. Exit status: 0 none quarantined again, 1 some, 2 usage or
-    I/O error.
+    I/O error, or documents that could not be validated because the validation engine failed
+    (kept pending, tried again by the next run).
     """
     from ingest.service import retry_quarantined
 
@@ -179,7 +202,8 @@ def retry_cmd(source, db, municipality, registry_dirs, archive, outbox, referenc
 @DB
 @FORMAT
 def status_cmd(db, fmt):
-    """Counts of documents by state, quarantine reasons, responses and invoices (reads only)."""
+    """Counts of documents by state, quarantine reasons, responses and invoices, and of those
+    pending after an engine error (reads only)."""
     from ingest.reading import status
 
     try:
@@ -194,6 +218,9 @@ def status_cmd(db, fmt):
         click.echo(f"  quarantined {reason}: {n}")
     click.echo("responses: " + (", ".join(f"{k} {v}" for k, v in sorted(data["responses"].items())) or "none"))
     click.echo(f"invoices: {data['invoices']}")
+    if data.get("pending_engine_error"):
+        click.echo(f"pending after an engine error: {data['pending_engine_error']} (not validated; the next "
+                   "run tries them again; `ingest list --reason engine-error`, `ingest show ID` say why)")
 
 
 _LIST_COLUMNS = (("id", "id"), ("received", "received"), ("state", "state"), ("reason", "reason"),
@@ -211,7 +238,8 @@ def list_lines(rows: list[dict]) -> list[str]:
 
 @ingest.command("list", epilog=settings.epilog("ingest list"))
 @click.option("--state", type=click.Choice(STATES), default=None, help="Only documents in this state.")
-@click.option("--reason", default=None, help="Only documents quarantined for this reason code, e.g. failed-rules.")
+@click.option("--reason", default=None, help="Only documents quarantined for this reason code, e.g. failed-rules "
+              "(engine-error: those pending after an engine error).")
 @click.option("--seller", default=None, metavar="ORGNR",
               help="Only invoices of this seller, by org nr (BT-30; hyphen optional).")
 @click.option("--number", default=None, metavar="N", help="Only invoices with this invoice number (BT-1).")
@@ -239,8 +267,10 @@ def list_cmd(state, reason, seller, number, db, fmt):
 @DB
 @FORMAT
 def show_cmd(ref, by, db, fmt):
-    """One document, by its id or its invoice number: state, history, findings, the parsed
-    invoice and responses. A reference naming several documents is an error listing them."""
+    """One document, by its id or its invoice number: state, the rules that judged it (rule set,
+    OpenPeppol release, reference date, what the other accepted release said), history,
+    findings, the parsed invoice and responses; why a pending one is not done yet. A reference
+    naming several documents is an error listing them."""
     from ingest.reading import AmbiguousReference, find_document, show
 
     try:
@@ -260,6 +290,7 @@ def show_lines(data: dict) -> list[str]:
              + (f" ({data['reason_code']}: {data['reason']})" if data.get("reason_code") else ""),
              f"  sha256 {data['sha256']}, {data['size']} bytes, kind {data['document_kind']}, "
              f"archived at {data['archive_uri']}"]
+    lines += judged_lines(data)
     for h in data["history"]:
         lines.append(f"  {h['at']} {h['state']}" + (f" — {h['note']}" if h.get("note") else ""))
     for f in data["findings"]:
@@ -280,6 +311,28 @@ def show_lines(data: dict) -> list[str]:
                             if att["recognised_as"] else ""))
     for r in data["responses"]:
         lines.append(f"  response {r['response_id']} ({r['kind']} {r['code']}) {r['state']} {r['outbox_uri'] or ''}")
+    return lines
+
+
+def judged_lines(data: dict) -> list[str]:
+    """Which rules judged the document (the rule set and its OpenPeppol release, chosen for
+    the reference date), what the other releases accepted that day said, and why a document
+    is still pending."""
+    lines = []
+    if data.get("ruleset"):
+        release = f" (OpenPeppol {data['release']})" if data.get("release") else ""
+        on = f", the rules in force on {data['reference_date']}" if data.get("reference_date") else ""
+        lines.append(f"  judged by {data['ruleset']}{release}{on}")
+    for other in data.get("other_releases") or []:
+        if other.get("error"):
+            verdict = "an engine error"
+        elif other.get("valid"):
+            verdict = "valid"
+        else:
+            verdict = "invalid" + (f" ({', '.join(other['fatal_rules'])})" if other.get("fatal_rules") else "")
+        lines.append(f"  also accepted that day: {other['ruleset']} (OpenPeppol {other['release']}): {verdict}")
+    if data.get("last_error") and data.get("state") not in ("stored", "quarantined"):
+        lines.append(f"  pending since {data['last_error_at']}: {data['last_error']}; the next run tries it again")
     return lines
 
 

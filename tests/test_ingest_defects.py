@@ -294,11 +294,11 @@ def test_the_lease_is_renewed_while_a_slow_document_is_in_progress(tmp_path, mon
     taken: list[bool] = []
     real = Analyser.analyse
 
-    def slow(self, data, name):
+    def slow(self, data, name, *received_on):
         for _ in range(8):  # 4 s, four leases long; the rival tries to take the document meanwhile
             time.sleep(0.5)
             taken.append(rival.claims.take_over(1))
-        return real(self, data, name)
+        return real(self, data, name, *received_on)
 
     monkeypatch.setattr(Analyser, "analyse", slow)
     run_once(config)

@@ -102,3 +102,21 @@ def test_look_alike_numbers_already_stored_stop_the_upgrade_and_change_nothing(t
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
         assert "number_key" not in {c["name"] for c in inspect(conn).get_columns("invoices")}
     store.dispose()
+
+
+def test_documents_of_revision_0005_upgrade_without_a_release_they_never_recorded(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade_to(store, "0005")
+    now = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO documents (id, source_name, sha256, size, state, attempts, ruleset, source_removed, "
+            "received_at, updated_at) VALUES (1, 'a.xml', ?, 10, 'stored', 1, 'municipal-tjorn', 1, ?, ?)",
+            ("0" * 64, now.isoformat(" "), now.isoformat(" ")))
+    store.migrate()
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.documents)).one()
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0006"
+    store.dispose()
+    assert (row.state, row.ruleset) == ("stored", "municipal-tjorn")
+    assert (row.release, row.reference_date, row.other_releases, row.last_error, row.last_error_at) == (None,) * 5
