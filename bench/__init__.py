@@ -28,5 +28,6 @@ def register(name: str) -> Callable[[Benchmark], Benchmark]:
 def load_all() -> dict[str, Benchmark]:
     """Import the benchmark modules (registering them) and return the registry."""
     from bench import ingest, validation  # noqa: F401  (registers "ingest", "validation")
+    from bench import releases  # noqa: F401  (registers "releases", run after "validation")
 
     return BENCHMARKS

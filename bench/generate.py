@@ -37,15 +37,15 @@ def _money(value: Decimal) -> str:
 def _one(node: etree._Element, path: str) -> etree._Element:
     found = node.xpath(path, namespaces=NS)
     if len(found) != 1:
-        raise ValueError(f"{TEMPLATE}: expected exactly one {path}, found {len(found)}")
+        raise ValueError(f"template invoice: expected exactly one {path}, found {len(found)}")
     return found[0]
 
 
-def _check_template(root: etree._Element) -> None:
+def _check_template(root: etree._Element, template: str) -> None:
     for path in ("cac:AllowanceCharge", "cac:LegalMonetaryTotal/cbc:PrepaidAmount",
                  "cac:LegalMonetaryTotal/cbc:PayableRoundingAmount", "cac:TaxTotal/cac:TaxSubtotal[2]"):
         if root.xpath(path, namespaces=NS):
-            raise ValueError(f"{TEMPLATE} has {path}: the generator does not compute it")
+            raise ValueError(f"{template} has {path}: the generator does not compute it")
 
 
 def _fill_line(line: etree._Element, number: int) -> Decimal:
@@ -75,17 +75,19 @@ def _set_totals(root: etree._Element, line_total: Decimal) -> None:
     _one(totals, "cbc:PayableAmount").text = _money(line_total + tax)
 
 
-def large_invoice(lines: int = 500) -> bytes:
-    """The template with ``lines`` invoice lines, amounts consistent (UTF-8 bytes)."""
-    tree = etree.parse(str(artefact_path(TEMPLATE)), etree.XMLParser(resolve_entities=False, no_network=True))
+def large_invoice(lines: int = 500, template: str = TEMPLATE) -> bytes:
+    """The template (an artefact path, by default :data:`TEMPLATE`; another release's
+    ``vat-category-E.xml`` works alike) with ``lines`` invoice lines, amounts consistent
+    (UTF-8 bytes)."""
+    tree = etree.parse(str(artefact_path(template)), etree.XMLParser(resolve_entities=False, no_network=True))
     root = tree.getroot()
-    _check_template(root)
-    template = _one(root, "cac:InvoiceLine")
-    parent, position = template.getparent(), template.getparent().index(template)
-    parent.remove(template)
+    _check_template(root, template)
+    model = _one(root, "cac:InvoiceLine")
+    parent, position = model.getparent(), model.getparent().index(model)
+    parent.remove(model)
     total = Decimal(0)
     for number in range(1, lines + 1):
-        line = copy.deepcopy(template)
+        line = copy.deepcopy(model)
         total += _fill_line(line, number)
         parent.insert(position + number - 1, line)
     _set_totals(root, total)

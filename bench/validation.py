@@ -43,12 +43,9 @@ for information only: the benchmark never fails on them.
 from __future__ import annotations
 
 import datetime
-import importlib.metadata
 import os
-import platform
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,6 +55,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import register
+from bench.common import DocTiming, cpu_counters, machine, render_conditions, speed_probe, time_document, typical
+from bench.common import fmt as _f
+from bench.common import maxrss_mb as _maxrss_mb
+from bench.common import median as _median
+from bench.common import ms as _ms
+from bench.common import progress as _progress
+from bench.common import table as _table
+from bench.common import verdict as _verdict
 from bench.generate import large_invoice
 
 EXAMPLES = "peppol-bis-billing-3.0.19/rules/examples"
@@ -80,100 +85,6 @@ TARGET_COLD_S = 1.5
 JAVA_HARNESS = Path(__file__).with_name("SaxonJavaBench.java")
 SAXON_JARS = ("/usr/share/java/Saxon-HE.jar",)
 JAVA_TITLE = "#### 4. Same XSLT on Saxon-HE for Java"
-
-
-def _ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000.0
-
-
-def _median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return out
-
-
-def _f(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}"
-
-
-# ---------------------------------------------------------------------------------------
-# Machine
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def machine(date: datetime.datetime) -> list[str]:
-    from lxml import etree
-
-    from validate.schematron.runner import saxon_processor
-
-    libxml = ".".join(map(str, etree.LIBXML_VERSION))
-    return [
-        f"- date: {date.isoformat(timespec='seconds')}",
-        f"- CPU: {_cpu_model()}, os.cpu_count() = {os.cpu_count()}",
-        f"- Python {platform.python_version()} ({sys.implementation.name}), {platform.system()} {platform.release()}",
-        f"- saxonche {_version('saxonche')} ({saxon_processor().version}), lxml {_version('lxml')} (libxml2 {libxml})",
-    ]
-
-
-def cpu_counters() -> tuple[int, int]:
-    """(all CPU time, steal time) in clock ticks since boot, from /proc/stat (0, 0 if absent)."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return 0, 0
-    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
-
-
-def speed_probe(label: str, probes: list[tuple[str, float]]) -> None:
-    """Time a fixed pure-Python workload (median of 5, ms): the machine's speed right now."""
-    times = []
-    for _ in range(5):
-        t = time.perf_counter()
-        sum(i * i for i in range(300_000))
-        times.append(_ms(t))
-    probes.append((label, _median(times)))
-
-
-def render_conditions(start: tuple[int, int], load_start: float, probes: list[tuple[str, float]]) -> str:
-    """Interference from outside: load, hypervisor steal, and drift of the machine's speed."""
-    end = cpu_counters()
-    total, steal = end[0] - start[0], end[1] - start[1]
-    steal_text = f"{100.0 * steal / total:.1f} %" if total > 0 else "unknown"
-    values = [ms for _, ms in probes]
-    drift = ", ".join(f"{label} {_f(ms, 1)}" for label, ms in probes)
-    return (f"Conditions: load average (1 min) {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end; "
-            f"CPU steal time reported by the kernel {steal_text}. Speed probe (a fixed Python loop, ms, "
-            f"before each section): {drift}; slowest/fastest = {_f(max(values) / min(values), 2)}. "
-            "A drift of the machine's speed (a shared or virtual machine) moves all steps together and "
-            "shows up as spread within and between runs: compare figures across runs with that in mind.")
-
-
-def _maxrss_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024.0  # KiB on Linux
 
 
 # ---------------------------------------------------------------------------------------
@@ -202,12 +113,13 @@ def startup() -> Startup:
     t = time.perf_counter()
     validator_for("invoice")
     out.parts.append(("UBL Invoice XSD compile (lxml)", _ms(t)))
-    for step in rulesets.BIS3_UBL.schematrons:
+    bis3 = bis3_ruleset()
+    for step in bis3.schematrons:
         t = time.perf_counter()
         rulesets.compiled_step(step)
         out.parts.append((f"{step.name}: .sch load + XSLT from disk cache (or compile)", _ms(t)))
         t = time.perf_counter()
-        rulesets.runner(rulesets.BIS3_UBL, step)
+        rulesets.runner(bis3, step)
         out.parts.append((f"{step.name}: XSLT compile by SaxonC", _ms(t)))
     data = _read_artefact(ANCHOR_EXAMPLE)
     t = time.perf_counter()
@@ -237,50 +149,22 @@ def render_startup(s: Startup) -> list[str]:
 # 1. Latency per document
 
 
-@dataclass
-class DocTiming:
-    name: str
-    size: int
-    lines: int
-    steps: dict[str, float]  # step name -> median ms
-    total: float  # median ms of the whole validate_bytes call
-    spread: tuple[float, float]  # 10th and 90th percentile of the total, ms
-    runs: int
-    fatal: int
-    warnings: int
+def bis3_ruleset():
+    """The billing rule set that ``Validator()`` judges an invoice with today (the primary
+    release in force; :mod:`bench.releases` measures every release)."""
+    from validate import rulesets
+
+    return rulesets.default_for("invoice")
 
 
 def step_names() -> list[str]:
-    from validate import rulesets
-
-    return ["parse", "xsd", *(s.name for s in rulesets.BIS3_UBL.schematrons)]
+    return ["parse", "xsd", *(s.name for s in bis3_ruleset().schematrons)]
 
 
 def example_paths() -> list[Path]:
     from schemas.artefacts import artefact_path
 
     return sorted(artefact_path(ANCHOR_EXAMPLE).parent.glob("*.xml"), key=lambda p: p.name.lower())
-
-
-def _line_count(data: bytes) -> int:
-    return data.count(b"<cac:InvoiceLine>") + data.count(b"<cac:CreditNoteLine>")
-
-
-def time_document(validator, name: str, data: bytes, warmup: int, runs: int) -> DocTiming:
-    for _ in range(warmup):
-        validator.validate_bytes(data, name)
-    per_step: dict[str, list[float]] = {s: [] for s in step_names()}
-    totals = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = validator.validate_bytes(data, name)
-        totals.append(_ms(t))
-        for step in result.steps:
-            per_step.setdefault(step.name, []).append(step.millis)
-    counts = result.counts()
-    deciles = statistics.quantiles(totals, n=10)
-    return DocTiming(name, len(data), _line_count(data), {k: _median(v) for k, v in per_step.items()},
-                     _median(totals), (deciles[0], deciles[-1]), runs, counts["fatal"], counts["warning"])
 
 
 def checked_large_invoice(validator) -> bytes:
@@ -292,15 +176,6 @@ def checked_large_invoice(validator) -> bytes:
             print(f"  {f.severity.value} {f.rule_id} at {f.location}: {f.message}", file=sys.stderr)
         raise AssertionError(f"the generated {BIG_LINES}-line invoice is not valid: fix bench/generate.py")
     return data
-
-
-def typical(timings: list[DocTiming]) -> DocTiming:
-    """Median over documents of each per-document median."""
-    names = step_names()
-    return DocTiming("**typical invoice** (median of the examples)", int(_median([t.size for t in timings])),
-                     int(_median([t.lines for t in timings])),
-                     {n: _median([t.steps.get(n, float("nan")) for t in timings]) for n in names},
-                     _median([t.total for t in timings]), (float("nan"), float("nan")), timings[0].runs, 0, 0)
 
 
 def render_latency(examples: list[DocTiming], typ: DocTiming, big: DocTiming) -> list[str]:
@@ -596,13 +471,14 @@ def stylesheet_files(folder: Path) -> tuple[dict[str, object], dict[str, Path]]:
     from validate import rulesets
 
     runners, files = {}, {}
-    for step in rulesets.BIS3_UBL.schematrons:
+    bis3 = bis3_ruleset()
+    for step in bis3.schematrons:
         compiled = rulesets.compiled_step(step)
         cached = rulesets.xslt_cache_dir() / f"{compiled.key}.xsl"
         if not (compiled.key and cached.is_file() and cached.read_text("utf-8") == compiled.xslt):
             cached = folder / f"{len(files)}.xsl"
             cached.write_text(compiled.xslt, "utf-8")
-        runners[step.name], files[step.name] = rulesets.runner(rulesets.BIS3_UBL, step), cached
+        runners[step.name], files[step.name] = rulesets.runner(bis3, step), cached
     return runners, files
 
 
@@ -677,10 +553,6 @@ def render_targets(typ: DocTiming, rate_j2: float, capacity: float, cold: ColdSt
                 [f"CLI cold start (warm XSLT cache) ≤ {TARGET_COLD_S:g} s",
                  f"{_f(cold_s, 2)} s", _verdict(cold_s <= TARGET_COLD_S)],
             ])]
-
-
-def _progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
