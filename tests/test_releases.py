@@ -237,3 +237,14 @@ def test_schemas_status_lists_the_releases_and_the_one_in_force():
         (r.name, r.billing, r.published.isoformat(), r.mandatory_from.isoformat()) for r in releases.all_releases()]
     in_force = [r["name"] for r in listed if r["in_force_today"]]
     assert in_force == [releases.in_force(date.today()).name]
+
+
+def test_an_xsd_that_cannot_be_loaded_is_an_engine_error(monkeypatch):
+    import validate.engine as engine
+
+    def missing(tree, kind):
+        raise ArtefactMissing("oasis-ubl-2.1/xsd/maindoc/UBL-Invoice-2.1.xsd is not installed")
+    monkeypatch.setattr(engine, "validate_xsd", missing)
+    result = Validator().validate_bytes(example_bytes("base-example.xml"), "b.xml")
+    assert result.outcome is Outcome.ERROR and _fatal(result) == ["LSS-ENG-001"]
+    assert result.steps[1].name == "xsd" and "could not be loaded" in result.steps[1].findings[0].message

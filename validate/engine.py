@@ -29,7 +29,7 @@ from .detect import UnknownDocument, detect
 from .findings import ENGINE_ERRORS, Finding, OtherVerdict, Severity, StepResult, ValidationResult
 from .schematron.runner import parse_for_saxon
 from .xmlsafe import Limits, XmlRefused, parse_xml, read_capped
-from .xsd import validate_xsd
+from .xsd import XsdLoadError, validate_xsd
 
 NO_RULESET = "LSS-DOC-011"
 WRONG_RULESET = "LSS-DOC-012"
@@ -201,7 +201,11 @@ class Validator:
         if self.xsd and primary.xsd:
             t = time.perf_counter()
             xsd_tree = tree if root is tree.getroot() else etree.ElementTree(root)
-            findings = validate_xsd(xsd_tree, doctype.kind)
+            try:
+                findings = validate_xsd(xsd_tree, doctype.kind)
+            except (ArtefactError, XsdLoadError) as exc:  # the schema itself: no verdict on the document
+                findings = [Finding(ARTEFACT_MISSING, Severity.FATAL, f"the UBL 2.1 XSD could not be loaded: {exc}",
+                                    ruleset=primary.id, step="xsd")]
             result.steps.append(StepResult("xsd", [self._tag(f, primary.id) for f in findings], _ms(t)))
             failed = [f.rule_id for f in findings if f.is_fatal]
             if failed and not skip and not self.all_steps:
