@@ -116,9 +116,9 @@ class Finisher:
                     step=r.fit(t.findings, "step", f.step)) for f in analysis.findings])
             if analysis.responses:
                 # A retried document that gets the same answer again is not answered twice.
-                conn.execute(q.insert_ignore(conn.dialect.name, "responses", ("document_id", "kind", "code")), [dict(
+                conn.execute(q.insert_ignore(conn.dialect.name, "responses", ("document_id", "kind", "code", "round")), [dict(
                     response_id=self.replier.response_id(doc_id, kind, code), document_id=doc_id, kind=kind,
-                    code=code, receiver=r.fit(t.responses, "receiver", receiver), xml=xml, state="pending",
+                    code=code, round=0, receiver=r.fit(t.responses, "receiver", receiver), xml=xml, state="pending",
                     created_at=at) for kind, code, receiver, xml in analysis.responses])
             note = stored_text(analysis.reason) or (f"invoice #{invoice_id}" if invoice_id else None)
             conn.execute(q.INSERT_HISTORY, dict(document_id=doc_id, state=analysis.state, at=at, note=note))

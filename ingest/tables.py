@@ -221,5 +221,195 @@ responses = Table(
     Column("outbox_uri", String(1024)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
-    UniqueConstraint("document_id", "kind", "code", name="uq_responses_document_kind_code"),
+    # Revision 0007: the case officer's rounds (AB, IP, UQ, UQ again, CA/RE/AP, PD): the
+    # ingest answer is round 0; each decision of the case work is the next round.
+    Column("round", Integer, nullable=False, default=0, server_default="0"),
+    UniqueConstraint("document_id", "kind", "code", "round", name="uq_responses_document_kind_code_round"),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Revision 0007: the municipal case work (issue 11). Registers are the municipality's own data,
+# imported in versions: a row belongs to the import that brought it (``import_id``) and stays
+# when a later import replaces it (``superseded_by`` set), so what any check run saw can be
+# shown again. Nothing in these tables is ever deleted (the audit trail).
+# ---------------------------------------------------------------------------------------------
+
+register_imports = Table(
+    "register_imports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("register", String(20), nullable=False),  # decisions | assistants | fk_decisions
+    Column("municipality", String(100), nullable=False),
+    Column("source_name", String(1024), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+)
+
+reg_decisions = Table(
+    "reg_decisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("municipality", String(100), nullable=False),
+    Column("decision_id", String(100), nullable=False),
+    Column("client_pnr", String(13), nullable=False),
+    Column("kind", String(20), nullable=False),  # base | extension | sickpay
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("granted_hours", NUMBER, nullable=False),
+    Column("granted_per", String(10), nullable=False),  # week | month | period
+    Column("import_id", ForeignKey("register_imports.id"), nullable=False),
+    Column("superseded_by", ForeignKey("register_imports.id")),
+)
+Index("ix_reg_decisions_current", reg_decisions.c.municipality, reg_decisions.c.decision_id,
+      reg_decisions.c.superseded_by)
+
+reg_fk_decisions = Table(
+    "reg_fk_decisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("municipality", String(100), nullable=False),
+    Column("client_pnr", String(13), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("fk_hours_per_week", NUMBER, nullable=False),
+    Column("import_id", ForeignKey("register_imports.id"), nullable=False),
+    Column("superseded_by", ForeignKey("register_imports.id")),
+)
+
+reg_assistants = Table(
+    "reg_assistants", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("municipality", String(100), nullable=False),
+    Column("assistant_pnr", String(13), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("name", Text),
+    Column("residence_country", String(2), nullable=False),
+    Column("capacity_to_work", Boolean, nullable=False),
+    Column("related_to_client", Boolean, nullable=False),
+    Column("same_household", Boolean, nullable=False),
+    Column("employer_org_nr", String(11)),
+    Column("regime", String(100), nullable=False),  # atl | household | an agreement profile's name
+    Column("calculation_period_weeks", Integer),
+    Column("import_id", ForeignKey("register_imports.id"), nullable=False),
+    Column("superseded_by", ForeignKey("register_imports.id")),
+)
+Index("ix_reg_assistants_current", reg_assistants.c.municipality, reg_assistants.c.assistant_pnr,
+      reg_assistants.c.superseded_by)
+
+# The time reports attached to a stored invoice, as read (one row per assistant, client and
+# month), and their shifts as real instants (UTC; the local wall time is derived).
+timereports = Table(
+    "timereports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("attachment_id", ForeignKey("attachments.id")),
+    Column("assistant_pnr", String(13), nullable=False),
+    Column("client_pnr", String(13), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("assistant_signed", Boolean, nullable=False),
+    Column("supervisor_signed", Boolean, nullable=False),
+    Column("calculation_period", String(100)),
+    Column("collective_agreement", String(200)),
+    Column("agreement_stated", Boolean, nullable=False),
+    Column("kind_stated", Boolean, nullable=False),
+)
+
+shifts = Table(
+    "shifts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("timereport_id", ForeignKey("timereports.id"), nullable=False, index=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("assistant_pnr", String(13), nullable=False),
+    Column("client_pnr", String(13), nullable=False),
+    Column("decision_id", String(100), nullable=False),
+    Column("kind", String(10), nullable=False),  # active | waiting | on_call | standby
+    Column("start_at", DateTime(timezone=True), nullable=False),  # UTC
+    Column("end_at", DateTime(timezone=True), nullable=False),  # UTC
+    Column("seconds", Integer, nullable=False),
+    Column("source", String(300)),  # "attachment 2 row 7"
+)
+Index("ix_shifts_assistant_start", shifts.c.assistant_pnr, shifts.c.start_at)
+
+# One run of the checks over a period (the audit of what was found, with what data).
+check_runs = Table(
+    "check_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("municipality", String(100), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("run_by", String(200), nullable=False),
+    Column("register_imports", Text),  # JSON: the import ids of the register versions used
+    Column("invoices", Integer),
+    Column("findings", Integer),
+    Column("result_sha256", String(64)),  # of the canonical result: a re-run gives the same
+)
+
+case_findings = Table(
+    "case_findings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", ForeignKey("check_runs.id"), nullable=False, index=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("key", String(200), nullable=False),  # stable across runs on the same data
+    Column("code", String(40), nullable=False),
+    Column("basis", String(200), nullable=False),
+    Column("severity", String(10), nullable=False),  # error | warning
+    Column("message", Text, nullable=False),
+    Column("seconds", BigInteger, nullable=False),
+    Column("hours", NUMBER, nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("shift_ids", Text),  # JSON list
+)
+
+case_cuts = Table(
+    "case_cuts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("finding_id", ForeignKey("case_findings.id"), nullable=False, index=True),
+    Column("shift_id", ForeignKey("shifts.id"), nullable=False),
+    Column("cut_start", DateTime(timezone=True), nullable=False),
+    Column("cut_end", DateTime(timezone=True), nullable=False),
+    Column("seconds", Integer, nullable=False),
+)
+
+# Per invoice and run: what it bills and what the checks make of it.
+case_results = Table(
+    "case_results", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", ForeignKey("check_runs.id"), nullable=False, index=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("invoiced", MONEY, nullable=False),
+    Column("reimbursable", MONEY, nullable=False),
+    Column("disputed", MONEY, nullable=False),
+)
+
+# The case officer's (or the policy's) decisions, in rounds; each writes a response.
+case_decisions = Table(
+    "case_decisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("run_id", ForeignKey("check_runs.id")),
+    Column("round", Integer, nullable=False),
+    Column("status", String(4), nullable=False),  # IP | UQ | CA | RE | AP | PD
+    Column("amount", MONEY),  # the accepted amount of a CA
+    Column("reason", Text),
+    Column("finding_keys", Text),  # JSON list: the findings the decision answers
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("response_id", String(100)),
+    UniqueConstraint("invoice_id", "round", name="uq_case_decisions_invoice_round"),
+)
+
+# Append-only: every import, check run, decision and response, with who and when.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(300)),
+    Column("detail", Text),  # JSON
 )
