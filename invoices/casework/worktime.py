@@ -1,0 +1,413 @@
+"""9 d § 4 LSS: work beyond the working-time limits, over ALL of an assistant's shifts.
+
+"Allt arbete som utförs av en personlig assistent ska tas med vid beräkningen av arbetad tid,
+oavsett för vilken insatsberättigad arbetet utförs" (Tjörn, seed 003): every limit is judged
+on the assistant's timeline, the union of every shift loaded (all clients, all providers; a
+double-billed hour was worked once). The limits come from the assistant's regime in the
+register (``atl``, ``household`` or an agreement profile, :mod:`invoices.agreements`), in force
+on each day; an assistant missing from the register is judged by the law's defaults (``atl``).
+
+Time: a day starts at 00:00 local time (Europe/Stockholm), a week on Monday 00:00; the DST days
+have 23 and 25 hours. Working time is active, waiting and on-call time; standby is not
+(arbetstidslagen 2 §, 10 b §).
+
+=============  =====================================  =============================================
+code           limit (profile section)                what is cut (deterministic)
+=============  =====================================  =============================================
+LSS-CASE-040   one stretch of work at most            the work past ``max_hours`` from the stretch's
+               ``stretch.max_hours`` (agreements)      start
+LSS-CASE-041   daily rest (``daily_rest``): every     the shortfall, taken from the start of the work
+               24-hour period starting when a          that broke the rest: if the period's longest
+               stretch of work starts holds            rest ends with work inside the period, the work
+               ``hours`` consecutive hours without     in [that work's start, rest start + hours);
+               work (``minimum_hours`` when an         if it runs to the period's end, the work in
+               agreement averages)                     [period end - hours, the rest's start)
+LSS-CASE-042   weekly rest (``weekly_rest``): every    the same rule over the calendar week (the rest
+               calendar week holds ``hours``           before the first work of the week counts from
+               consecutive hours without work          Monday 00:00)
+LSS-CASE-043   on-call (``on_call``): at most          the on-call time past the limit in time order
+               ``hours_per_month`` per calendar month
+LSS-CASE-044   overtime: active and waiting time past  the overtime past the extra overtime per year
+               the ordinary time of the calculation    (or, with no extra overtime, past the general
+               period (``ordinary``; ``hours_per_week``  caps), in time order
+               × weeks) is overtime; general overtime
+               at most ``general_per_month`` (or
+               ``general_per_4_weeks``) and
+               ``general_per_year``; what is past them
+               is extra overtime, at most
+               ``extra_per_year``
+LSS-CASE-045   ``average_week``: all working time at   the work past ``hours`` × days / 7 of the block
+               most ``hours`` per 7 days on average     in time order
+               over blocks of ``months`` calendar
+               months (January-April, May-August,
+               September-December for 4)
+=============  =====================================  =============================================
+
+Calculation periods of N weeks (``ordinary``) are counted from Monday 1 January 1990, so they
+do not depend on the data loaded; N is the register's ``calculation_period_weeks``, at most the
+profile's ``max_calculation_weeks`` (a longer one stated is cut to it). A limit of a year or a
+block counts all the work loaded in it: the loader loads from 1 January of the period's year
+(and the block or week that starts earlier).
+
+Each limit is judged on the work as performed, independently of the others: an hour past two
+limits is cut once (:mod:`invoices.casework.resolve`). A rest shortfall is always a finding; a
+profile with ``cut = false`` makes it a warning that cuts nothing: 9 d § 4 LSS names 5-10 b §
+arbetstidslagen, not the rest rules of 13-14 §§, so whether a shortfall is reimbursed is the
+municipality's choice.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+
+from ..agreements import Profile
+
+__all__ = ["CHECKS"]
+
+EPOCH_MONDAY = "DATE '1990-01-01'"
+PRECEDENCE = {"LSS-CASE-040": 40, "LSS-CASE-041": 41, "LSS-CASE-042": 42, "LSS-CASE-043": 43,
+              "LSS-CASE-044": 44, "LSS-CASE-045": 45}
+
+
+def _secs(hours: Decimal | None) -> int | None:
+    """Hours of a profile as whole seconds (exact for the profiles' whole and decimal hours)."""
+    return None if hours is None else int(Decimal(hours) * 3600)
+
+
+def _profile_table(con: duckdb.DuckDBPyConnection, profiles: dict[str, Profile]) -> None:
+    rows = []
+    for name, p in sorted(profiles.items()):
+        rows.append((
+            name,
+            _secs(p.stretch.max_hours) if p.stretch else None, p.stretch.basis if p.stretch else None,
+            _secs(p.daily_rest.minimum_hours or p.daily_rest.hours) if p.daily_rest else None,
+            p.daily_rest.cut if p.daily_rest else None, p.daily_rest.basis if p.daily_rest else None,
+            _secs(p.weekly_rest.hours) if p.weekly_rest else None,
+            p.weekly_rest.cut if p.weekly_rest else None, p.weekly_rest.basis if p.weekly_rest else None,
+            _secs(p.on_call.hours_per_month) if p.on_call else None, p.on_call.basis if p.on_call else None,
+            _secs(p.ordinary.hours_per_week) if p.ordinary else None,
+            p.ordinary.max_calculation_weeks if p.ordinary else None,
+            _secs(p.overtime.general_per_month) if p.overtime else None,
+            _secs(p.overtime.general_per_4_weeks) if p.overtime else None,
+            _secs(p.overtime.general_per_year) if p.overtime else None,
+            _secs(p.overtime.extra_per_year) if p.overtime else None,
+            (p.overtime.extra_basis or p.overtime.basis) if p.overtime else None,
+            _secs(p.average_week.hours) if p.average_week else None,
+            p.average_week.months if p.average_week else None, p.average_week.basis if p.average_week else None,
+        ))
+    con.execute("""CREATE OR REPLACE TEMP TABLE w_profiles (
+        regime VARCHAR, stretch_max BIGINT, stretch_basis VARCHAR,
+        daily_rest BIGINT, daily_cut BOOLEAN, daily_basis VARCHAR,
+        weekly_rest BIGINT, weekly_cut BOOLEAN, weekly_basis VARCHAR,
+        on_call_month BIGINT, on_call_basis VARCHAR,
+        ordinary_week BIGINT, max_calc_weeks INTEGER,
+        ot_month BIGINT, ot_4_weeks BIGINT, ot_year BIGINT, extra_year BIGINT, ot_basis VARCHAR,
+        avg_week BIGINT, avg_months INTEGER, avg_basis VARCHAR)""")
+    if rows:
+        con.executemany("INSERT INTO w_profiles VALUES (" + ", ".join("?" * 21) + ")", rows)
+
+
+def _timelines(con: duckdb.DuckDBPyConnection) -> None:
+    """``w_iv``: each assistant's time per scope (work, duty, on_call), overlaps merged
+    (touching stretches too: no rest between them); ``w_day``: the same cut at local midnight,
+    with the regime in force that day."""
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_iv AS
+    WITH performed AS (
+        SELECT s.shift_id, s.assistant, s.kind, s.start_at, s.end_at FROM shifts s
+        LEFT JOIN invoices i USING (invoice_id)
+        WHERE i.invoice_id IS NULL OR (i.doc_kind = 'invoice' AND NOT i.credited)
+    ), scoped AS (
+        SELECT 'work' AS scope, * FROM performed WHERE kind IN ('active', 'waiting', 'on_call')
+        UNION ALL SELECT 'duty', * FROM performed WHERE kind IN ('active', 'waiting')
+        UNION ALL SELECT 'on_call', * FROM performed WHERE kind = 'on_call'
+    ), ordered AS (
+        SELECT *, max(end_at) OVER (PARTITION BY assistant, scope ORDER BY start_at, end_at, shift_id
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+        FROM scoped
+    ), islands AS (
+        SELECT *, sum(CASE WHEN reach IS NULL OR start_at > reach THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY assistant, scope ORDER BY start_at, end_at, shift_id
+                        ROWS UNBOUNDED PRECEDING) AS island
+        FROM ordered
+    )
+    SELECT assistant, scope, min(start_at) AS a, max(end_at) AS b, min(shift_id) AS first_shift
+    FROM islands GROUP BY assistant, scope, island
+    """)
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_day AS
+    WITH days AS (
+        SELECT w.*, unnest(generate_series(date_trunc('day', w.a), w.b, INTERVAL 1 DAY)) AS day_start
+        FROM w_iv w
+    ), pieces AS (
+        SELECT assistant, scope, first_shift, CAST(day_start AS DATE) AS d,
+               greatest(a, day_start) AS a, least(b, day_start + INTERVAL 1 DAY) AS b
+        FROM days WHERE day_start < b
+    )
+    SELECT p.*, CAST(epoch(p.b) - epoch(p.a) AS BIGINT) AS secs, coalesce(r.regime, 'atl') AS regime,
+           r.calculation_period_weeks AS calc_weeks
+    FROM pieces p LEFT JOIN assistants r
+      ON r.assistant = p.assistant AND p.d BETWEEN r.valid_from AND r.valid_to
+    WHERE p.b > p.a
+    """)
+
+
+def _beyond_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
+    """``src`` (assistant, unit, a, b, lim, ...) → ``dst``: the parts past ``lim`` seconds
+    in each (assistant, unit), counted in time order (a, b)."""
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE {dst} AS
+    WITH c AS (
+        SELECT *, sum(epoch(b) - epoch(a)) OVER (PARTITION BY assistant, unit ORDER BY a, b
+                                                ROWS UNBOUNDED PRECEDING) AS cum_after
+        FROM {src}
+    )
+    SELECT * EXCLUDE (a, cum_after),
+           CASE WHEN cum_after - (epoch(b) - epoch(a)) >= lim THEN a
+                ELSE a + to_seconds(CAST(lim - (cum_after - (epoch(b) - epoch(a))) AS BIGINT)) END AS a,
+           cum_after
+    FROM c WHERE cum_after > lim
+    """)
+
+
+def _within_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
+    """The complement of :func:`_beyond_limit`: the parts up to ``lim`` seconds."""
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE {dst} AS
+    WITH c AS (
+        SELECT *, sum(epoch(b) - epoch(a)) OVER (PARTITION BY assistant, unit ORDER BY a, b
+                                                ROWS UNBOUNDED PRECEDING) AS cum_after
+        FROM {src}
+    )
+    SELECT * EXCLUDE (b, cum_after),
+           CASE WHEN cum_after <= lim THEN b
+                ELSE a + to_seconds(CAST(lim - (cum_after - (epoch(b) - epoch(a))) AS BIGINT)) END AS b
+    FROM c WHERE cum_after - (epoch(b) - epoch(a)) < lim
+    """)
+
+
+def _emit(con: duckdb.DuckDBPyConnection, code: str, violations: str, message: str,
+          basis: str = "basis", cut: str = "true", scope: str = "work") -> None:
+    """Findings (one per assistant and unit) and cuts from ``violations`` (assistant, unit,
+    a, b, basis, cut, ... ): the shifts of the scope under a violation are the finding's."""
+    precedence = PRECEDENCE[code]
+    kinds = {"work": "('active', 'waiting', 'on_call')", "duty": "('active', 'waiting')",
+             "on_call": "('on_call')"}[scope]
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_hit AS
+    WITH v AS (SELECT * FROM {violations} WHERE b > a),
+    hit AS (
+        SELECT v.assistant, v.unit, list(DISTINCT s.shift_id) AS shift_ids, min(s.shift_id) AS first_shift
+        FROM v JOIN shifts s ON s.assistant = v.assistant AND s.start_at < v.b AND s.end_at > v.a
+                             AND s.kind IN {kinds}
+        GROUP BY v.assistant, v.unit
+    )
+    SELECT '{code}:' || v.unit || ':s' || h.first_shift AS key, v.*, h.shift_ids
+    FROM v JOIN hit h USING (assistant, unit)
+    """)
+    con.execute(f"""
+    INSERT INTO f_findings
+    SELECT key, '{code}', any_value({basis}), CASE WHEN bool_and({cut}) THEN 'error' ELSE 'warning' END,
+           {message}, any_value(shift_ids), NULL, {precedence}
+    FROM w_hit GROUP BY key, assistant, unit
+    """)
+    con.execute(f"""
+    INSERT INTO f_cuts SELECT key, {precedence}, NULL, assistant, '{scope}', a, b FROM w_hit WHERE {cut}
+    """)
+
+
+def longest_stretch(con: duckdb.DuckDBPyConnection, ctx) -> None:
+    """LSS-CASE-040: a stretch of work longer than the agreement's ``stretch.max_hours``."""
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_v AS
+    SELECT w.assistant, strftime(w.a, '%Y-%m-%dT%H%M') AS unit,
+           w.a + to_seconds(p.stretch_max) AS a, w.b, p.stretch_basis AS basis,
+           epoch(w.b) - epoch(w.a) AS stretch_secs, p.stretch_max AS lim
+    FROM w_iv w
+    JOIN assistants r ON r.assistant = w.assistant AND CAST(w.a AS DATE) BETWEEN r.valid_from AND r.valid_to
+    JOIN w_profiles p ON p.regime = r.regime
+    WHERE w.scope = 'work' AND p.stretch_max IS NOT NULL AND epoch(w.b) - epoch(w.a) > p.stretch_max
+    """)
+    _emit(con, "LSS-CASE-040", "w_v",
+          "'assistant ' || masked(assistant) || ' worked ' || hrs(any_value(stretch_secs)) || ' in one stretch from ' "
+          "|| local_min(min(a) - to_seconds(any_value(lim))) || ', more than the ' || hrs(any_value(lim)) || ' allowed'")
+
+
+def _rest_violations(con: duckdb.DuckDBPyConnection, windows: str, dst: str) -> None:
+    """Per window (assistant, unit, ws, we, req, cut, basis) and the work pieces in it
+    (``w_wpieces``: assistant, unit, a, b clipped to the window): the longest rest, and
+    when shorter than ``req`` the work that broke it (module table)."""
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_gaps AS
+    WITH p AS (
+        SELECT *, lead(a) OVER (PARTITION BY assistant, unit ORDER BY a) AS next_a,
+                  lag(b) OVER (PARTITION BY assistant, unit ORDER BY a) AS prev_b
+        FROM w_wpieces
+    ), g AS (
+        -- the rest before the window's first work (weekly rest: from Monday 00:00)
+        SELECT assistant, unit, ws AS gs, a AS ge, false AS tail FROM p JOIN {windows} USING (assistant, unit)
+        WHERE prev_b IS NULL AND a > ws
+        UNION ALL
+        SELECT assistant, unit, b, coalesce(next_a, we), next_a IS NULL
+        FROM p JOIN {windows} USING (assistant, unit)
+    )
+    SELECT assistant, unit,
+           first(gs ORDER BY epoch(ge) - epoch(gs) DESC, gs) AS gs,
+           first(ge ORDER BY epoch(ge) - epoch(gs) DESC, gs) AS ge,
+           first(tail ORDER BY epoch(ge) - epoch(gs) DESC, gs) AS tail,
+           max(epoch(ge) - epoch(gs)) AS rest
+    FROM g GROUP BY assistant, unit
+    """)
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE {dst} AS
+    SELECT w.assistant, w.unit, w.basis, w.cut, w.req, g.rest, w.ws, w.we,
+           CASE WHEN g.tail THEN w.we - to_seconds(w.req) ELSE g.ge END AS a,
+           CASE WHEN g.tail THEN g.gs ELSE g.gs + to_seconds(w.req) END AS b
+    FROM {windows} w JOIN w_gaps g USING (assistant, unit)
+    WHERE g.rest < w.req
+    """)
+
+
+def daily_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
+    """LSS-CASE-041 (module table): windows of 24 h from each stretch's start."""
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_windows AS
+    SELECT w.assistant, strftime(w.a, '%Y-%m-%dT%H%M') AS unit, w.a AS ws, w.a + INTERVAL 24 HOUR AS we,
+           p.daily_rest AS req, p.daily_cut AS cut, p.daily_basis AS basis
+    FROM w_iv w
+    JOIN w_day d ON d.assistant = w.assistant AND d.scope = 'work' AND d.a = w.a
+    JOIN w_profiles p ON p.regime = d.regime
+    WHERE w.scope = 'work' AND p.daily_rest IS NOT NULL
+    """)
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_wpieces AS
+    SELECT w.assistant, w.unit, greatest(i.a, w.ws) AS a, least(i.b, w.we) AS b
+    FROM w_windows w JOIN w_iv i ON i.assistant = w.assistant AND i.scope = 'work'
+                                AND i.a < w.we AND i.b > w.ws
+    """)
+    _rest_violations(con, "w_windows", "w_v")
+    _emit(con, "LSS-CASE-041", "w_v",
+          "'assistant ' || masked(assistant) || ': the longest rest in the 24 hours from ' || local_min(any_value(ws)) "
+          "|| ' was ' || hrs(any_value(rest)) || ', less than the ' || hrs(any_value(req)) || ' of daily rest'",
+          cut="cut")
+
+
+def weekly_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
+    """LSS-CASE-042 (module table): every calendar week with work in it."""
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_windows AS
+    SELECT d.assistant, strftime(date_trunc('week', d.a), '%G-W%V') AS unit,
+           any_value(date_trunc('week', d.a)) AS ws, any_value(date_trunc('week', d.a) + INTERVAL 7 DAY) AS we,
+           any_value(p.weekly_rest) AS req, any_value(p.weekly_cut) AS cut, any_value(p.weekly_basis) AS basis
+    FROM w_day d JOIN w_profiles p ON p.regime = d.regime
+    WHERE d.scope = 'work' AND p.weekly_rest IS NOT NULL
+    GROUP BY d.assistant, unit
+    """)
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_wpieces AS
+    SELECT w.assistant, w.unit, min(d.a) AS a, max(d.b) AS b
+    FROM w_windows w JOIN w_day d ON d.assistant = w.assistant AND d.scope = 'work'
+                                 AND d.a >= w.ws AND d.b <= w.we
+    GROUP BY w.assistant, w.unit, d.first_shift, d.a
+    """)
+    # Day pieces of one stretch touch at midnight: merge them back into the stretch within the week.
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_wpieces AS
+    WITH o AS (SELECT *, CASE WHEN lag(b) OVER (PARTITION BY assistant, unit ORDER BY a) = a THEN 0 ELSE 1 END AS brk
+               FROM w_wpieces),
+         g AS (SELECT *, sum(brk) OVER (PARTITION BY assistant, unit ORDER BY a ROWS UNBOUNDED PRECEDING) AS grp FROM o)
+    SELECT assistant, unit, min(a) AS a, max(b) AS b FROM g GROUP BY assistant, unit, grp
+    """)
+    _rest_violations(con, "w_windows", "w_v")
+    _emit(con, "LSS-CASE-042", "w_v",
+          "'assistant ' || masked(assistant) || ': the longest rest in week ' || unit || ' was ' "
+          "|| hrs(any_value(rest)) || ', less than the ' || hrs(any_value(req)) || ' of weekly rest'",
+          cut="cut")
+
+
+def on_call_per_month(con: duckdb.DuckDBPyConnection, ctx) -> None:
+    """LSS-CASE-043: on-call time past the monthly limit, in time order."""
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_src AS
+    SELECT d.assistant, strftime(d.d, '%Y-%m') AS unit, d.a, d.b, p.on_call_month AS lim, p.on_call_basis AS basis
+    FROM w_day d JOIN w_profiles p ON p.regime = d.regime
+    WHERE d.scope = 'on_call' AND p.on_call_month IS NOT NULL
+    """)
+    _beyond_limit(con, "w_src", "w_v")
+    _emit(con, "LSS-CASE-043", "w_v",
+          "'assistant ' || masked(assistant) || ' was on call ' || hrs(max(cum_after)) || ' in ' || unit "
+          "|| ', more than the ' || hrs(any_value(lim)) || ' allowed per calendar month'", scope="on_call")
+
+
+def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
+    """LSS-CASE-044 (module table): ordinary time per calculation period, then general
+    overtime per month (or 4 weeks) and year, then extra overtime per year."""
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_src AS
+    WITH d AS (
+        SELECT d.*, p.*, least(coalesce(d.calc_weeks, p.max_calc_weeks), p.max_calc_weeks) AS n
+        FROM w_day d JOIN w_profiles p ON p.regime = d.regime
+        WHERE d.scope = 'duty' AND p.ordinary_week IS NOT NULL AND p.ot_year IS NOT NULL
+    )
+    SELECT assistant, regime,
+           n || 'w' || CAST({EPOCH_MONDAY} + CAST(((d - {EPOCH_MONDAY}) // (7 * n)) * 7 * n AS INTEGER) AS VARCHAR) AS unit,
+           a, b, d, ordinary_week * n AS lim, ot_month, ot_4_weeks, ot_year, extra_year, ot_basis AS basis
+    FROM d
+    """)
+    _beyond_limit(con, "w_src", "w_ot")  # overtime: duty past the ordinary time of its period
+    # General overtime per calendar month (or per 4 weeks from the epoch Monday).
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_src2 AS
+    SELECT assistant, regime, d, a, b, basis, ot_year, extra_year,
+           CASE WHEN ot_month IS NOT NULL THEN strftime(d, '%Y-%m')
+                ELSE '4w' || CAST({EPOCH_MONDAY} + CAST(((d - {EPOCH_MONDAY}) // 28) * 28 AS INTEGER) AS VARCHAR) END AS unit,
+           coalesce(ot_month, ot_4_weeks) AS lim
+    FROM w_ot
+    """)
+    _within_limit(con, "w_src2", "w_gen")
+    _beyond_limit(con, "w_src2", "w_extra1")
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_src3 AS
+    SELECT assistant, regime, d, a, b, basis, extra_year, CAST(year(d) AS VARCHAR) AS unit, ot_year AS lim FROM w_gen
+    """)
+    _beyond_limit(con, "w_src3", "w_extra2")
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_src4 AS
+    SELECT assistant, CAST(year(d) AS VARCHAR) AS unit, a, b, coalesce(extra_year, 0) AS lim, basis
+    FROM (SELECT assistant, d, a, b, extra_year, basis FROM w_extra1
+          UNION ALL SELECT assistant, d, a, b, extra_year, basis FROM w_extra2)
+    """)
+    _beyond_limit(con, "w_src4", "w_v")
+    _emit(con, "LSS-CASE-044", "w_v",
+          "'assistant ' || masked(assistant) || ': ' || hrs(sum(epoch(b) - epoch(a))) || ' of overtime in ' || unit "
+          "|| ' past the general and extra overtime allowed'", scope="duty")
+
+
+def average_week(con: duckdb.DuckDBPyConnection, ctx) -> None:
+    """LSS-CASE-045: all working time past ``hours`` × days / 7 of each block of months."""
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_src AS
+    WITH d AS (
+        SELECT d.*, p.avg_week, p.avg_months, p.avg_basis,
+               make_date(year(d.d), ((month(d.d) - 1) // p.avg_months) * p.avg_months + 1, 1) AS block
+        FROM w_day d JOIN w_profiles p ON p.regime = d.regime
+        WHERE d.scope = 'work' AND p.avg_week IS NOT NULL
+    )
+    SELECT assistant, strftime(block, '%Y-%m') || '+' || avg_months || 'm' AS unit, a, b, avg_basis AS basis,
+           -- whole seconds, rounded down: hours × 3600 × days / 7
+           (avg_week * (CAST(block + to_months(avg_months) AS DATE) - block)) // 7 AS lim
+    FROM d
+    """)
+    _beyond_limit(con, "w_src", "w_v")
+    _emit(con, "LSS-CASE-045", "w_v",
+          "'assistant ' || masked(assistant) || ' worked ' || hrs(max(cum_after)) || ' in the block from ' "
+          "|| unit || ', more than the ' || hrs(any_value(lim)) || ' the weekly average allows over the block'")
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, ctx) -> None:
+    _profile_table(con, dict(ctx.profiles))
+    _timelines(con)
+
+
+CHECKS = (_prepare, longest_stretch, daily_rest, weekly_rest, on_call_per_month, overtime, average_week)
