@@ -136,11 +136,13 @@ def invoice_rows(read) -> InvoiceRows:
         payment_account=means.account_id if means else None,
         payment_scheme=means.branch_id if means else None,
         payment_reference=means.payment_id if means else None,
+        preceding_invoice=doc.preceding_invoices[0].id if doc.preceding_invoices else None,
     )
     lines = [dict(
         line_id=line.id, quantity=line.quantity, unit_code=line.unit_code,
         net_amount=line.net_amount if line.net_amount is not None else line.computed_net_amount(),
         price=line.price, item_name=line.item_name, description=line.item_description, note=line.note,
+        seller_item_id=line.seller_item_id,
         period_start=line.period.start if line.period else None,
         period_end=line.period.end if line.period else None, vat_category=line.vat_category,
     ) for line in doc.lines]

@@ -155,6 +155,8 @@ invoices = Table(
     Column("payment_account", String(100)),
     Column("payment_scheme", String(40)),
     Column("payment_reference", String(100)),
+    # Revision 0007: the invoice a credit note (or a corrected invoice) refers to (BT-25).
+    Column("preceding_invoice", String(200)),
     UniqueConstraint("seller_key", "number_key", "issue_date", name="uq_invoices_seller_number_key_date"),
 )
 
@@ -173,6 +175,7 @@ invoice_lines = Table(
     Column("period_start", Date),
     Column("period_end", Date),
     Column("vat_category", String(5)),
+    Column("seller_item_id", String(200)),  # revision 0007 (BT-155): "LSS-active" on our lines
 )
 
 parties = Table(

@@ -13,6 +13,8 @@ Revises: 0006
 * ``case_decisions``: the rounds of the case officer's answer; ``responses`` gains ``round``
   (the ingest answer is round 0) and its unique key becomes (document, kind, code, round), so
   an invoice may be queried twice.
+* ``invoices.preceding_invoice`` (BT-25) and ``invoice_lines.seller_item_id`` (BT-155): what
+  ties a credit note to its invoice and a line to the kind of time it bills.
 * ``audit_log``: every import, run, decision and response; nothing deletes from it.
 
 Written out operation by operation (generated once from ``ingest/tables.py`` and frozen).
@@ -233,6 +235,12 @@ def upgrade() -> None:
     with op.batch_alter_table('case_cuts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_cuts_finding_id'), ['finding_id'], unique=False)
 
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('preceding_invoice', sa.String(length=200), nullable=True))
+
+    with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('seller_item_id', sa.String(length=200), nullable=True))
+
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('round', sa.Integer(), server_default='0', nullable=False))
         batch_op.drop_constraint(batch_op.f('uq_responses_document_kind_code'), type_='unique')
@@ -241,6 +249,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("invoice_lines") as batch_op:
+        batch_op.drop_column("seller_item_id")
+    with op.batch_alter_table("invoices") as batch_op:
+        batch_op.drop_column("preceding_invoice")
     with op.batch_alter_table("responses") as batch_op:
         batch_op.drop_constraint("uq_responses_document_kind_code_round", type_="unique")
         batch_op.create_unique_constraint("uq_responses_document_kind_code", ["document_id", "kind", "code"])
