@@ -21,6 +21,7 @@ COMMANDS = {
     "invoice": ("lssinvoice.cmd_invoice", "invoice"),
     "redovisning": ("lssinvoice.cmd_invoice", "redovisning"),
     "ingest": ("lssinvoice.cmd_ingest", "ingest"),
+    "check": ("lssinvoice.cmd_check", "check"),
 }
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 MUNICIPALITY_VAR = "LSSINVOICE_MUNICIPALITY"
 
-_INGEST = ("ingest run", "ingest retry", "ingest status", "ingest show", "ingest list", "ingest attachment")
+_INGEST = ("ingest run", "ingest retry", "ingest status", "ingest show", "ingest list", "ingest attachment", "check")
 _INGEST_WORK = ("ingest run", "ingest retry")
 _VALIDATING = ("validate", "conformance", "demo", "invoice create", "invoice credit", *_INGEST_WORK)
 
@@ -36,9 +36,11 @@ ENVIRONMENT = (
     Variable("LSSINVOICE_DB", "database URL of the ingest store (sqlite:///path or postgresql://...)",
              "sqlite under $LSSINVOICE_DATA", _INGEST),
     Variable(MUNICIPALITY_VAR, "the receiving municipality (slug, name or org nr), instead of --municipality",
-             "none: required", _INGEST_WORK),
+             "none: required", (*_INGEST_WORK, "check")),
     Variable("LSSINVOICE_MUNICIPALITIES", "further registry folders (separated by ':'), before --registry",
-             "none", ("invoice create", "redovisning", "demo", *_INGEST_WORK)),
+             "none", ("invoice create", "redovisning", "demo", *_INGEST_WORK, "check")),
+    Variable("LSSINVOICE_AGREEMENTS", "further agreement-profile folders (separated by ':'), before --agreements",
+             "none", ("check",)),
     Variable("LSSINVOICE_ARTEFACTS", "where the verified official artefacts are installed",
              "<user cache>/lssinvoice/artefacts", ("schemas install", "schemas status", *_VALIDATING)),
     Variable("LSSINVOICE_MIRROR", "an offline mirror to install the artefacts from",

@@ -1,0 +1,93 @@
+"""`lssinvoice check`: every billed hour of a period's invoices against the time reports,
+decisions, rates and the law; the run is kept in the store (``check_runs`` and the rest).
+
+Exit status: 0 no invoice has a finding, 1 findings, 2 usage or I/O (no such store, an
+unknown municipality, a period that is not a month).
+"""
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from lssinvoice import settings
+from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, CommandError, emit, finish, format_option
+
+
+def _period(ctx, param, value: str) -> str:
+    from invoices.hours import parse_period
+
+    try:
+        return parse_period(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _levels(pairs: tuple[str, ...]) -> dict[str, str]:
+    levels = {}
+    for pair in pairs:
+        code, _, level = pair.partition("=")
+        if level not in ("error", "warning", "off") or not code:
+            raise click.BadParameter(f"{pair!r}: expected CODE=error|warning|off", param_hint="--level")
+        levels[code.strip()] = level
+    return levels
+
+
+def _text(data: dict) -> None:
+    click.echo(f"check run {data['run_id']} of {data['period']} ({data['municipality']}): "
+               f"{len(data['invoices'])} invoice(s); digest {data['digest'][:16]}")
+    for inv in data["invoices"]:
+        click.echo(f"\n{inv['number']}  seller {inv['seller']}  invoiced {inv['invoiced']}  "
+                   f"reimbursable {inv['reimbursable']}  disputed {inv['disputed']}")
+        for f in inv["findings"]:
+            click.echo(f"  {f['severity']:7} {f['code']}  {f['hours']} h  {f['amount']} kr  [{f['basis']}]")
+            click.echo(f"          {f['message']}")
+
+
+@click.command("check", epilog=settings.epilog("check"))
+@click.option("--db", default=settings.default_db, show_default="$LSSINVOICE_DB, else sqlite under $LSSINVOICE_DATA",
+              help="Database URL of the store the invoices were ingested into.")
+@click.option("--period", required=True, callback=_period, help="The month to check, YYYY-MM.")
+@click.option("--municipality", envvar=settings.MUNICIPALITY_VAR, show_envvar=True, required=True,
+              help="Whose registers and rates (a registry slug, name or org nr).")
+@click.option("--registry", "registry_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="A folder of municipality files adding to or overriding the registry (repeatable).")
+@click.option("--agreements", "agreement_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="A folder of agreement profiles (TOML) adding to the statutory ones (repeatable).")
+@click.option("--level", "levels", multiple=True, metavar="CODE=LEVEL",
+              help="Override a finding's level: error (cuts), warning (shown, cuts nothing) or off (repeatable).")
+@click.option("--by", default=None, help="Who runs the check (recorded in the audit trail; default: the OS user).")
+@format_option()
+def check(db, period, municipality, registry_dirs, agreement_dirs, levels, by, fmt):
+    """Check every invoice of PERIOD: findings with their legal basis, hours and amounts cut,
+    and per invoice what is invoiced, reimbursable and disputed."""
+    from ingest.casework.runs import check_period
+    from ingest.reading import open_existing
+    from ingest.store import Store, StoreError
+    from invoices.agreements import load_profiles
+    from invoices.registry import RegistryError, UnknownMunicipality, load_registry
+
+    try:
+        registry = load_registry(extra_dirs=list(registry_dirs))
+        buyer = registry.find(municipality)
+        profiles = load_profiles(agreement_dirs)
+        open_existing(db).dispose()  # a store that does not exist or is not at this schema: an error
+        store = Store(db)
+    except (RegistryError, UnknownMunicipality, StoreError) as exc:
+        raise CommandError(str(exc)) from None
+    fk = {year: registry.fk_standard_amount(year) for year in registry.fk.years}
+    try:
+        outcome = check_period(store.engine, buyer, period, profiles, by=by or getpass.getuser(),
+                               now=datetime.now(UTC), levels=_levels(levels), fk_amounts=fk)
+    finally:
+        store.dispose()
+    data = {"run_id": outcome.run_id, "period": period, "municipality": buyer.slug, "digest": outcome.digest,
+            "shifts_loaded": outcome.loaded.shifts, "register_imports": outcome.loaded.register_imports,
+            "invoices": [i.to_dict() for i in outcome.result.invoices]}
+    code = EXIT_FINDINGS if any(i["findings"] for i in data["invoices"]) else EXIT_OK
+    emit(data, fmt=fmt, code=code)
+    if fmt == "text":
+        _text(data)
+    finish(code)
