@@ -57,6 +57,7 @@ municipality's choice.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -108,66 +109,122 @@ def _profile_table(con: duckdb.DuckDBPyConnection, profiles: dict[str, Profile])
         con.executemany("INSERT INTO w_profiles VALUES (" + ", ".join("?" * 21) + ")", rows)
 
 
-def _timelines(con: duckdb.DuckDBPyConnection) -> None:
-    """``w_iv``: each assistant's time per scope (work, duty, on_call), overlaps merged
-    (touching stretches too: no rest between them); ``w_day``: the same cut at local midnight,
-    with the regime in force that day."""
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE w_iv AS
-    WITH performed AS (
-        SELECT s.shift_id, s.assistant, s.kind, s.start_at, s.end_at FROM shifts s
-        LEFT JOIN invoices i USING (invoice_id)
-        WHERE i.invoice_id IS NULL OR (i.doc_kind = 'invoice' AND NOT i.credited)
-    ), scoped AS (
-        SELECT 'work' AS scope, * FROM performed WHERE kind IN ('active', 'waiting', 'on_call')
-        UNION ALL SELECT 'duty', * FROM performed WHERE kind IN ('active', 'waiting')
-        UNION ALL SELECT 'on_call', * FROM performed WHERE kind = 'on_call'
-    ), ordered AS (
-        SELECT *, max(end_at) OVER (PARTITION BY assistant, scope ORDER BY start_at, end_at, shift_id
-                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
-        FROM scoped
+def _window(ctx) -> tuple[date, date]:
+    """The near window (local dates): the weeks around the month, one day more each side.
+    Rest and stretches are judged on intervals there; before it, days count as totals."""
+    first, nxt = ctx.first_day, ctx.next_month
+    start = first - timedelta(days=first.weekday() + 1)
+    last = nxt - timedelta(days=1)
+    return start, last + timedelta(days=7 - last.weekday() + 1)
+
+
+_PERFORMED = """
+    SELECT s.shift_id, s.assistant, s.kind, s.start_at, s.end_at FROM shifts s
+    LEFT JOIN invoices i USING (invoice_id)
+    WHERE i.invoice_id IS NULL OR (i.doc_kind = 'invoice' AND NOT i.credited)"""
+_SCOPED = """
+    SELECT 'work' AS scope, * FROM {src} WHERE kind IN ('active', 'waiting', 'on_call')
+    UNION ALL SELECT 'duty', * FROM {src} WHERE kind IN ('active', 'waiting')
+    UNION ALL SELECT 'on_call', * FROM {src} WHERE kind = 'on_call'"""
+_ISLANDS = """
+    WITH ordered AS (
+        SELECT *, max(b) OVER (PARTITION BY {keys} ORDER BY a, b, shift_id
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+        FROM {src}
     ), islands AS (
-        SELECT *, sum(CASE WHEN reach IS NULL OR start_at > reach THEN 1 ELSE 0 END)
-                  OVER (PARTITION BY assistant, scope ORDER BY start_at, end_at, shift_id
-                        ROWS UNBOUNDED PRECEDING) AS island
+        SELECT *, sum(CASE WHEN reach IS NULL OR a > reach THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY {keys} ORDER BY a, b, shift_id ROWS UNBOUNDED PRECEDING) AS island
         FROM ordered
     )
-    SELECT assistant, scope, min(start_at) AS a, max(end_at) AS b, min(shift_id) AS first_shift
-    FROM islands GROUP BY assistant, scope, island
-    """)
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE w_day AS
-    WITH days AS (
-        SELECT w.*, unnest(generate_series(date_trunc('day', w.a), w.b, INTERVAL 1 DAY)) AS day_start
-        FROM w_iv w
+    SELECT {keys}, min(a) AS a, max(b) AS b, min(shift_id) AS first_shift FROM islands GROUP BY {keys}, island"""
+# A row cut at every local midnight it crosses (most shifts cross none or one).
+_DAY_PIECES = """
+    WITH first AS (
+        SELECT *, date_trunc('day', a) AS day_start FROM {src}
+    ), later AS (
+        SELECT * EXCLUDE (day_start), unnest(generate_series(day_start + INTERVAL 1 DAY, b, INTERVAL 1 DAY)) AS day_start
+        FROM first WHERE b > day_start + INTERVAL 1 DAY
     ), pieces AS (
-        SELECT assistant, scope, first_shift, CAST(day_start AS DATE) AS d,
-               greatest(a, day_start) AS a, least(b, day_start + INTERVAL 1 DAY) AS b
-        FROM days WHERE day_start < b
+        SELECT * FROM first UNION ALL SELECT * FROM later
     )
-    SELECT p.*, CAST(epoch(p.b) - epoch(p.a) AS BIGINT) AS secs, coalesce(r.regime, 'atl') AS regime,
-           r.calculation_period_weeks AS calc_weeks
-    FROM pieces p LEFT JOIN assistants r
+    SELECT * EXCLUDE (a, b, day_start), CAST(day_start AS DATE) AS d,
+           greatest(a, day_start) AS a, least(b, day_start + INTERVAL 1 DAY) AS b
+    FROM pieces WHERE day_start < b"""
+
+
+def _timelines(con: duckdb.DuckDBPyConnection, ctx) -> None:
+    """``w_iv``: each assistant's time per scope (work, duty, on_call) in the near window,
+    overlaps merged (touching stretches too: no rest between them); ``w_day``: per day (local),
+    the same cut at midnight in the near window, and before it the day's total (the union of
+    that day's shifts, without their instants: ``a``/``b`` NULL), with the regime in force."""
+    near, until = _window(ctx)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE w_performed AS {_PERFORMED}")
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_iv AS
+    WITH near AS (
+        SELECT shift_id, assistant, kind, start_at AS a, end_at AS b FROM w_performed
+        WHERE end_at > CAST(DATE '{near}' AS TIMESTAMPTZ) AND start_at < CAST(DATE '{until}' AS TIMESTAMPTZ)
+    ), scoped AS ({_SCOPED.format(src="near")})
+    SELECT * FROM ({_ISLANDS.format(src="scoped", keys="assistant, scope")})
+    """)
+    # Before the near window: day totals of work and of duty (on-call is judged per month, in
+    # the near window). A day with one piece of a scope is that piece; a day with several is
+    # their union (islands over those days only).
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_fp AS
+    WITH far AS (
+        SELECT shift_id, assistant, kind, start_at AS a, end_at AS b FROM w_performed
+        WHERE start_at < CAST(DATE '{near}' AS TIMESTAMPTZ)
+    ), scoped AS (
+        SELECT 'work' AS scope, * FROM far WHERE kind IN ('active', 'waiting', 'on_call')
+        UNION ALL SELECT 'duty', * FROM far WHERE kind IN ('active', 'waiting')
+    ), pieces AS ({_DAY_PIECES.format(src="scoped")})
+    SELECT assistant, scope, d, a, b, shift_id FROM pieces WHERE d < DATE '{near}'
+    """)
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_far AS
+    WITH g AS (
+        SELECT assistant, scope, d, count(*) AS n, CAST(sum(epoch(b) - epoch(a)) AS BIGINT) AS secs,
+               min(shift_id) AS first_shift
+        FROM w_fp GROUP BY assistant, scope, d
+    ), several AS (
+        SELECT f.* FROM w_fp f SEMI JOIN (SELECT * FROM g WHERE n > 1) m USING (assistant, scope, d)
+    ), merged AS (
+        SELECT * FROM ({_ISLANDS.format(src="several", keys="assistant, scope, d")})
+    )
+    SELECT assistant, scope, d, secs, first_shift FROM g WHERE n = 1
+    UNION ALL SELECT assistant, scope, d, CAST(sum(epoch(b) - epoch(a)) AS BIGINT), min(first_shift)
+    FROM merged GROUP BY assistant, scope, d
+    """)
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_day AS
+    WITH near AS ({_DAY_PIECES.format(src="w_iv")}),
+    rows AS (
+        SELECT assistant, scope, first_shift, d, a, b, CAST(epoch(b) - epoch(a) AS BIGINT) AS secs
+        FROM near WHERE d >= DATE '{near}' AND d < DATE '{until}' AND b > a
+        UNION ALL
+        SELECT assistant, scope, first_shift, d, NULL, NULL, secs FROM w_far
+    )
+    SELECT p.*, coalesce(r.regime, 'atl') AS regime, r.calculation_period_weeks AS calc_weeks
+    FROM rows p LEFT JOIN assistants r
       ON r.assistant = p.assistant AND p.d BETWEEN r.valid_from AND r.valid_to
-    WHERE p.b > p.a
     """)
 
 
 def _beyond_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
-    """``src`` (assistant, unit, a, b, lim, ...) → ``dst``: the parts past ``lim`` seconds
-    in each (assistant, unit), counted in time order (a, b)."""
+    """``src`` (assistant, unit, d, a, b, secs, lim, ...) → ``dst``: the parts past ``lim``
+    seconds in each (assistant, unit), counted in time order (day, then instant); a day total
+    (``a`` NULL) keeps NULL instants and only its seconds."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE {dst} AS
     WITH c AS (
-        SELECT *, sum(epoch(b) - epoch(a)) OVER (PARTITION BY assistant, unit ORDER BY a, b
-                                                ROWS UNBOUNDED PRECEDING) AS cum_after
+        SELECT *, sum(secs) OVER (PARTITION BY assistant, unit ORDER BY d, a NULLS FIRST, b
+                                  ROWS UNBOUNDED PRECEDING) AS cum_after
         FROM {src}
+    ), part AS (
+        SELECT *, CAST(least(secs, cum_after - lim) AS BIGINT) AS keep FROM c WHERE cum_after > lim
     )
-    SELECT * EXCLUDE (a, cum_after),
-           CASE WHEN cum_after - (epoch(b) - epoch(a)) >= lim THEN a
-                ELSE a + to_seconds(CAST(lim - (cum_after - (epoch(b) - epoch(a))) AS BIGINT)) END AS a,
-           cum_after
-    FROM c WHERE cum_after > lim
+    SELECT * EXCLUDE (a, secs, keep), b - to_seconds(keep) AS a, keep AS secs FROM part
     """)
 
 
@@ -176,14 +233,13 @@ def _within_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE {dst} AS
     WITH c AS (
-        SELECT *, sum(epoch(b) - epoch(a)) OVER (PARTITION BY assistant, unit ORDER BY a, b
-                                                ROWS UNBOUNDED PRECEDING) AS cum_after
+        SELECT *, sum(secs) OVER (PARTITION BY assistant, unit ORDER BY d, a NULLS FIRST, b
+                                  ROWS UNBOUNDED PRECEDING) AS cum_after
         FROM {src}
+    ), part AS (
+        SELECT *, CAST(least(secs, lim - (cum_after - secs)) AS BIGINT) AS keep FROM c WHERE cum_after - secs < lim
     )
-    SELECT * EXCLUDE (b, cum_after),
-           CASE WHEN cum_after <= lim THEN b
-                ELSE a + to_seconds(CAST(lim - (cum_after - (epoch(b) - epoch(a))) AS BIGINT)) END AS b
-    FROM c WHERE cum_after - (epoch(b) - epoch(a)) < lim
+    SELECT * EXCLUDE (b, secs, keep), a + to_seconds(keep) AS b, keep AS secs FROM part
     """)
 
 
@@ -217,9 +273,15 @@ def _emit(con: duckdb.DuckDBPyConnection, code: str, violations: str, message: s
     """)
 
 
+def _starts_near_month(ctx, column: str) -> str:
+    """SQL: ``column`` (an instant) from the day before the month to its end (local)."""
+    return (f"{column} >= CAST(DATE '{ctx.first_day - timedelta(days=1)}' AS TIMESTAMPTZ) "
+            f"AND {column} < CAST(DATE '{ctx.next_month}' AS TIMESTAMPTZ)")
+
+
 def longest_stretch(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-040: a stretch of work longer than the agreement's ``stretch.max_hours``."""
-    con.execute("""
+    con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_v AS
     SELECT w.assistant, strftime(w.a, '%Y-%m-%dT%H%M') AS unit,
            w.a + to_seconds(p.stretch_max) AS a, w.b, p.stretch_basis AS basis,
@@ -228,6 +290,7 @@ def longest_stretch(con: duckdb.DuckDBPyConnection, ctx) -> None:
     JOIN assistants r ON r.assistant = w.assistant AND CAST(w.a AS DATE) BETWEEN r.valid_from AND r.valid_to
     JOIN w_profiles p ON p.regime = r.regime
     WHERE w.scope = 'work' AND p.stretch_max IS NOT NULL AND epoch(w.b) - epoch(w.a) > p.stretch_max
+      AND {_starts_near_month(ctx, "w.a")}
     """)
     _emit(con, "LSS-CASE-040", "w_v",
           "'assistant ' || masked(assistant) || ' worked ' || hrs(any_value(stretch_secs)) || ' in one stretch from ' "
@@ -271,14 +334,14 @@ def _rest_violations(con: duckdb.DuckDBPyConnection, windows: str, dst: str) -> 
 
 def daily_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-041 (module table): windows of 24 h from each stretch's start."""
-    con.execute("""
+    con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_windows AS
     SELECT w.assistant, strftime(w.a, '%Y-%m-%dT%H%M') AS unit, w.a AS ws, w.a + INTERVAL 24 HOUR AS we,
            p.daily_rest AS req, p.daily_cut AS cut, p.daily_basis AS basis
     FROM w_iv w
-    JOIN w_day d ON d.assistant = w.assistant AND d.scope = 'work' AND d.a = w.a
-    JOIN w_profiles p ON p.regime = d.regime
-    WHERE w.scope = 'work' AND p.daily_rest IS NOT NULL
+    LEFT JOIN assistants r ON r.assistant = w.assistant AND CAST(w.a AS DATE) BETWEEN r.valid_from AND r.valid_to
+    JOIN w_profiles p ON p.regime = coalesce(r.regime, 'atl')
+    WHERE w.scope = 'work' AND p.daily_rest IS NOT NULL AND {_starts_near_month(ctx, "w.a")}
     """)
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_wpieces AS
@@ -295,19 +358,23 @@ def daily_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
 
 def weekly_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-042 (module table): every calendar week with work in it."""
-    con.execute("""
+    first, nxt = ctx.first_day, ctx.next_month
+    con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_windows AS
     SELECT d.assistant, strftime(date_trunc('week', d.a), '%G-W%V') AS unit,
            any_value(date_trunc('week', d.a)) AS ws, any_value(date_trunc('week', d.a) + INTERVAL 7 DAY) AS we,
            any_value(p.weekly_rest) AS req, any_value(p.weekly_cut) AS cut, any_value(p.weekly_basis) AS basis
     FROM w_day d JOIN w_profiles p ON p.regime = d.regime
-    WHERE d.scope = 'work' AND p.weekly_rest IS NOT NULL
+    WHERE d.scope = 'work' AND p.weekly_rest IS NOT NULL AND d.a IS NOT NULL
+      AND d.d >= DATE '{first}' - INTERVAL 6 DAY AND d.d < DATE '{nxt}' + INTERVAL 6 DAY
     GROUP BY d.assistant, unit
+    HAVING any_value(date_trunc('week', d.a)) < CAST(DATE '{nxt}' AS TIMESTAMPTZ)
+       AND any_value(date_trunc('week', d.a)) + INTERVAL 7 DAY > CAST(DATE '{first}' AS TIMESTAMPTZ)
     """)
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_wpieces AS
     SELECT w.assistant, w.unit, min(d.a) AS a, max(d.b) AS b
-    FROM w_windows w JOIN w_day d ON d.assistant = w.assistant AND d.scope = 'work'
+    FROM w_windows w JOIN w_day d ON d.assistant = w.assistant AND d.scope = 'work' AND d.a IS NOT NULL
                                  AND d.a >= w.ws AND d.b <= w.we
     GROUP BY w.assistant, w.unit, d.first_shift, d.a
     """)
@@ -328,11 +395,13 @@ def weekly_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
 
 def on_call_per_month(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-043: on-call time past the monthly limit, in time order."""
-    con.execute("""
+    con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src AS
-    SELECT d.assistant, strftime(d.d, '%Y-%m') AS unit, d.a, d.b, p.on_call_month AS lim, p.on_call_basis AS basis
+    SELECT d.assistant, strftime(d.d, '%Y-%m') AS unit, d.d, d.a, d.b, d.secs, p.on_call_month AS lim,
+           p.on_call_basis AS basis
     FROM w_day d JOIN w_profiles p ON p.regime = d.regime
     WHERE d.scope = 'on_call' AND p.on_call_month IS NOT NULL
+      AND d.d >= DATE '{ctx.first_day}' AND d.d < DATE '{ctx.next_month}'
     """)
     _beyond_limit(con, "w_src", "w_v")
     _emit(con, "LSS-CASE-043", "w_v",
@@ -352,14 +421,14 @@ def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
     )
     SELECT assistant, regime,
            n || 'w' || CAST({EPOCH_MONDAY} + CAST(((d - {EPOCH_MONDAY}) // (7 * n)) * 7 * n AS INTEGER) AS VARCHAR) AS unit,
-           a, b, d, ordinary_week * n AS lim, ot_month, ot_4_weeks, ot_year, extra_year, ot_basis AS basis
+           a, b, d, secs, ordinary_week * n AS lim, ot_month, ot_4_weeks, ot_year, extra_year, ot_basis AS basis
     FROM d
     """)
     _beyond_limit(con, "w_src", "w_ot")  # overtime: duty past the ordinary time of its period
     # General overtime per calendar month (or per 4 weeks from the epoch Monday).
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src2 AS
-    SELECT assistant, regime, d, a, b, basis, ot_year, extra_year,
+    SELECT assistant, regime, d, a, b, secs, basis, ot_year, extra_year,
            CASE WHEN ot_month IS NOT NULL THEN strftime(d, '%Y-%m')
                 ELSE '4w' || CAST({EPOCH_MONDAY} + CAST(((d - {EPOCH_MONDAY}) // 28) * 28 AS INTEGER) AS VARCHAR) END AS unit,
            coalesce(ot_month, ot_4_weeks) AS lim
@@ -369,35 +438,37 @@ def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
     _beyond_limit(con, "w_src2", "w_extra1")
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_src3 AS
-    SELECT assistant, regime, d, a, b, basis, extra_year, CAST(year(d) AS VARCHAR) AS unit, ot_year AS lim FROM w_gen
+    SELECT assistant, regime, d, a, b, secs, basis, extra_year, CAST(year(d) AS VARCHAR) AS unit, ot_year AS lim
+    FROM w_gen
     """)
     _beyond_limit(con, "w_src3", "w_extra2")
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_src4 AS
-    SELECT assistant, CAST(year(d) AS VARCHAR) AS unit, a, b, coalesce(extra_year, 0) AS lim, basis
-    FROM (SELECT assistant, d, a, b, extra_year, basis FROM w_extra1
-          UNION ALL SELECT assistant, d, a, b, extra_year, basis FROM w_extra2)
+    SELECT assistant, CAST(year(d) AS VARCHAR) AS unit, d, a, b, secs, coalesce(extra_year, 0) AS lim, basis
+    FROM (SELECT assistant, d, a, b, secs, extra_year, basis FROM w_extra1
+          UNION ALL SELECT assistant, d, a, b, secs, extra_year, basis FROM w_extra2)
     """)
     _beyond_limit(con, "w_src4", "w_v")
     _emit(con, "LSS-CASE-044", "w_v",
-          "'assistant ' || masked(assistant) || ': ' || hrs(sum(epoch(b) - epoch(a))) || ' of overtime in ' || unit "
+          "'assistant ' || masked(assistant) || ': ' || hrs(sum(secs)) || ' of overtime in ' || unit "
           "|| ' past the general and extra overtime allowed'", scope="duty")
 
 
 def average_week(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-045: all working time past ``hours`` × days / 7 of each block of months."""
-    con.execute("""
+    con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src AS
     WITH d AS (
         SELECT d.*, p.avg_week, p.avg_months, p.avg_basis,
                make_date(year(d.d), ((month(d.d) - 1) // p.avg_months) * p.avg_months + 1, 1) AS block
         FROM w_day d JOIN w_profiles p ON p.regime = d.regime
-        WHERE d.scope = 'work' AND p.avg_week IS NOT NULL
+        WHERE d.scope = 'work' AND p.avg_week IS NOT NULL AND d.d < DATE '{ctx.next_month}'
     )
-    SELECT assistant, strftime(block, '%Y-%m') || '+' || avg_months || 'm' AS unit, a, b, avg_basis AS basis,
+    SELECT assistant, strftime(block, '%Y-%m') || '+' || avg_months || 'm' AS unit, d, a, b, secs,
+           avg_basis AS basis,
            -- whole seconds, rounded down: hours × 3600 × days / 7
            (avg_week * (CAST(block + to_months(avg_months) AS DATE) - block)) // 7 AS lim
-    FROM d
+    FROM d WHERE block + to_months(avg_months) > DATE '{ctx.first_day}'
     """)
     _beyond_limit(con, "w_src", "w_v")
     _emit(con, "LSS-CASE-045", "w_v",
@@ -407,7 +478,7 @@ def average_week(con: duckdb.DuckDBPyConnection, ctx) -> None:
 
 def _prepare(con: duckdb.DuckDBPyConnection, ctx) -> None:
     _profile_table(con, dict(ctx.profiles))
-    _timelines(con)
+    _timelines(con, ctx)
 
 
 CHECKS = (_prepare, longest_stretch, daily_rest, weekly_rest, on_call_per_month, overtime, average_week)
