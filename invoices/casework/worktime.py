@@ -63,6 +63,7 @@ from decimal import Decimal
 import duckdb
 
 from ..agreements import Profile
+from .timeline import beyond_limit, build_timelines, within_limit
 
 __all__ = ["CHECKS"]
 
@@ -109,157 +110,23 @@ def _profile_table(con: duckdb.DuckDBPyConnection, profiles: dict[str, Profile])
         con.executemany("INSERT INTO w_profiles VALUES (" + ", ".join("?" * 21) + ")", rows)
 
 
-def _window(ctx) -> tuple[date, date]:
-    """The near window (local dates): the weeks around the month, one day more each side.
-    Rest and stretches are judged on intervals there; before it, days count as totals."""
-    first, nxt = ctx.first_day, ctx.next_month
-    start = first - timedelta(days=first.weekday() + 1)
-    last = nxt - timedelta(days=1)
-    return start, last + timedelta(days=7 - last.weekday() + 1)
-
-
-_PERFORMED = """
-    SELECT s.shift_id, s.assistant, s.kind, s.start_at, s.end_at FROM shifts s
-    LEFT JOIN invoices i USING (invoice_id)
-    WHERE i.invoice_id IS NULL OR (i.doc_kind = 'invoice' AND NOT i.credited)"""
-_SCOPED = """
-    SELECT 'work' AS scope, * FROM {src} WHERE kind IN ('active', 'waiting', 'on_call')
-    UNION ALL SELECT 'duty', * FROM {src} WHERE kind IN ('active', 'waiting')
-    UNION ALL SELECT 'on_call', * FROM {src} WHERE kind = 'on_call'"""
-_ISLANDS = """
-    WITH ordered AS (
-        SELECT *, max(b) OVER (PARTITION BY {keys} ORDER BY a, b, shift_id
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
-        FROM {src}
-    ), islands AS (
-        SELECT *, sum(CASE WHEN reach IS NULL OR a > reach THEN 1 ELSE 0 END)
-                  OVER (PARTITION BY {keys} ORDER BY a, b, shift_id ROWS UNBOUNDED PRECEDING) AS island
-        FROM ordered
-    )
-    SELECT {keys}, min(a) AS a, max(b) AS b, min(shift_id) AS first_shift FROM islands GROUP BY {keys}, island"""
-# A row cut at every local midnight it crosses (most shifts cross none or one).
-_DAY_PIECES = """
-    WITH first AS (
-        SELECT *, date_trunc('day', a) AS day_start FROM {src}
-    ), later AS (
-        SELECT * EXCLUDE (day_start), unnest(generate_series(day_start + INTERVAL 1 DAY, b, INTERVAL 1 DAY)) AS day_start
-        FROM first WHERE b > day_start + INTERVAL 1 DAY
-    ), pieces AS (
-        SELECT * FROM first UNION ALL SELECT * FROM later
-    )
-    SELECT * EXCLUDE (a, b, day_start), CAST(day_start AS DATE) AS d,
-           greatest(a, day_start) AS a, least(b, day_start + INTERVAL 1 DAY) AS b
-    FROM pieces WHERE day_start < b"""
-
-
-def _timelines(con: duckdb.DuckDBPyConnection, ctx) -> None:
-    """``w_iv``: each assistant's time per scope (work, duty, on_call) in the near window,
-    overlaps merged (touching stretches too: no rest between them); ``w_day``: per day (local),
-    the same cut at midnight in the near window, and before it the day's total (the union of
-    that day's shifts, without their instants: ``a``/``b`` NULL), with the regime in force."""
-    near, until = _window(ctx)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE w_performed AS {_PERFORMED}")
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE w_iv AS
-    WITH near AS (
-        SELECT shift_id, assistant, kind, start_at AS a, end_at AS b FROM w_performed
-        WHERE end_at > CAST(DATE '{near}' AS TIMESTAMPTZ) AND start_at < CAST(DATE '{until}' AS TIMESTAMPTZ)
-    ), scoped AS ({_SCOPED.format(src="near")})
-    SELECT * FROM ({_ISLANDS.format(src="scoped", keys="assistant, scope")})
-    """)
-    # Before the near window: day totals of work and of duty (on-call is judged per month, in
-    # the near window). A day with one piece of a scope is that piece; a day with several is
-    # their union (islands over those days only).
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE w_fp AS
-    WITH far AS (
-        SELECT shift_id, assistant, kind, start_at AS a, end_at AS b FROM w_performed
-        WHERE start_at < CAST(DATE '{near}' AS TIMESTAMPTZ)
-    ), scoped AS (
-        SELECT 'work' AS scope, * FROM far WHERE kind IN ('active', 'waiting', 'on_call')
-        UNION ALL SELECT 'duty', * FROM far WHERE kind IN ('active', 'waiting')
-    ), pieces AS ({_DAY_PIECES.format(src="scoped")})
-    SELECT assistant, scope, d, a, b, shift_id FROM pieces WHERE d < DATE '{near}'
-    """)
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE w_far AS
-    WITH g AS (
-        SELECT assistant, scope, d, count(*) AS n, CAST(sum(epoch(b) - epoch(a)) AS BIGINT) AS secs,
-               min(shift_id) AS first_shift
-        FROM w_fp GROUP BY assistant, scope, d
-    ), several AS (
-        SELECT f.* FROM w_fp f SEMI JOIN (SELECT * FROM g WHERE n > 1) m USING (assistant, scope, d)
-    ), merged AS (
-        SELECT * FROM ({_ISLANDS.format(src="several", keys="assistant, scope, d")})
-    )
-    SELECT assistant, scope, d, secs, first_shift FROM g WHERE n = 1
-    UNION ALL SELECT assistant, scope, d, CAST(sum(epoch(b) - epoch(a)) AS BIGINT), min(first_shift)
-    FROM merged GROUP BY assistant, scope, d
-    """)
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE w_day AS
-    WITH near AS ({_DAY_PIECES.format(src="w_iv")}),
-    rows AS (
-        SELECT assistant, scope, first_shift, d, a, b, CAST(epoch(b) - epoch(a) AS BIGINT) AS secs
-        FROM near WHERE d >= DATE '{near}' AND d < DATE '{until}' AND b > a
-        UNION ALL
-        SELECT assistant, scope, first_shift, d, NULL, NULL, secs FROM w_far
-    )
-    SELECT p.*, coalesce(r.regime, 'atl') AS regime, r.calculation_period_weeks AS calc_weeks
-    FROM rows p LEFT JOIN assistants r
-      ON r.assistant = p.assistant AND p.d BETWEEN r.valid_from AND r.valid_to
-    """)
-
-
-def _beyond_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
-    """``src`` (assistant, unit, d, a, b, secs, lim, ...) → ``dst``: the parts past ``lim``
-    seconds in each (assistant, unit), counted in time order (day, then instant); a day total
-    (``a`` NULL) keeps NULL instants and only its seconds."""
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE {dst} AS
-    WITH c AS (
-        SELECT *, sum(secs) OVER (PARTITION BY assistant, unit ORDER BY d, a NULLS FIRST, b
-                                  ROWS UNBOUNDED PRECEDING) AS cum_after
-        FROM {src}
-    ), part AS (
-        SELECT *, CAST(least(secs, cum_after - lim) AS BIGINT) AS keep FROM c WHERE cum_after > lim
-    )
-    SELECT * EXCLUDE (a, secs, keep), b - to_seconds(keep) AS a, keep AS secs FROM part
-    """)
-
-
-def _within_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
-    """The complement of :func:`_beyond_limit`: the parts up to ``lim`` seconds."""
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE {dst} AS
-    WITH c AS (
-        SELECT *, sum(secs) OVER (PARTITION BY assistant, unit ORDER BY d, a NULLS FIRST, b
-                                  ROWS UNBOUNDED PRECEDING) AS cum_after
-        FROM {src}
-    ), part AS (
-        SELECT *, CAST(least(secs, lim - (cum_after - secs)) AS BIGINT) AS keep FROM c WHERE cum_after - secs < lim
-    )
-    SELECT * EXCLUDE (b, secs, keep), a + to_seconds(keep) AS b, keep AS secs FROM part
-    """)
-
-
-def _emit(con: duckdb.DuckDBPyConnection, code: str, violations: str, message: str,
+def _emit(con: duckdb.DuckDBPyConnection, code: str, violations: str, message: str, label: str,
           basis: str = "basis", cut: str = "true", scope: str = "work") -> None:
     """Findings (one per assistant and unit) and cuts from ``violations`` (assistant, unit,
-    a, b, basis, cut, ... ): the shifts of the scope under a violation are the finding's."""
+    a, b as epoch seconds, basis, cut, ...): the shifts of the scope under a violation are the
+    finding's; ``label`` is the SQL naming the unit in keys and messages."""
     precedence = PRECEDENCE[code]
     kinds = {"work": "('active', 'waiting', 'on_call')", "duty": "('active', 'waiting')",
              "on_call": "('on_call')"}[scope]
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_hit AS
-    WITH v AS (SELECT * FROM {violations} WHERE b > a),
+    WITH v AS (SELECT *, {label} AS label FROM {violations} WHERE b > a),
     hit AS (
         SELECT v.assistant, v.unit, list(DISTINCT s.shift_id) AS shift_ids, min(s.shift_id) AS first_shift
-        FROM v JOIN shifts s ON s.assistant = v.assistant AND s.start_at < v.b AND s.end_at > v.a
-                             AND s.kind IN {kinds}
+        FROM v JOIN w_performed s ON s.assistant = v.assistant AND s.a < v.b AND s.b > v.a AND s.kind IN {kinds}
         GROUP BY v.assistant, v.unit
     )
-    SELECT '{code}:' || v.unit || ':s' || h.first_shift AS key, v.*, h.shift_ids
+    SELECT '{code}:' || v.label || ':s' || h.first_shift AS key, v.*, h.shift_ids
     FROM v JOIN hit h USING (assistant, unit)
     """)
     con.execute(f"""
@@ -269,38 +136,41 @@ def _emit(con: duckdb.DuckDBPyConnection, code: str, violations: str, message: s
     FROM w_hit GROUP BY key, assistant, unit
     """)
     con.execute(f"""
-    INSERT INTO f_cuts SELECT key, {precedence}, NULL, assistant, '{scope}', a, b FROM w_hit WHERE {cut}
+    INSERT INTO f_cuts SELECT key, {precedence}, NULL, assistant, '{scope}', to_timestamp(a), to_timestamp(b)
+    FROM w_hit WHERE {cut}
     """)
 
 
-def _starts_near_month(ctx, column: str) -> str:
-    """SQL: ``column`` (an instant) from the day before the month to its end (local)."""
-    return (f"{column} >= CAST(DATE '{ctx.first_day - timedelta(days=1)}' AS TIMESTAMPTZ) "
-            f"AND {column} < CAST(DATE '{ctx.next_month}' AS TIMESTAMPTZ)")
+def _near_month(ctx, column: str) -> str:
+    """SQL: ``column`` (epoch seconds) from the day before the month to its end (local)."""
+    return (f"{column} >= (SELECT m0 FROM w_days WHERE d = DATE '{ctx.first_day - timedelta(days=1)}') "
+            f"AND {column} < (SELECT m0 FROM w_days WHERE d = DATE '{ctx.next_month}')")
+
+
+_AT = "local_min(to_timestamp({}))"
 
 
 def longest_stretch(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-040: a stretch of work longer than the agreement's ``stretch.max_hours``."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_v AS
-    SELECT w.assistant, strftime(w.a, '%Y-%m-%dT%H%M') AS unit,
-           w.a + to_seconds(p.stretch_max) AS a, w.b, p.stretch_basis AS basis,
-           epoch(w.b) - epoch(w.a) AS stretch_secs, p.stretch_max AS lim
+    SELECT w.assistant, w.a AS unit, w.a + p.stretch_max AS a, w.b, p.stretch_basis AS basis,
+           w.b - w.a AS stretch_secs, p.stretch_max AS lim, w.a AS started
     FROM w_iv w
-    JOIN assistants r ON r.assistant = w.assistant AND CAST(w.a AS DATE) BETWEEN r.valid_from AND r.valid_to
-    JOIN w_profiles p ON p.regime = r.regime
-    WHERE w.scope = 'work' AND p.stretch_max IS NOT NULL AND epoch(w.b) - epoch(w.a) > p.stretch_max
-      AND {_starts_near_month(ctx, "w.a")}
+    LEFT JOIN assistants r ON r.assistant = w.assistant AND CAST(to_timestamp(w.a) AS DATE) BETWEEN r.valid_from AND r.valid_to
+    JOIN w_profiles p ON p.regime = coalesce(r.regime, 'atl')
+    WHERE w.scope = 'work' AND p.stretch_max IS NOT NULL AND w.b - w.a > p.stretch_max AND {_near_month(ctx, "w.a")}
     """)
     _emit(con, "LSS-CASE-040", "w_v",
           "'assistant ' || masked(assistant) || ' worked ' || hrs(any_value(stretch_secs)) || ' in one stretch from ' "
-          "|| local_min(min(a) - to_seconds(any_value(lim))) || ', more than the ' || hrs(any_value(lim)) || ' allowed'")
+          f"|| {_AT.format('any_value(started)')} || ', more than the ' || hrs(any_value(lim)) || ' allowed'",
+          label="strftime(to_timestamp(unit), '%Y-%m-%dT%H%M')")
 
 
 def _rest_violations(con: duckdb.DuckDBPyConnection, windows: str, dst: str) -> None:
     """Per window (assistant, unit, ws, we, req, cut, basis) and the work pieces in it
-    (``w_wpieces``: assistant, unit, a, b clipped to the window): the longest rest, and
-    when shorter than ``req`` the work that broke it (module table)."""
+    (``w_wpieces``: assistant, unit, a, b clipped to the window): the longest rest (the first
+    of equal ones), and when shorter than ``req`` the work that broke it (module table)."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_gaps AS
     WITH p AS (
@@ -315,98 +185,86 @@ def _rest_violations(con: duckdb.DuckDBPyConnection, windows: str, dst: str) -> 
         SELECT assistant, unit, b, coalesce(next_a, we), next_a IS NULL
         FROM p JOIN {windows} USING (assistant, unit)
     )
-    SELECT assistant, unit,
-           first(gs ORDER BY epoch(ge) - epoch(gs) DESC, gs) AS gs,
-           first(ge ORDER BY epoch(ge) - epoch(gs) DESC, gs) AS ge,
-           first(tail ORDER BY epoch(ge) - epoch(gs) DESC, gs) AS tail,
-           max(epoch(ge) - epoch(gs)) AS rest
+    SELECT assistant, unit, arg_max(gs, (ge - gs, -gs)) AS gs, arg_max(ge, (ge - gs, -gs)) AS ge,
+           arg_max(tail, (ge - gs, -gs)) AS tail, max(ge - gs) AS rest
     FROM g GROUP BY assistant, unit
     """)
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE {dst} AS
-    SELECT w.assistant, w.unit, w.basis, w.cut, w.req, g.rest, w.ws, w.we,
-           CASE WHEN g.tail THEN w.we - to_seconds(w.req) ELSE g.ge END AS a,
-           CASE WHEN g.tail THEN g.gs ELSE g.gs + to_seconds(w.req) END AS b
+    SELECT w.*, g.rest,
+           CASE WHEN g.tail THEN w.we - w.req ELSE g.ge END AS a,
+           CASE WHEN g.tail THEN g.gs ELSE g.gs + w.req END AS b
     FROM {windows} w JOIN w_gaps g USING (assistant, unit)
     WHERE g.rest < w.req
     """)
 
 
 def daily_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
-    """LSS-CASE-041 (module table): windows of 24 h from each stretch's start."""
+    """LSS-CASE-041 (module table): windows of 24 h (86 400 s) from each stretch's start."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_windows AS
-    SELECT w.assistant, strftime(w.a, '%Y-%m-%dT%H%M') AS unit, w.a AS ws, w.a + INTERVAL 24 HOUR AS we,
+    SELECT w.assistant, w.a AS unit, w.a AS ws, w.a + 86400 AS we,
            p.daily_rest AS req, p.daily_cut AS cut, p.daily_basis AS basis
     FROM w_iv w
-    LEFT JOIN assistants r ON r.assistant = w.assistant AND CAST(w.a AS DATE) BETWEEN r.valid_from AND r.valid_to
+    LEFT JOIN assistants r ON r.assistant = w.assistant AND CAST(to_timestamp(w.a) AS DATE) BETWEEN r.valid_from AND r.valid_to
     JOIN w_profiles p ON p.regime = coalesce(r.regime, 'atl')
-    WHERE w.scope = 'work' AND p.daily_rest IS NOT NULL AND {_starts_near_month(ctx, "w.a")}
+    WHERE w.scope = 'work' AND p.daily_rest IS NOT NULL AND {_near_month(ctx, "w.a")}
     """)
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_wpieces AS
     SELECT w.assistant, w.unit, greatest(i.a, w.ws) AS a, least(i.b, w.we) AS b
-    FROM w_windows w JOIN w_iv i ON i.assistant = w.assistant AND i.scope = 'work'
-                                AND i.a < w.we AND i.b > w.ws
+    FROM w_windows w JOIN w_iv i ON i.assistant = w.assistant AND i.scope = 'work' AND i.a < w.we AND i.b > w.ws
     """)
     _rest_violations(con, "w_windows", "w_v")
     _emit(con, "LSS-CASE-041", "w_v",
-          "'assistant ' || masked(assistant) || ': the longest rest in the 24 hours from ' || local_min(any_value(ws)) "
+          f"'assistant ' || masked(assistant) || ': the longest rest in the 24 hours from ' || {_AT.format('any_value(ws)')} "
           "|| ' was ' || hrs(any_value(rest)) || ', less than the ' || hrs(any_value(req)) || ' of daily rest'",
-          cut="cut")
+          label="strftime(to_timestamp(unit), '%Y-%m-%dT%H%M')", cut="cut")
 
 
 def weekly_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
-    """LSS-CASE-042 (module table): every calendar week with work in it."""
-    first, nxt = ctx.first_day, ctx.next_month
+    """LSS-CASE-042 (module table): every calendar week of the month with work in it."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_windows AS
-    SELECT d.assistant, strftime(date_trunc('week', d.a), '%G-W%V') AS unit,
-           any_value(date_trunc('week', d.a)) AS ws, any_value(date_trunc('week', d.a) + INTERVAL 7 DAY) AS we,
+    WITH weeks AS (
+        SELECT monday, min(m0) AS ws, max(m1) AS we FROM w_days GROUP BY monday
+        HAVING monday < DATE '{ctx.next_month}' AND monday + INTERVAL 7 DAY > DATE '{ctx.first_day}'
+           AND count(*) = 7
+    )
+    SELECT i.assistant, k.monday AS unit, any_value(k.ws) AS ws, any_value(k.we) AS we,
            any_value(p.weekly_rest) AS req, any_value(p.weekly_cut) AS cut, any_value(p.weekly_basis) AS basis
-    FROM w_day d JOIN w_profiles p ON p.regime = d.regime
-    WHERE d.scope = 'work' AND p.weekly_rest IS NOT NULL AND d.a IS NOT NULL
-      AND d.d >= DATE '{first}' - INTERVAL 6 DAY AND d.d < DATE '{nxt}' + INTERVAL 6 DAY
-    GROUP BY d.assistant, unit
-    HAVING any_value(date_trunc('week', d.a)) < CAST(DATE '{nxt}' AS TIMESTAMPTZ)
-       AND any_value(date_trunc('week', d.a)) + INTERVAL 7 DAY > CAST(DATE '{first}' AS TIMESTAMPTZ)
+    FROM w_iv i JOIN weeks k ON i.a < k.we AND i.b > k.ws
+    LEFT JOIN assistants r ON r.assistant = i.assistant AND k.monday BETWEEN r.valid_from AND r.valid_to
+    JOIN w_profiles p ON p.regime = coalesce(r.regime, 'atl')
+    WHERE i.scope = 'work' AND p.weekly_rest IS NOT NULL
+    GROUP BY i.assistant, k.monday
     """)
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_wpieces AS
-    SELECT w.assistant, w.unit, min(d.a) AS a, max(d.b) AS b
-    FROM w_windows w JOIN w_day d ON d.assistant = w.assistant AND d.scope = 'work' AND d.a IS NOT NULL
-                                 AND d.a >= w.ws AND d.b <= w.we
-    GROUP BY w.assistant, w.unit, d.first_shift, d.a
-    """)
-    # Day pieces of one stretch touch at midnight: merge them back into the stretch within the week.
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE w_wpieces AS
-    WITH o AS (SELECT *, CASE WHEN lag(b) OVER (PARTITION BY assistant, unit ORDER BY a) = a THEN 0 ELSE 1 END AS brk
-               FROM w_wpieces),
-         g AS (SELECT *, sum(brk) OVER (PARTITION BY assistant, unit ORDER BY a ROWS UNBOUNDED PRECEDING) AS grp FROM o)
-    SELECT assistant, unit, min(a) AS a, max(b) AS b FROM g GROUP BY assistant, unit, grp
+    SELECT w.assistant, w.unit, greatest(i.a, w.ws) AS a, least(i.b, w.we) AS b
+    FROM w_windows w JOIN w_iv i ON i.assistant = w.assistant AND i.scope = 'work' AND i.a < w.we AND i.b > w.ws
     """)
     _rest_violations(con, "w_windows", "w_v")
     _emit(con, "LSS-CASE-042", "w_v",
-          "'assistant ' || masked(assistant) || ': the longest rest in week ' || unit || ' was ' "
+          "'assistant ' || masked(assistant) || ': the longest rest in week ' || any_value(label) || ' was ' "
           "|| hrs(any_value(rest)) || ', less than the ' || hrs(any_value(req)) || ' of weekly rest'",
-          cut="cut")
+          label="strftime(unit, '%G-W%V')", cut="cut")
 
 
 def on_call_per_month(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-043: on-call time past the monthly limit, in time order."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src AS
-    SELECT d.assistant, strftime(d.d, '%Y-%m') AS unit, d.d, d.a, d.b, d.secs, p.on_call_month AS lim,
-           p.on_call_basis AS basis
+    SELECT d.assistant, 0 AS unit, d.d, d.a, d.b, d.secs, p.on_call_month AS lim, p.on_call_basis AS basis
     FROM w_day d JOIN w_profiles p ON p.regime = d.regime
     WHERE d.scope = 'on_call' AND p.on_call_month IS NOT NULL
       AND d.d >= DATE '{ctx.first_day}' AND d.d < DATE '{ctx.next_month}'
     """)
-    _beyond_limit(con, "w_src", "w_v")
+    beyond_limit(con, "w_src", "w_v")
     _emit(con, "LSS-CASE-043", "w_v",
-          "'assistant ' || masked(assistant) || ' was on call ' || hrs(max(cum_after)) || ' in ' || unit "
-          "|| ', more than the ' || hrs(any_value(lim)) || ' allowed per calendar month'", scope="on_call")
+          "'assistant ' || masked(assistant) || ' was on call ' || hrs(max(cum_after)) || ' in ' || any_value(label) "
+          "|| ', more than the ' || hrs(any_value(lim)) || ' allowed per calendar month'",
+          label=f"'{ctx.period}'", scope="on_call")
 
 
 def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
@@ -418,40 +276,39 @@ def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
         SELECT d.*, p.*, least(coalesce(d.calc_weeks, p.max_calc_weeks), p.max_calc_weeks) AS n
         FROM w_day d JOIN w_profiles p ON p.regime = d.regime
         WHERE d.scope = 'duty' AND p.ordinary_week IS NOT NULL AND p.ot_year IS NOT NULL
+          AND d.d < DATE '{ctx.next_month}'
     )
-    SELECT assistant, regime,
-           n || 'w' || CAST({EPOCH_MONDAY} + CAST(((d - {EPOCH_MONDAY}) // (7 * n)) * 7 * n AS INTEGER) AS VARCHAR) AS unit,
+    SELECT assistant, regime, {EPOCH_MONDAY} + CAST(((d - {EPOCH_MONDAY}) // (7 * n)) * 7 * n AS INTEGER) AS unit,
            a, b, d, secs, ordinary_week * n AS lim, ot_month, ot_4_weeks, ot_year, extra_year, ot_basis AS basis
     FROM d
     """)
-    _beyond_limit(con, "w_src", "w_ot")  # overtime: duty past the ordinary time of its period
+    beyond_limit(con, "w_src", "w_ot")  # overtime: duty past the ordinary time of its period
     # General overtime per calendar month (or per 4 weeks from the epoch Monday).
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src2 AS
     SELECT assistant, regime, d, a, b, secs, basis, ot_year, extra_year,
-           CASE WHEN ot_month IS NOT NULL THEN strftime(d, '%Y-%m')
-                ELSE '4w' || CAST({EPOCH_MONDAY} + CAST(((d - {EPOCH_MONDAY}) // 28) * 28 AS INTEGER) AS VARCHAR) END AS unit,
+           CASE WHEN ot_month IS NOT NULL THEN year(d) * 100 + month(d)
+                ELSE (d - {EPOCH_MONDAY}) // 28 END AS unit,
            coalesce(ot_month, ot_4_weeks) AS lim
     FROM w_ot
     """)
-    _within_limit(con, "w_src2", "w_gen")
-    _beyond_limit(con, "w_src2", "w_extra1")
+    within_limit(con, "w_src2", "w_gen")
+    beyond_limit(con, "w_src2", "w_extra1")
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_src3 AS
-    SELECT assistant, regime, d, a, b, secs, basis, extra_year, CAST(year(d) AS VARCHAR) AS unit, ot_year AS lim
-    FROM w_gen
+    SELECT assistant, regime, d, a, b, secs, basis, extra_year, year(d) AS unit, ot_year AS lim FROM w_gen
     """)
-    _beyond_limit(con, "w_src3", "w_extra2")
+    beyond_limit(con, "w_src3", "w_extra2")
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_src4 AS
-    SELECT assistant, CAST(year(d) AS VARCHAR) AS unit, d, a, b, secs, coalesce(extra_year, 0) AS lim, basis
+    SELECT assistant, year(d) AS unit, d, a, b, secs, coalesce(extra_year, 0) AS lim, basis
     FROM (SELECT assistant, d, a, b, secs, extra_year, basis FROM w_extra1
           UNION ALL SELECT assistant, d, a, b, secs, extra_year, basis FROM w_extra2)
     """)
-    _beyond_limit(con, "w_src4", "w_v")
+    beyond_limit(con, "w_src4", "w_v")
     _emit(con, "LSS-CASE-044", "w_v",
-          "'assistant ' || masked(assistant) || ': ' || hrs(sum(secs)) || ' of overtime in ' || unit "
-          "|| ' past the general and extra overtime allowed'", scope="duty")
+          "'assistant ' || masked(assistant) || ': ' || hrs(sum(secs)) || ' of overtime in ' || any_value(label) "
+          "|| ' past the general and extra overtime allowed'", label="CAST(unit AS VARCHAR)", scope="duty")
 
 
 def average_week(con: duckdb.DuckDBPyConnection, ctx) -> None:
@@ -464,21 +321,22 @@ def average_week(con: duckdb.DuckDBPyConnection, ctx) -> None:
         FROM w_day d JOIN w_profiles p ON p.regime = d.regime
         WHERE d.scope = 'work' AND p.avg_week IS NOT NULL AND d.d < DATE '{ctx.next_month}'
     )
-    SELECT assistant, strftime(block, '%Y-%m') || '+' || avg_months || 'm' AS unit, d, a, b, secs,
-           avg_basis AS basis,
+    SELECT assistant, block AS unit, avg_months, d, a, b, secs, avg_basis AS basis,
            -- whole seconds, rounded down: hours × 3600 × days / 7
            (avg_week * (CAST(block + to_months(avg_months) AS DATE) - block)) // 7 AS lim
     FROM d WHERE block + to_months(avg_months) > DATE '{ctx.first_day}'
     """)
-    _beyond_limit(con, "w_src", "w_v")
+    beyond_limit(con, "w_src", "w_v")
     _emit(con, "LSS-CASE-045", "w_v",
           "'assistant ' || masked(assistant) || ' worked ' || hrs(max(cum_after)) || ' in the block from ' "
-          "|| unit || ', more than the ' || hrs(any_value(lim)) || ' the weekly average allows over the block'")
+          "|| any_value(label) || ', more than the ' || hrs(any_value(lim)) "
+          "|| ' the weekly average allows over the block'",
+          label="strftime(unit, '%Y-%m') || '+' || avg_months || 'm'")
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, ctx) -> None:
     _profile_table(con, dict(ctx.profiles))
-    _timelines(con, ctx)
+    build_timelines(con, ctx.first_day, ctx.next_month)
 
 
 CHECKS = (_prepare, longest_stretch, daily_rest, weekly_rest, on_call_per_month, overtime, average_week)

@@ -1,0 +1,190 @@
+"""Each assistant's working time as the working-time checks read it: instants as epoch seconds.
+
+The limits are counted in real elapsed seconds (BIGINT epoch seconds, so every sum and
+comparison is integer arithmetic); the calendar — local days, Monday 00:00, months — comes
+from ``w_days``, one row per local day (Europe/Stockholm) with the epoch second of its midnight,
+computed once per run (23- and 25-hour days included), so no row-by-row time-zone arithmetic
+is needed over the shifts.
+
+Tables (temporary, per run)
+    ``w_days``       d, m0, m1 (epoch of the day's and the next day's local midnight), monday
+                     (the date of the week's Monday)
+    ``w_performed``  every shift that counts as performed work (credit notes and credited
+                     invoices never do): shift_id, assistant, kind, a, b
+    ``w_iv``         near window only: per assistant and scope (work, duty, on_call) the union
+                     of the shifts, overlapping or touching ones merged (``a``, ``b``)
+    ``w_day``        per assistant, scope and local day: the near window's pieces (``a``/``b``)
+                     and, before it, the day's total only (``a``/``b`` NULL), with ``secs`` and
+                     the regime in force that day
+
+Scopes: ``work`` is active, waiting and on-call time (working time, arbetstidslagen 10 b §),
+``duty`` active and waiting time (ordinary time and overtime, 5-8 §§), ``on_call`` jour (6 §).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import duckdb
+
+from ..model import STOCKHOLM
+
+__all__ = ["beyond_limit", "build_timelines", "near_window", "within_limit"]
+
+
+def near_window(first_day: date, next_month: date) -> tuple[date, date]:
+    """The weeks around the month, one day more each side (local dates): rest and stretches
+    are judged on instants there; before it, days count as totals."""
+    start = first_day - timedelta(days=first_day.weekday() + 1)
+    last = next_month - timedelta(days=1)
+    return start, last + timedelta(days=7 - last.weekday() + 1)
+
+
+def _midnight(day: date) -> int:
+    return int(datetime.combine(day, time(0), tzinfo=STOCKHOLM).timestamp())
+
+
+def _days_table(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
+    rows, day = [], first
+    while day <= last:
+        rows.append((day, _midnight(day), _midnight(day + timedelta(days=1)), day - timedelta(days=day.weekday())))
+        day += timedelta(days=1)
+    con.execute("CREATE OR REPLACE TEMP TABLE w_days (d DATE, m0 BIGINT, m1 BIGINT, monday DATE)")
+    con.executemany("INSERT INTO w_days VALUES (?, ?, ?, ?)", rows)
+
+
+_SCOPED = """
+    SELECT 'work' AS scope, * FROM {src} WHERE kind IN ('active', 'waiting', 'on_call')
+    UNION ALL SELECT 'duty', * FROM {src} WHERE kind IN ('active', 'waiting')
+    {on_call}"""
+_ISLANDS = """
+    WITH ordered AS (
+        SELECT *, max(b) OVER (PARTITION BY {keys} ORDER BY a, b, shift_id
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+        FROM {src}
+    ), islands AS (
+        SELECT *, sum(CASE WHEN reach IS NULL OR a > reach THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY {keys} ORDER BY a, b, shift_id ROWS UNBOUNDED PRECEDING) AS island
+        FROM ordered
+    )
+    SELECT {keys}, min(a) AS a, max(b) AS b, min(shift_id) AS shift_id FROM islands GROUP BY {keys}, island"""
+# Rows cut at every local midnight they cross: the local day a row starts in (epoch arithmetic
+# with the run's offsets, ``{local_day}``), then, for rows that go on past it, the later days.
+_DAY_PIECES = """
+    WITH first AS (
+        SELECT r.*, w.d, w.m0, w.m1 FROM (SELECT *, {local_day} AS d FROM {src}) r JOIN w_days w USING (d)
+    ), later AS (
+        SELECT f.* EXCLUDE (d, m0, m1, k), w.d, w.m0, w.m1
+        FROM (SELECT *, unnest(range(1, (b - m1) // 82800 + 2)) AS k FROM first WHERE b > m1) f
+        JOIN w_days w ON w.d = f.d + CAST(f.k AS INTEGER)
+        WHERE w.m0 < f.b
+    ), pieces AS (SELECT * FROM first UNION ALL SELECT * FROM later)
+    SELECT * EXCLUDE (a, b, m0, m1), greatest(a, m0) AS a, least(b, m1) AS b FROM pieces"""
+
+
+def _local_day_sql(first: date, last: date) -> str:
+    """SQL computing the local date of epoch second ``a``: its UTC offset is constant between
+    the time zone's transitions (Europe/Stockholm: +1 h, +2 h in summer), found here once."""
+    cases, offset_of = [], lambda e: int(datetime.fromtimestamp(e, STOCKHOLM).utcoffset().total_seconds())
+    start = _midnight(first)
+    base = offset_of(start)
+    end, e = _midnight(last), start
+    current, since = base, start
+    while e < end:
+        nxt = e + 3600
+        if offset_of(nxt) != current:
+            cases.append((since, nxt, current))
+            current, since = offset_of(nxt), nxt
+        e = nxt
+    cases.append((since, None, current))
+    expr = " ".join(f"WHEN a < {upto} THEN {off}" for _, upto, off in cases if upto is not None)
+    offset = f"(CASE {expr} ELSE {cases[-1][2]} END)" if expr else str(cases[-1][2])
+    return f"(DATE '1970-01-01' + CAST((a + {offset}) // 86400 AS INTEGER))"
+
+
+def build_timelines(con: duckdb.DuckDBPyConnection, first_day: date, next_month: date) -> None:
+    """``w_days``, ``w_performed``, ``w_iv`` and ``w_day`` for the month (module docstring)."""
+    near, until = near_window(first_day, next_month)
+    lo = con.execute("SELECT min(start_at) FROM shifts").fetchone()[0]
+    first = min(near, lo.astimezone(STOCKHOLM).date() if lo else near) - timedelta(days=1)
+    _days_table(con, first, until + timedelta(days=2))
+    local_day = _local_day_sql(first, until + timedelta(days=2))
+    near_e, until_e = _midnight(near), _midnight(until)
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_performed AS
+    SELECT s.shift_id, s.assistant, s.kind, CAST(epoch(s.start_at) AS BIGINT) AS a, CAST(epoch(s.end_at) AS BIGINT) AS b
+    FROM shifts s LEFT JOIN invoices i USING (invoice_id)
+    WHERE i.invoice_id IS NULL OR (i.doc_kind = 'invoice' AND NOT i.credited)
+    """)
+    on_call = "UNION ALL SELECT 'on_call', * FROM {src} WHERE kind = 'on_call'"
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_iv AS
+    WITH near AS (SELECT * FROM w_performed WHERE b > {near_e} AND a < {until_e}),
+    scoped AS ({_SCOPED.format(src="near", on_call=on_call.format(src="near"))})
+    SELECT * FROM ({_ISLANDS.format(src="scoped", keys="assistant, scope")})
+    """)
+    # Before the near window: day totals of work and duty (on-call is judged per month, in the
+    # near window). A day with one piece of a scope is that piece; several are merged first.
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_fp AS
+    WITH far AS (SELECT * FROM w_performed WHERE a < {near_e}),
+    scoped AS ({_SCOPED.format(src="far", on_call="")}),
+    pieces AS ({_DAY_PIECES.format(src="scoped", local_day=local_day)})
+    SELECT assistant, scope, d, a, b, shift_id FROM pieces WHERE d < DATE '{near}'
+    """)
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_far AS
+    WITH g AS (
+        SELECT assistant, scope, d, count(*) AS n, sum(b - a) AS secs, min(shift_id) AS shift_id
+        FROM w_fp GROUP BY assistant, scope, d
+    ), several AS (
+        SELECT f.* FROM w_fp f SEMI JOIN (SELECT * FROM g WHERE n > 1) m USING (assistant, scope, d)
+    ), merged AS (
+        SELECT * FROM ({_ISLANDS.format(src="several", keys="assistant, scope, d")})
+    )
+    SELECT assistant, scope, d, CAST(secs AS BIGINT) AS secs, shift_id FROM g WHERE n = 1
+    UNION ALL SELECT assistant, scope, d, CAST(sum(b - a) AS BIGINT), min(shift_id) FROM merged GROUP BY ALL
+    """)
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE w_day AS
+    WITH near AS ({_DAY_PIECES.format(src="w_iv", local_day=local_day)}),
+    rows AS (
+        SELECT assistant, scope, d, a, b, b - a AS secs FROM near
+        WHERE d >= DATE '{near}' AND d < DATE '{until}' AND b > a
+        UNION ALL SELECT assistant, scope, d, NULL, NULL, secs FROM w_far
+    )
+    SELECT p.*, coalesce(r.regime, 'atl') AS regime, r.calculation_period_weeks AS calc_weeks
+    FROM rows p LEFT JOIN assistants r
+      ON r.assistant = p.assistant AND p.d BETWEEN r.valid_from AND r.valid_to
+    """)
+
+
+def beyond_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
+    """``src`` (assistant, unit, d, a, b, secs, lim, ...) → ``dst``: the parts past ``lim``
+    seconds in each (assistant, unit), counted in time order (day, then instant); a day total
+    (``a`` NULL) keeps NULL instants and only its seconds; ``cum_after`` the running total."""
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE {dst} AS
+    WITH c AS (
+        SELECT *, sum(secs) OVER (PARTITION BY assistant, unit ORDER BY d, a NULLS FIRST, b
+                                  ROWS UNBOUNDED PRECEDING) AS cum_after
+        FROM {src}
+    ), part AS (
+        SELECT *, CAST(least(secs, cum_after - lim) AS BIGINT) AS keep FROM c WHERE cum_after > lim
+    )
+    SELECT * EXCLUDE (a, secs, keep), b - keep AS a, keep AS secs FROM part
+    """)
+
+
+def within_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
+    """The complement of :func:`beyond_limit`: the parts up to ``lim`` seconds."""
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE {dst} AS
+    WITH c AS (
+        SELECT *, sum(secs) OVER (PARTITION BY assistant, unit ORDER BY d, a NULLS FIRST, b
+                                  ROWS UNBOUNDED PRECEDING) AS cum_after
+        FROM {src}
+    ), part AS (
+        SELECT *, CAST(least(secs, lim - (cum_after - secs)) AS BIGINT) AS keep FROM c WHERE cum_after - secs < lim
+    )
+    SELECT * EXCLUDE (b, secs, keep), a + keep AS b, keep AS secs FROM part
+    """)
