@@ -131,17 +131,22 @@ def build_timelines(con: duckdb.DuckDBPyConnection, first_day: date, next_month:
     pieces AS ({_DAY_PIECES.format(src="scoped", local_day=local_day)})
     SELECT assistant, scope, d, a, b, shift_id FROM pieces WHERE d < DATE '{near}'
     """)
+    # The union of a day's pieces: one piece is itself; two overlap by max(0, min(b) - max(a));
+    # three or more (rare) are merged as islands.
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_far AS
     WITH g AS (
-        SELECT assistant, scope, d, count(*) AS n, sum(b - a) AS secs, min(shift_id) AS shift_id
+        SELECT assistant, scope, d, count(*) AS n, sum(b - a) AS secs, min(b) AS min_b, max(a) AS max_a,
+               min(shift_id) AS shift_id
         FROM w_fp GROUP BY assistant, scope, d
     ), several AS (
-        SELECT f.* FROM w_fp f SEMI JOIN (SELECT * FROM g WHERE n > 1) m USING (assistant, scope, d)
+        SELECT f.* FROM w_fp f SEMI JOIN (SELECT * FROM g WHERE n > 2) m USING (assistant, scope, d)
     ), merged AS (
         SELECT * FROM ({_ISLANDS.format(src="several", keys="assistant, scope, d")})
     )
-    SELECT assistant, scope, d, CAST(secs AS BIGINT) AS secs, shift_id FROM g WHERE n = 1
+    SELECT assistant, scope, d, CAST(CASE WHEN n = 1 THEN secs ELSE secs - greatest(0, min_b - max_a) END AS BIGINT)
+           AS secs, shift_id
+    FROM g WHERE n <= 2
     UNION ALL SELECT assistant, scope, d, CAST(sum(b - a) AS BIGINT), min(shift_id) FROM merged GROUP BY ALL
     """)
     con.execute(f"""
