@@ -9,13 +9,14 @@ is needed over the shifts.
 Tables (temporary, per run)
     ``w_days``       d, m0, m1 (epoch of the day's and the next day's local midnight), monday
                      (the date of the week's Monday)
-    ``w_performed``  every shift that counts as performed work (credit notes and credited
-                     invoices never do): shift_id, assistant, kind, a, b
+    ``w_aid``        each assistant as a small integer ``aid`` (``w_reg``: the register with it)
+    ``w_performed``  every shift that counts as performed work (standby is not work; credit
+                     notes and credited invoices never count): shift_id, aid, kind, a, b
     ``w_iv``         near window only: per assistant and scope (work, duty, on_call) the union
                      of the shifts, overlapping or touching ones merged (``a``, ``b``)
     ``w_day``        per assistant, scope and local day: the near window's pieces (``a``/``b``)
-                     and, before it, the day's total only (``a``/``b`` NULL), with ``secs`` and
-                     the regime in force that day
+                     and, before it, totals per week-and-month (``d`` its first day, ``a``/``b``
+                     NULL), with ``secs`` and the regime in force on ``d``
 
 Scopes: ``work`` is active, waiting and on-call time (working time, arbetstidslagen 10 b §),
 ``duty`` active and waiting time (ordinary time and overtime, 5-8 §§), ``on_call`` jour (6 §).
@@ -109,57 +110,70 @@ def build_timelines(con: duckdb.DuckDBPyConnection, first_day: date, next_month:
     _days_table(con, first, until + timedelta(days=2))
     local_day = _local_day_sql(first, until + timedelta(days=2))
     near_e, until_e = _midnight(near), _midnight(until)
+    # Assistants as small integers (``aid``): every sort and hash below is on them.
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE w_aid AS
+    SELECT assistant, CAST(row_number() OVER (ORDER BY assistant) AS INTEGER) AS aid
+    FROM (SELECT DISTINCT assistant FROM shifts)
+    """)
+    con.execute("CREATE OR REPLACE TEMP TABLE w_reg AS SELECT m.aid, r.* FROM assistants r JOIN w_aid m USING (assistant)")
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_performed AS
-    SELECT s.shift_id, s.assistant, s.kind, CAST(epoch(s.start_at) AS BIGINT) AS a, CAST(epoch(s.end_at) AS BIGINT) AS b
-    FROM shifts s LEFT JOIN invoices i USING (invoice_id)
-    WHERE i.invoice_id IS NULL OR (i.doc_kind = 'invoice' AND NOT i.credited)
+    SELECT s.shift_id, m.aid, s.kind, CAST(epoch(s.start_at) AS BIGINT) AS a, CAST(epoch(s.end_at) AS BIGINT) AS b
+    FROM shifts s JOIN w_aid m USING (assistant) LEFT JOIN invoices i USING (invoice_id)
+    WHERE s.kind <> 'standby' AND (i.invoice_id IS NULL OR (i.doc_kind = 'invoice' AND NOT i.credited))
     """)
     on_call = "UNION ALL SELECT 'on_call', * FROM {src} WHERE kind = 'on_call'"
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_iv AS
     WITH near AS (SELECT * FROM w_performed WHERE b > {near_e} AND a < {until_e}),
     scoped AS ({_SCOPED.format(src="near", on_call=on_call.format(src="near"))})
-    SELECT * FROM ({_ISLANDS.format(src="scoped", keys="assistant, scope")})
+    SELECT * FROM ({_ISLANDS.format(src="scoped", keys="aid, scope")})
     """)
     # Before the near window: day totals of work and duty (on-call is judged per month, in the
-    # near window). A day with one piece of a scope is that piece; several are merged first.
+    # near window), one pass over the day pieces for both. The union of a day's pieces: one
+    # piece is itself; two overlap by max(0, min(b) - max(a)); three or more (rare) are merged
+    # as islands. Then the days are summed per week and month they share (the finest unit any
+    # limit counts in: calculation periods and weeks start on Mondays, the rest on the 1st).
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_fp AS
     WITH far AS (SELECT * FROM w_performed WHERE a < {near_e}),
-    scoped AS ({_SCOPED.format(src="far", on_call="")}),
-    pieces AS ({_DAY_PIECES.format(src="scoped", local_day=local_day)})
-    SELECT assistant, scope, d, a, b, shift_id FROM pieces WHERE d < DATE '{near}'
+    pieces AS ({_DAY_PIECES.format(src="far", local_day=local_day)})
+    SELECT aid, kind, d, a, b, shift_id FROM pieces WHERE d < DATE '{near}'
     """)
-    # The union of a day's pieces: one piece is itself; two overlap by max(0, min(b) - max(a));
-    # three or more (rare) are merged as islands.
+    duty = "FILTER (WHERE kind <> 'on_call')"
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_far AS
     WITH g AS (
-        SELECT assistant, scope, d, count(*) AS n, sum(b - a) AS secs, min(b) AS min_b, max(a) AS max_a,
-               min(shift_id) AS shift_id
-        FROM w_fp GROUP BY assistant, scope, d
+        SELECT aid, d, count(*) AS n_w, sum(b - a) AS s_w, min(b) AS mb_w, max(a) AS ma_w,
+               count(*) {duty} AS n_d, sum(b - a) {duty} AS s_d, min(b) {duty} AS mb_d, max(a) {duty} AS ma_d
+        FROM w_fp GROUP BY aid, d
+    ), days AS (
+        SELECT aid, 'work' AS scope, d, n_w AS n, s_w AS s, mb_w AS mb, ma_w AS ma FROM g
+        UNION ALL SELECT aid, 'duty', d, n_d, s_d, mb_d, ma_d FROM g WHERE n_d > 0
     ), several AS (
-        SELECT f.* FROM w_fp f SEMI JOIN (SELECT * FROM g WHERE n > 2) m USING (assistant, scope, d)
+        SELECT f.*, x.scope FROM w_fp f JOIN (SELECT aid, d, scope FROM days WHERE n > 2) x USING (aid, d)
+        WHERE x.scope = 'work' OR f.kind <> 'on_call'
     ), merged AS (
-        SELECT * FROM ({_ISLANDS.format(src="several", keys="assistant, scope, d")})
+        SELECT * FROM ({_ISLANDS.format(src="several", keys="aid, scope, d")})
+    ), united AS (
+        SELECT aid, scope, d, CASE WHEN n = 1 THEN s ELSE s - greatest(0, mb - ma) END AS secs FROM days WHERE n <= 2
+        UNION ALL SELECT aid, scope, d, sum(b - a) FROM merged GROUP BY ALL
     )
-    SELECT assistant, scope, d, CAST(CASE WHEN n = 1 THEN secs ELSE secs - greatest(0, min_b - max_a) END AS BIGINT)
-           AS secs, shift_id
-    FROM g WHERE n <= 2
-    UNION ALL SELECT assistant, scope, d, CAST(sum(b - a) AS BIGINT), min(shift_id) FROM merged GROUP BY ALL
+    SELECT aid, scope, greatest(d - CAST(isodow(d) - 1 AS INTEGER), CAST(date_trunc('month', d) AS DATE)) AS d,
+           CAST(sum(secs) AS BIGINT) AS secs
+    FROM united GROUP BY ALL
     """)
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_day AS
     WITH near AS ({_DAY_PIECES.format(src="w_iv", local_day=local_day)}),
     rows AS (
-        SELECT assistant, scope, d, a, b, b - a AS secs FROM near
+        SELECT aid, scope, d, a, b, b - a AS secs FROM near
         WHERE d >= DATE '{near}' AND d < DATE '{until}' AND b > a
-        UNION ALL SELECT assistant, scope, d, NULL, NULL, secs FROM w_far
+        UNION ALL SELECT aid, scope, d, NULL, NULL, secs FROM w_far
     )
     SELECT p.*, coalesce(r.regime, 'atl') AS regime, r.calculation_period_weeks AS calc_weeks
-    FROM rows p LEFT JOIN assistants r
-      ON r.assistant = p.assistant AND p.d BETWEEN r.valid_from AND r.valid_to
+    FROM rows p LEFT JOIN w_reg r ON r.aid = p.aid AND p.d BETWEEN r.valid_from AND r.valid_to
     """)
 
 
@@ -170,7 +184,7 @@ def beyond_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE {dst} AS
     WITH c AS (
-        SELECT *, sum(secs) OVER (PARTITION BY assistant, unit ORDER BY d, a NULLS FIRST, b
+        SELECT *, sum(secs) OVER (PARTITION BY aid, unit ORDER BY d, a NULLS FIRST, b
                                   ROWS UNBOUNDED PRECEDING) AS cum_after
         FROM {src}
     ), part AS (
@@ -185,7 +199,7 @@ def within_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE {dst} AS
     WITH c AS (
-        SELECT *, sum(secs) OVER (PARTITION BY assistant, unit ORDER BY d, a NULLS FIRST, b
+        SELECT *, sum(secs) OVER (PARTITION BY aid, unit ORDER BY d, a NULLS FIRST, b
                                   ROWS UNBOUNDED PRECEDING) AS cum_after
         FROM {src}
     ), part AS (

@@ -112,7 +112,7 @@ def _profile_table(con: duckdb.DuckDBPyConnection, profiles: dict[str, Profile])
 
 def _emit(con: duckdb.DuckDBPyConnection, code: str, violations: str, message: str, label: str,
           basis: str = "basis", cut: str = "true", scope: str = "work") -> None:
-    """Findings (one per assistant and unit) and cuts from ``violations`` (assistant, unit,
+    """Findings (one per aid and unit) and cuts from ``violations`` (aid, unit,
     a, b as epoch seconds, basis, cut, ...): the shifts of the scope under a violation are the
     finding's; ``label`` is the SQL naming the unit in keys and messages."""
     precedence = PRECEDENCE[code]
@@ -120,20 +120,20 @@ def _emit(con: duckdb.DuckDBPyConnection, code: str, violations: str, message: s
              "on_call": "('on_call')"}[scope]
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_hit AS
-    WITH v AS (SELECT *, {label} AS label FROM {violations} WHERE b > a),
+    WITH v AS (SELECT x.*, {label} AS label, m.assistant FROM {violations} x JOIN w_aid m USING (aid) WHERE x.b > x.a),
     hit AS (
-        SELECT v.assistant, v.unit, list(DISTINCT s.shift_id) AS shift_ids, min(s.shift_id) AS first_shift
-        FROM v JOIN w_performed s ON s.assistant = v.assistant AND s.a < v.b AND s.b > v.a AND s.kind IN {kinds}
-        GROUP BY v.assistant, v.unit
+        SELECT v.aid, v.unit, list(DISTINCT s.shift_id) AS shift_ids, min(s.shift_id) AS first_shift
+        FROM v JOIN w_performed s ON s.aid = v.aid AND s.a < v.b AND s.b > v.a AND s.kind IN {kinds}
+        GROUP BY v.aid, v.unit
     )
     SELECT '{code}:' || v.label || ':s' || h.first_shift AS key, v.*, h.shift_ids
-    FROM v JOIN hit h USING (assistant, unit)
+    FROM v JOIN hit h USING (aid, unit)
     """)
     con.execute(f"""
     INSERT INTO f_findings
     SELECT key, '{code}', any_value({basis}), CASE WHEN bool_and({cut}) THEN 'error' ELSE 'warning' END,
            {message}, any_value(shift_ids), NULL, {precedence}
-    FROM w_hit GROUP BY key, assistant, unit
+    FROM w_hit GROUP BY key, aid, unit, assistant
     """)
     con.execute(f"""
     INSERT INTO f_cuts SELECT key, {precedence}, NULL, assistant, '{scope}', to_timestamp(a), to_timestamp(b)
@@ -154,10 +154,10 @@ def longest_stretch(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-040: a stretch of work longer than the agreement's ``stretch.max_hours``."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_v AS
-    SELECT w.assistant, w.a AS unit, w.a + p.stretch_max AS a, w.b, p.stretch_basis AS basis,
+    SELECT w.aid, w.a AS unit, w.a + p.stretch_max AS a, w.b, p.stretch_basis AS basis,
            w.b - w.a AS stretch_secs, p.stretch_max AS lim, w.a AS started
     FROM w_iv w
-    LEFT JOIN assistants r ON r.assistant = w.assistant AND CAST(to_timestamp(w.a) AS DATE) BETWEEN r.valid_from AND r.valid_to
+    LEFT JOIN w_reg r ON r.aid = w.aid AND CAST(to_timestamp(w.a) AS DATE) BETWEEN r.valid_from AND r.valid_to
     JOIN w_profiles p ON p.regime = coalesce(r.regime, 'atl')
     WHERE w.scope = 'work' AND p.stretch_max IS NOT NULL AND w.b - w.a > p.stretch_max AND {_near_month(ctx, "w.a")}
     """)
@@ -168,33 +168,33 @@ def longest_stretch(con: duckdb.DuckDBPyConnection, ctx) -> None:
 
 
 def _rest_violations(con: duckdb.DuckDBPyConnection, windows: str, dst: str) -> None:
-    """Per window (assistant, unit, ws, we, req, cut, basis) and the work pieces in it
-    (``w_wpieces``: assistant, unit, a, b clipped to the window): the longest rest (the first
+    """Per window (aid, unit, ws, we, req, cut, basis) and the work pieces in it
+    (``w_wpieces``: aid, unit, a, b clipped to the window): the longest rest (the first
     of equal ones), and when shorter than ``req`` the work that broke it (module table)."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_gaps AS
     WITH p AS (
-        SELECT *, lead(a) OVER (PARTITION BY assistant, unit ORDER BY a) AS next_a,
-                  lag(b) OVER (PARTITION BY assistant, unit ORDER BY a) AS prev_b
+        SELECT *, lead(a) OVER (PARTITION BY aid, unit ORDER BY a) AS next_a,
+                  lag(b) OVER (PARTITION BY aid, unit ORDER BY a) AS prev_b
         FROM w_wpieces
     ), g AS (
         -- the rest before the window's first work (weekly rest: from Monday 00:00)
-        SELECT assistant, unit, ws AS gs, a AS ge, false AS tail FROM p JOIN {windows} USING (assistant, unit)
+        SELECT aid, unit, ws AS gs, a AS ge, false AS tail FROM p JOIN {windows} USING (aid, unit)
         WHERE prev_b IS NULL AND a > ws
         UNION ALL
-        SELECT assistant, unit, b, coalesce(next_a, we), next_a IS NULL
-        FROM p JOIN {windows} USING (assistant, unit)
+        SELECT aid, unit, b, coalesce(next_a, we), next_a IS NULL
+        FROM p JOIN {windows} USING (aid, unit)
     )
-    SELECT assistant, unit, arg_max(gs, (ge - gs, -gs)) AS gs, arg_max(ge, (ge - gs, -gs)) AS ge,
+    SELECT aid, unit, arg_max(gs, (ge - gs, -gs)) AS gs, arg_max(ge, (ge - gs, -gs)) AS ge,
            arg_max(tail, (ge - gs, -gs)) AS tail, max(ge - gs) AS rest
-    FROM g GROUP BY assistant, unit
+    FROM g GROUP BY aid, unit
     """)
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE {dst} AS
     SELECT w.*, g.rest,
            CASE WHEN g.tail THEN w.we - w.req ELSE g.ge END AS a,
            CASE WHEN g.tail THEN g.gs ELSE g.gs + w.req END AS b
-    FROM {windows} w JOIN w_gaps g USING (assistant, unit)
+    FROM {windows} w JOIN w_gaps g USING (aid, unit)
     WHERE g.rest < w.req
     """)
 
@@ -203,17 +203,17 @@ def daily_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-041 (module table): windows of 24 h (86 400 s) from each stretch's start."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_windows AS
-    SELECT w.assistant, w.a AS unit, w.a AS ws, w.a + 86400 AS we,
+    SELECT w.aid, w.a AS unit, w.a AS ws, w.a + 86400 AS we,
            p.daily_rest AS req, p.daily_cut AS cut, p.daily_basis AS basis
     FROM w_iv w
-    LEFT JOIN assistants r ON r.assistant = w.assistant AND CAST(to_timestamp(w.a) AS DATE) BETWEEN r.valid_from AND r.valid_to
+    LEFT JOIN w_reg r ON r.aid = w.aid AND CAST(to_timestamp(w.a) AS DATE) BETWEEN r.valid_from AND r.valid_to
     JOIN w_profiles p ON p.regime = coalesce(r.regime, 'atl')
     WHERE w.scope = 'work' AND p.daily_rest IS NOT NULL AND {_near_month(ctx, "w.a")}
     """)
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_wpieces AS
-    SELECT w.assistant, w.unit, greatest(i.a, w.ws) AS a, least(i.b, w.we) AS b
-    FROM w_windows w JOIN w_iv i ON i.assistant = w.assistant AND i.scope = 'work' AND i.a < w.we AND i.b > w.ws
+    SELECT w.aid, w.unit, greatest(i.a, w.ws) AS a, least(i.b, w.we) AS b
+    FROM w_windows w JOIN w_iv i ON i.aid = w.aid AND i.scope = 'work' AND i.a < w.we AND i.b > w.ws
     """)
     _rest_violations(con, "w_windows", "w_v")
     _emit(con, "LSS-CASE-041", "w_v",
@@ -231,18 +231,18 @@ def weekly_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
         HAVING monday < DATE '{ctx.next_month}' AND monday + INTERVAL 7 DAY > DATE '{ctx.first_day}'
            AND count(*) = 7
     )
-    SELECT i.assistant, k.monday AS unit, any_value(k.ws) AS ws, any_value(k.we) AS we,
+    SELECT i.aid, k.monday AS unit, any_value(k.ws) AS ws, any_value(k.we) AS we,
            any_value(p.weekly_rest) AS req, any_value(p.weekly_cut) AS cut, any_value(p.weekly_basis) AS basis
     FROM w_iv i JOIN weeks k ON i.a < k.we AND i.b > k.ws
-    LEFT JOIN assistants r ON r.assistant = i.assistant AND k.monday BETWEEN r.valid_from AND r.valid_to
+    LEFT JOIN w_reg r ON r.aid = i.aid AND k.monday BETWEEN r.valid_from AND r.valid_to
     JOIN w_profiles p ON p.regime = coalesce(r.regime, 'atl')
     WHERE i.scope = 'work' AND p.weekly_rest IS NOT NULL
-    GROUP BY i.assistant, k.monday
+    GROUP BY i.aid, k.monday
     """)
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_wpieces AS
-    SELECT w.assistant, w.unit, greatest(i.a, w.ws) AS a, least(i.b, w.we) AS b
-    FROM w_windows w JOIN w_iv i ON i.assistant = w.assistant AND i.scope = 'work' AND i.a < w.we AND i.b > w.ws
+    SELECT w.aid, w.unit, greatest(i.a, w.ws) AS a, least(i.b, w.we) AS b
+    FROM w_windows w JOIN w_iv i ON i.aid = w.aid AND i.scope = 'work' AND i.a < w.we AND i.b > w.ws
     """)
     _rest_violations(con, "w_windows", "w_v")
     _emit(con, "LSS-CASE-042", "w_v",
@@ -255,7 +255,7 @@ def on_call_per_month(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-043: on-call time past the monthly limit, in time order."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src AS
-    SELECT d.assistant, 0 AS unit, d.d, d.a, d.b, d.secs, p.on_call_month AS lim, p.on_call_basis AS basis
+    SELECT d.aid, 0 AS unit, d.d, d.a, d.b, d.secs, p.on_call_month AS lim, p.on_call_basis AS basis
     FROM w_day d JOIN w_profiles p ON p.regime = d.regime
     WHERE d.scope = 'on_call' AND p.on_call_month IS NOT NULL
       AND d.d >= DATE '{ctx.first_day}' AND d.d < DATE '{ctx.next_month}'
@@ -278,7 +278,7 @@ def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
         WHERE d.scope = 'duty' AND p.ordinary_week IS NOT NULL AND p.ot_year IS NOT NULL
           AND d.d < DATE '{ctx.next_month}'
     )
-    SELECT assistant, regime, {EPOCH_MONDAY} + CAST(((d - {EPOCH_MONDAY}) // (7 * n)) * 7 * n AS INTEGER) AS unit,
+    SELECT aid, regime, {EPOCH_MONDAY} + CAST(((d - {EPOCH_MONDAY}) // (7 * n)) * 7 * n AS INTEGER) AS unit,
            a, b, d, secs, ordinary_week * n AS lim, ot_month, ot_4_weeks, ot_year, extra_year, ot_basis AS basis
     FROM d
     """)
@@ -286,7 +286,7 @@ def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
     # General overtime per calendar month (or per 4 weeks from the epoch Monday).
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src2 AS
-    SELECT assistant, regime, d, a, b, secs, basis, ot_year, extra_year,
+    SELECT aid, regime, d, a, b, secs, basis, ot_year, extra_year,
            CASE WHEN ot_month IS NOT NULL THEN year(d) * 100 + month(d)
                 ELSE (d - {EPOCH_MONDAY}) // 28 END AS unit,
            coalesce(ot_month, ot_4_weeks) AS lim
@@ -296,14 +296,14 @@ def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
     beyond_limit(con, "w_src2", "w_extra1")
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_src3 AS
-    SELECT assistant, regime, d, a, b, secs, basis, extra_year, year(d) AS unit, ot_year AS lim FROM w_gen
+    SELECT aid, regime, d, a, b, secs, basis, extra_year, year(d) AS unit, ot_year AS lim FROM w_gen
     """)
     beyond_limit(con, "w_src3", "w_extra2")
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_src4 AS
-    SELECT assistant, year(d) AS unit, d, a, b, secs, coalesce(extra_year, 0) AS lim, basis
-    FROM (SELECT assistant, d, a, b, secs, extra_year, basis FROM w_extra1
-          UNION ALL SELECT assistant, d, a, b, secs, extra_year, basis FROM w_extra2)
+    SELECT aid, year(d) AS unit, d, a, b, secs, coalesce(extra_year, 0) AS lim, basis
+    FROM (SELECT aid, d, a, b, secs, extra_year, basis FROM w_extra1
+          UNION ALL SELECT aid, d, a, b, secs, extra_year, basis FROM w_extra2)
     """)
     beyond_limit(con, "w_src4", "w_v")
     _emit(con, "LSS-CASE-044", "w_v",
@@ -321,7 +321,7 @@ def average_week(con: duckdb.DuckDBPyConnection, ctx) -> None:
         FROM w_day d JOIN w_profiles p ON p.regime = d.regime
         WHERE d.scope = 'work' AND p.avg_week IS NOT NULL AND d.d < DATE '{ctx.next_month}'
     )
-    SELECT assistant, block AS unit, avg_months, d, a, b, secs, avg_basis AS basis,
+    SELECT aid, block AS unit, avg_months, d, a, b, secs, avg_basis AS basis,
            -- whole seconds, rounded down: hours × 3600 × days / 7
            (avg_week * (CAST(block + to_months(avg_months) AS DATE) - block)) // 7 AS lim
     FROM d WHERE block + to_months(avg_months) > DATE '{ctx.first_day}'
