@@ -172,3 +172,24 @@ def test_rest_rules_as_warnings_cut_nothing():
     f = finding(result, "F1", "LSS-CASE-041")
     assert (f.severity, f.hours, f.amount) == ("warning", Decimal("0.00"), Decimal("0"))
     assert result.invoice("F1").disputed == Decimal("0")
+
+
+def test_work_before_the_month_counts_once_however_often_it_was_billed():
+    case = Case()
+    profiles = _profile(average_week=AverageWeek(hours=Decimal(48), months=4, basis="test 10 b"))
+    dan = case.assistant(regime="test")
+    case.invoice(1, period="2024-01")
+    case.invoice(2, period="2024-02")
+    case.invoice(3, payable="36360.00")
+    case.invoice(4, period="2024-01", seller="0007:5590000001")
+    case.line(3, "1", "D1", "active", 2024, "120", "303", "36360.00")
+    for month, days, inv in ((1, 31, 1), (2, 29, 2), (3, 10, 3)):
+        for day in range(1, days + 1):
+            case.shift(dan, f"2024-{month:02d}-{day:02d} 08:00", f"2024-{month:02d}-{day:02d} 20:00", invoice=inv)
+    # January 10 billed again by another provider (whole), January 11 in three overlapping parts:
+    # the work performed is unchanged, so is the cut (test_average_of_48_hours_...: 37 029 s).
+    case.shift(dan, "2024-01-10 08:00", "2024-01-10 20:00", invoice=4)
+    for start, end in (("09:00", "12:00"), ("11:00", "15:00"), ("14:00", "19:00")):
+        case.shift(dan, f"2024-01-11 {start}", f"2024-01-11 {end}", invoice=4)
+    f = finding(case.run(checks=CHECKS, profiles=profiles), "F3", "LSS-CASE-045")
+    assert (f.seconds, f.hours, f.amount) == (37029, Decimal("10.29"), Decimal("3117.87"))
