@@ -191,6 +191,10 @@ class Municipality(Frozen):
     underlag: list[UnderlagItem] = []
     extension_carries_base_timereports: Sourced[bool] | None = None
     one_invoice_per_decision: Sourced[bool] | None = None
+    # The level of each case-work finding this buyer sets (``lssinvoice check``): ``error``
+    # (the hours are cut), ``warning`` (shown, nothing cut) or ``off``; a code left out keeps
+    # its default level (invoices.casework).
+    case_levels: dict[str, Sourced[Literal["error", "warning", "off"]]] = {}
     origin: str = ""  # the file this entry was read from
 
     _fk: FkTable | None = PrivateAttr(default=None)

@@ -78,9 +78,11 @@ def check(db, period, municipality, registry_dirs, agreement_dirs, levels, by, f
     except (RegistryError, UnknownMunicipality, StoreError) as exc:
         raise CommandError(str(exc)) from None
     fk = {year: registry.fk_standard_amount(year) for year in registry.fk.years}
+    # The buyer's levels (registry [case_levels]), then this run's --level overrides.
+    levels = {code: s.value for code, s in buyer.case_levels.items()} | _levels(levels)
     try:
         outcome = check_period(store.engine, buyer, period, profiles, by=by or getpass.getuser(),
-                               now=datetime.now(UTC), levels=_levels(levels), fk_amounts=fk)
+                               now=datetime.now(UTC), levels=levels, fk_amounts=fk)
     finally:
         store.dispose()
     data = {"run_id": outcome.run_id, "period": period, "municipality": buyer.slug, "digest": outcome.digest,
