@@ -30,7 +30,7 @@ def test_daily_rest_cut_from_the_start_of_the_work_that_broke_it():
     # The 24 h from Mon 08:00: rests 16-22 (6 h) and 06-08 (2 h, to the period's end): 5 h short,
     # taken from the night shift's start: 22:00-03:00 = 5 h × 332.60 = 1663.00.
     # The 24 h from Mon 22:00: longest rest 06-14 (8 h): 3 h short, from 14:00: 14-17 = 997.80.
-    assert codes(result, "F1") == ["LSS-CASE-041", "LSS-CASE-041"]
+    assert codes(result, "F1") == ["LSS-CASE-061", "LSS-CASE-061"]
     assert [(f.hours, f.amount) for f in inv.findings] == [(Decimal("5.00"), Decimal("1663.00")),
                                                           (Decimal("3.00"), Decimal("997.80"))]
     assert [(c[1], c[4]) for c in result.cuts] == [(night, 5 * 3600), (evening, 3 * 3600)]
@@ -49,9 +49,9 @@ def test_weekly_rest_in_the_calendar_week():
     result = case.run(checks=CHECKS)
     # Longest rest in week 10: Mon 20:00 - Tue 08:00 (12 h; the first of the equal ones).
     # 36 h needed from Mon 20:00, to Wed 08:00: Tuesday's 12 h of work are cut: 12 × 303 = 3636.00.
-    f = finding(result, "F1", "LSS-CASE-042")
+    f = finding(result, "F1", "LSS-CASE-062")
     assert (f.hours, f.amount, f.basis) == (Decimal("12.00"), Decimal("3636.00"), "arbetstidslagen 14 §")
-    assert codes(result, "F1") == ["LSS-CASE-042"]
+    assert codes(result, "F1") == ["LSS-CASE-062"]
     assert result.invoice("F1").reimbursable == Decimal("21816.00")
 
 
@@ -65,7 +65,7 @@ def test_agreement_stretch_and_daily_rest_cut_no_hour_twice():
     # Stretch: 20 h allowed, 04:00-08:00 cut (4 h, precedence first). Daily rest (9 h minimum in
     # the example agreement): no rest in the 24 h: the last 9 h, 23:00-08:00, of which 04-08 is
     # the stretch finding's already: 5 h. 4 × 303 = 1212.00; 5 × 303 = 1515.00.
-    stretch, rest = finding(result, "F1", "LSS-CASE-040"), finding(result, "F1", "LSS-CASE-041")
+    stretch, rest = finding(result, "F1", "LSS-CASE-060"), finding(result, "F1", "LSS-CASE-061")
     assert (stretch.hours, stretch.amount) == (Decimal("4.00"), Decimal("1212.00"))
     assert (rest.hours, rest.amount) == (Decimal("5.00"), Decimal("1515.00"))
     assert result.invoice("F1").disputed == Decimal("2727.00")
@@ -80,7 +80,7 @@ def test_on_call_past_50_hours_a_month_in_time_order():
     ids = [case.shift(cid, f"2024-03-{d:02d} 22:00", f"2024-03-{d + 1:02d} 08:00", kind="on_call") for d in nights]
     result = case.run(checks=CHECKS)
     # 60 h of on-call in March; 50 h allowed: the sixth night (10 h) is cut: 10 × 100 = 1000.00.
-    f = finding(result, "F1", "LSS-CASE-043")
+    f = finding(result, "F1", "LSS-CASE-063")
     assert (f.hours, f.amount) == (Decimal("10.00"), Decimal("1000.00"))
     # cut at local midnight into the day pieces the limit is counted in: two stretches, 10 h
     assert {c[1] for c in result.cuts} == {ids[-1]} and sum(c[4] for c in result.cuts) == 36000
@@ -101,7 +101,7 @@ def test_average_of_48_hours_over_a_block_of_four_months():
     # Block January-April 2024: 121 days; 48 h × 121 / 7 = 829 h 42 min 51.43 s -> 2 986 971 s.
     # 69 days × 12 h = 828 h by 9 March; on 10 March the limit is reached at 09:42:51:
     # 09:42:51-20:00 is cut = 37 029 s = 10.2858 h -> 10.29 h × 303 = 3117.87.
-    f = finding(result, "F3", "LSS-CASE-045")
+    f = finding(result, "F3", "LSS-CASE-065")
     assert (f.seconds, f.hours, f.amount) == (37029, Decimal("10.29"), Decimal("3117.87"))
 
 
@@ -119,7 +119,7 @@ def test_overtime_past_general_overtime_a_month_with_no_extra_overtime():
     # Each week 56 h: 16 h overtime (Saturday and Sunday). March: 64 h of overtime, 50 h general,
     # 14 h past it and no extra overtime: the last 14 h in time order: Sat 30 March 10:00-16:00 (6 h)
     # and Sun 31 March 08:00-16:00 (8 h). 14 × 303 = 4242.00.
-    f = finding(result, "F1", "LSS-CASE-044")
+    f = finding(result, "F1", "LSS-CASE-064")
     assert (f.hours, f.amount) == (Decimal("14.00"), Decimal("4242.00"))
 
 
@@ -138,7 +138,7 @@ def test_daily_rest_across_both_dst_nights():
     autumn = case.run("2024-10", checks=CHECKS)
     # 30-31 March: 22:00 CET to 08:00 CEST is 9 real hours: 2 h short: 08:00-10:00, 2 × 303.25 = 606.50.
     # 26-27 October: 22:00 CEST to 07:00 CET is 10 real hours: 1 h short: 07:00-08:00 = 303.25.
-    s, a = finding(spring, "F1", "LSS-CASE-041"), finding(autumn, "F2", "LSS-CASE-041")
+    s, a = finding(spring, "F1", "LSS-CASE-061"), finding(autumn, "F2", "LSS-CASE-061")
     assert (s.hours, s.amount, a.hours, a.amount) == (Decimal("2.00"), Decimal("606.50"), Decimal("1.00"),
                                                       Decimal("303.25"))
 
@@ -154,7 +154,7 @@ def test_rest_across_a_year_boundary_and_another_clients_work_counts():
     result = case.run("2025-01", checks=CHECKS)
     # The rest from 23:00 on New Year's Eve (another client, another provider) to 06:00 is 7 h:
     # 4 h short, cut 06:00-10:00 on the January invoice: 4 × 300 = 1200.00.
-    f = finding(result, "F2", "LSS-CASE-041")
+    f = finding(result, "F2", "LSS-CASE-061")
     assert (f.hours, f.amount) == (Decimal("4.00"), Decimal("1200.00"))
     assert [c[1] for c in result.cuts] == [late]
 
@@ -169,7 +169,7 @@ def test_rest_rules_as_warnings_cut_nothing():
     case.shift(jon, "2024-03-04 08:00", "2024-03-04 16:00")
     case.shift(jon, "2024-03-04 22:00", "2024-03-05 06:00")
     result = case.run(checks=CHECKS, profiles=profiles)
-    f = finding(result, "F1", "LSS-CASE-041")
+    f = finding(result, "F1", "LSS-CASE-061")
     assert (f.severity, f.hours, f.amount) == ("warning", Decimal("0.00"), Decimal("0"))
     assert result.invoice("F1").disputed == Decimal("0")
 
@@ -191,5 +191,5 @@ def test_work_before_the_month_counts_once_however_often_it_was_billed():
     case.shift(dan, "2024-01-10 08:00", "2024-01-10 20:00", invoice=4)
     for start, end in (("09:00", "12:00"), ("11:00", "15:00"), ("14:00", "19:00")):
         case.shift(dan, f"2024-01-11 {start}", f"2024-01-11 {end}", invoice=4)
-    f = finding(case.run(checks=CHECKS, profiles=profiles), "F3", "LSS-CASE-045")
+    f = finding(case.run(checks=CHECKS, profiles=profiles), "F3", "LSS-CASE-065")
     assert (f.seconds, f.hours, f.amount) == (37029, Decimal("10.29"), Decimal("3117.87"))

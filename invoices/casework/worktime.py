@@ -14,20 +14,20 @@ have 23 and 25 hours. Working time is active, waiting and on-call time; standby 
 =============  =====================================  =============================================
 code           limit (profile section)                what is cut (deterministic)
 =============  =====================================  =============================================
-LSS-CASE-040   one stretch of work at most            the work past ``max_hours`` from the stretch's
+LSS-CASE-060   one stretch of work at most            the work past ``max_hours`` from the stretch's
                ``stretch.max_hours`` (agreements)      start
-LSS-CASE-041   daily rest (``daily_rest``): every     the shortfall, taken from the start of the work
+LSS-CASE-061   daily rest (``daily_rest``): every     the shortfall, taken from the start of the work
                24-hour period starting when a          that broke the rest: if the period's longest
                stretch of work starts holds            rest ends with work inside the period, the work
                ``hours`` consecutive hours without     in [that work's start, rest start + hours);
                work (``minimum_hours`` when an         if it runs to the period's end, the work in
                agreement averages)                     [period end - hours, the rest's start)
-LSS-CASE-042   weekly rest (``weekly_rest``): every    the same rule over the calendar week (the rest
+LSS-CASE-062   weekly rest (``weekly_rest``): every    the same rule over the calendar week (the rest
                calendar week holds ``hours``           before the first work of the week counts from
                consecutive hours without work          Monday 00:00)
-LSS-CASE-043   on-call (``on_call``): at most          the on-call time past the limit in time order
+LSS-CASE-063   on-call (``on_call``): at most          the on-call time past the limit in time order
                ``hours_per_month`` per calendar month
-LSS-CASE-044   overtime: active and waiting time past  the overtime past the extra overtime per year
+LSS-CASE-064   overtime: active and waiting time past  the overtime past the extra overtime per year
                the ordinary time of the calculation    (or, with no extra overtime, past the general
                period (``ordinary``; ``hours_per_week``  caps), in time order
                × weeks) is overtime; general overtime
@@ -36,7 +36,7 @@ LSS-CASE-044   overtime: active and waiting time past  the overtime past the ext
                ``general_per_year``; what is past them
                is extra overtime, at most
                ``extra_per_year``
-LSS-CASE-045   ``average_week``: all working time at   the work past ``hours`` × days / 7 of the block
+LSS-CASE-065   ``average_week``: all working time at   the work past ``hours`` × days / 7 of the block
                most ``hours`` per 7 days on average     in time order
                over blocks of ``months`` calendar
                months (January-April, May-August,
@@ -68,8 +68,8 @@ from .timeline import beyond_limit, build_timelines, within_limit
 __all__ = ["CHECKS"]
 
 EPOCH_MONDAY = "DATE '1990-01-01'"
-PRECEDENCE = {"LSS-CASE-040": 40, "LSS-CASE-041": 41, "LSS-CASE-042": 42, "LSS-CASE-043": 43,
-              "LSS-CASE-044": 44, "LSS-CASE-045": 45}
+PRECEDENCE = {"LSS-CASE-060": 40, "LSS-CASE-061": 41, "LSS-CASE-062": 42, "LSS-CASE-063": 43,
+              "LSS-CASE-064": 44, "LSS-CASE-065": 45}
 
 
 def _secs(hours: Decimal | None) -> int | None:
@@ -151,7 +151,7 @@ _AT = "local_min(to_timestamp({}))"
 
 
 def longest_stretch(con: duckdb.DuckDBPyConnection, ctx) -> None:
-    """LSS-CASE-040: a stretch of work longer than the agreement's ``stretch.max_hours``."""
+    """LSS-CASE-060: a stretch of work longer than the agreement's ``stretch.max_hours``."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_v AS
     SELECT w.aid, w.a AS unit, w.a + p.stretch_max AS a, w.b, p.stretch_basis AS basis,
@@ -161,7 +161,7 @@ def longest_stretch(con: duckdb.DuckDBPyConnection, ctx) -> None:
     JOIN w_profiles p ON p.regime = coalesce(r.regime, 'atl')
     WHERE w.scope = 'work' AND p.stretch_max IS NOT NULL AND w.b - w.a > p.stretch_max AND {_near_month(ctx, "w.a")}
     """)
-    _emit(con, "LSS-CASE-040", "w_v",
+    _emit(con, "LSS-CASE-060", "w_v",
           "'assistant ' || masked(assistant) || ' worked ' || hrs(any_value(stretch_secs)) || ' in one stretch from ' "
           f"|| {_AT.format('any_value(started)')} || ', more than the ' || hrs(any_value(lim)) || ' allowed'",
           label="strftime(to_timestamp(unit), '%Y-%m-%dT%H%M')")
@@ -200,7 +200,7 @@ def _rest_violations(con: duckdb.DuckDBPyConnection, windows: str, dst: str) -> 
 
 
 def daily_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
-    """LSS-CASE-041 (module table): windows of 24 h (86 400 s) from each stretch's start."""
+    """LSS-CASE-061 (module table): windows of 24 h (86 400 s) from each stretch's start."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_windows AS
     SELECT w.aid, w.a AS unit, w.a AS ws, w.a + 86400 AS we,
@@ -216,14 +216,14 @@ def daily_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
     FROM w_windows w JOIN w_iv i ON i.aid = w.aid AND i.scope = 'work' AND i.a < w.we AND i.b > w.ws
     """)
     _rest_violations(con, "w_windows", "w_v")
-    _emit(con, "LSS-CASE-041", "w_v",
+    _emit(con, "LSS-CASE-061", "w_v",
           f"'assistant ' || masked(assistant) || ': the longest rest in the 24 hours from ' || {_AT.format('any_value(ws)')} "
           "|| ' was ' || hrs(any_value(rest)) || ', less than the ' || hrs(any_value(req)) || ' of daily rest'",
           label="strftime(to_timestamp(unit), '%Y-%m-%dT%H%M')", cut="cut")
 
 
 def weekly_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
-    """LSS-CASE-042 (module table): every calendar week of the month with work in it."""
+    """LSS-CASE-062 (module table): every calendar week of the month with work in it."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_windows AS
     WITH weeks AS (
@@ -245,14 +245,14 @@ def weekly_rest(con: duckdb.DuckDBPyConnection, ctx) -> None:
     FROM w_windows w JOIN w_iv i ON i.aid = w.aid AND i.scope = 'work' AND i.a < w.we AND i.b > w.ws
     """)
     _rest_violations(con, "w_windows", "w_v")
-    _emit(con, "LSS-CASE-042", "w_v",
+    _emit(con, "LSS-CASE-062", "w_v",
           "'assistant ' || masked(assistant) || ': the longest rest in week ' || any_value(label) || ' was ' "
           "|| hrs(any_value(rest)) || ', less than the ' || hrs(any_value(req)) || ' of weekly rest'",
           label="strftime(unit, '%G-W%V')", cut="cut")
 
 
 def on_call_per_month(con: duckdb.DuckDBPyConnection, ctx) -> None:
-    """LSS-CASE-043: on-call time past the monthly limit, in time order."""
+    """LSS-CASE-063: on-call time past the monthly limit, in time order."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src AS
     SELECT d.aid, 0 AS unit, d.d, d.a, d.b, d.secs, p.on_call_month AS lim, p.on_call_basis AS basis
@@ -261,14 +261,14 @@ def on_call_per_month(con: duckdb.DuckDBPyConnection, ctx) -> None:
       AND d.d >= DATE '{ctx.first_day}' AND d.d < DATE '{ctx.next_month}'
     """)
     beyond_limit(con, "w_src", "w_v")
-    _emit(con, "LSS-CASE-043", "w_v",
+    _emit(con, "LSS-CASE-063", "w_v",
           "'assistant ' || masked(assistant) || ' was on call ' || hrs(max(cum_after)) || ' in ' || any_value(label) "
           "|| ', more than the ' || hrs(any_value(lim)) || ' allowed per calendar month'",
           label=f"'{ctx.period}'", scope="on_call")
 
 
 def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
-    """LSS-CASE-044 (module table): ordinary time per calculation period, then general
+    """LSS-CASE-064 (module table): ordinary time per calculation period, then general
     overtime per month (or 4 weeks) and year, then extra overtime per year."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src AS
@@ -306,13 +306,13 @@ def overtime(con: duckdb.DuckDBPyConnection, ctx) -> None:
           UNION ALL SELECT aid, d, a, b, secs, extra_year, basis FROM w_extra2)
     """)
     beyond_limit(con, "w_src4", "w_v")
-    _emit(con, "LSS-CASE-044", "w_v",
+    _emit(con, "LSS-CASE-064", "w_v",
           "'assistant ' || masked(assistant) || ': ' || hrs(sum(secs)) || ' of overtime in ' || any_value(label) "
           "|| ' past the general and extra overtime allowed'", label="CAST(unit AS VARCHAR)", scope="duty")
 
 
 def average_week(con: duckdb.DuckDBPyConnection, ctx) -> None:
-    """LSS-CASE-045: all working time past ``hours`` × days / 7 of each block of months."""
+    """LSS-CASE-065: all working time past ``hours`` × days / 7 of each block of months."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_src AS
     WITH d AS (
@@ -327,7 +327,7 @@ def average_week(con: duckdb.DuckDBPyConnection, ctx) -> None:
     FROM d WHERE block + to_months(avg_months) > DATE '{ctx.first_day}'
     """)
     beyond_limit(con, "w_src", "w_v")
-    _emit(con, "LSS-CASE-045", "w_v",
+    _emit(con, "LSS-CASE-065", "w_v",
           "'assistant ' || masked(assistant) || ' worked ' || hrs(max(cum_after)) || ' in the block from ' "
           "|| any_value(label) || ', more than the ' || hrs(any_value(lim)) "
           "|| ' the weekly average allows over the block'",
