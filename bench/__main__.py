@@ -41,6 +41,7 @@ def update_readme(name: str, body: str, readme: Path = README) -> str:
 
 def main(argv: list[str]) -> int:
     registry = load_all()
+    from bench import casework  # noqa: F401  (registers "casework", run last)
     names = argv or list(registry)
     unknown = [n for n in names if n not in registry]
     if unknown:

@@ -1,0 +1,773 @@
+"""Benchmark of the municipal case work (``python -m bench casework``, ``make bench``).
+
+The issue's target: a synthetic national-scale year (12 million shifts, 100,000 assistants,
+20,000 clients, 200 providers) through every check of one month's period with its reference
+periods, cuts and joins with the registers included, in at most 20 s and 4 GB peak on this
+2-core machine, the time growing linearly with the shifts (1 M, 4 M, 12 M).
+
+The year (:func:`generate`) is built inside DuckDB (``range`` and ``hash``, no Python loop
+per row), deterministic for a seed; the scale is the number of shifts of the year with
+assistants, clients and providers in proportion (12 M ↔ 100,000 / 20,000 / 200). The year is
+2023, so that a night crossing New Year is priced at a rate DOMAIN.md knows (FK's standard
+amounts 2023 and 2024, as Tjörn pays). Local time is Europe/Stockholm: every instant is made
+from a wall time (``TIMESTAMP ... AT TIME ZONE``), so the DST nights (26 March, 29 October)
+have their 23 and 25 hours. People are 12-digit strings YYYYMMDD + 4 digits without a valid
+check digit: synthetic, nobody's.
+
+What the year holds
+    * assistants working a 14-day rota of 2-6 day (07-16 or 08-17) or evening (16-22 or 15-22)
+      shifts, or 2-3 night shifts 22-07 (active 22-23, then on-call, waiting or standby time
+      23-06, active 06-07), or 2-4 24-hour shifts 08-08 (relatives under the household act);
+      three weeks of summer leave; each at 1-3 clients (one client per week); regime mostly
+      ``atl``, 15 % ``exempelavtalet``, the relatives ``household``; calculation period 4
+      weeks; residence SE (2 % elsewhere in the EEA);
+    * clients with a base decision (granted hours per week or per month, sized to the work
+      they get), 5 % with a two-month temporary extension whose share of the shifts is billed
+      on its own invoice; one provider per client;
+    * one invoice per provider, client, month and decision (the month of each shift's local
+      start), lines per decision, kind and year of the work (a night crossing New Year is
+      split) priced at the year's rate, one time report per invoice and assistant;
+    * a small share of violations (:data:`ROLE_SHARES`, :data:`CLIENT_SHARES`), each at least
+      twice at any scale, so that a tiny year has them all: under-18 assistants, residence
+      outside the EEA (all year, or from a move mid-year), lacking capacity, assistants
+      missing from the register, quick returns (evening then morning: daily rest), seven-day
+      weeks (weekly rest), shifts overlapping at two clients, heavy on-call months, 24-hour
+      stretches under the example agreement, 60-hour weeks all year (overtime, the 48-hour
+      average), a second provider billing copies of a client's shifts, decisions that end or
+      start within the year, granted hours below the work, lines with a wrong rate or wrong
+      arithmetic, unsigned time reports. Apart from them the rotas keep every limit.
+
+What is measured (:func:`casework_benchmark`), per size, each in a fresh process
+    1. generation, into a DuckDB database file (not part of the target; printed apart);
+    2. for June and December (the month that needs the most reference data: the year to date
+       for the overtime caps), in a new process: the load (the input tables, in memory, of
+       the period's reference window as :func:`ingest.casework.load.reference_window` gives
+       it, copied from the generated file: what the store's loader fills, minus reading the
+       store), then :func:`invoices.casework.run.run_checks` over it, wall time; each check
+       function of ``run._checks()``, each resolve step and every SQL statement timed by
+       wrapping them; findings, cuts; the peak resident set of the process (the kernel's
+       ``VmHWM``, :func:`bench.common.peak_rss_mb`) after the load and at the end, and per step
+       (``VmHWM`` reset through ``/proc/self/clear_refs`` before each step); the most DuckDB
+       held in temporary files (spilled) after any statement;
+    3. at the largest size, December once more without the memory limit (DuckDB's default,
+       80 % of RAM): a diagnostic of what the limit costs, not a figure against the target;
+    4. the insert rate of the store's loader (:data:`LOADER_ROWS` shifts through the
+       ``executemany`` statement of :mod:`ingest.casework.load`), to say what loading the
+       window from the store would cost (it is not part of the runs above).
+
+DuckDB runs with threads = the machine's core count and ``memory_limit`` = :data:`MEMORY_LIMIT`
+(with the Python process around it, the peak has to stay under 4 GB), spilling to a temporary
+directory beyond it.
+
+Not measured: reading the store (PostgreSQL or SQLite) itself (4. only times the inserts into
+DuckDB), writing the run's outcome back to the store, process start-up and imports.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import register
+from bench.common import cpu_counters, fmt, progress, render_conditions, speed_probe, table, verdict
+
+REPO = Path(__file__).resolve().parent.parent
+YEAR = 2023
+SEED = 20241
+SIZES = (1_000_000, 4_000_000, 12_000_000)
+PERIODS = (f"{YEAR}-06", f"{YEAR}-12")
+TARGET_S, TARGET_MB, FULL = 20.0, 4096.0, 12_000_000
+MEMORY_LIMIT = "3GB"
+RATES = {YEAR: "324.50", YEAR + 1: "332.60"}  # FK's standard amounts 2023 and 2024 (DOMAIN.md), as Tjörn pays
+CHILD_TIMEOUT = 3600
+
+# Shares of the injected violations (each at least MIN_INJECTED rows, whatever the scale).
+MIN_INJECTED = 2
+ROLE_SHARES = (  # assistants, by rank of a hash: the first ranks get a role
+    ("minor", 0.003), ("abroad", 0.002), ("moves", 0.002), ("incapable", 0.001), ("unregistered", 0.001),
+    ("quick", 0.01), ("seven", 0.003), ("overlap", 0.003), ("heavy_on_call", 0.01), ("regime_change", 0.005),
+    ("long_stretch", 0.002), ("overtime", 0.002),
+)
+CLIENT_SHARES = (("double_billed", 0.005), ("decision_ends", 0.01), ("decision_late", 0.005),
+                 ("over_granted", 0.03), ("extension", 0.05))
+
+
+def scale(shifts: int) -> dict[str, int]:
+    """Assistants, clients and providers in proportion to the shifts (12 M ↔ 100k/20k/200)."""
+    return {"assistants": max(40, round(shifts / 120)), "clients": max(8, round(shifts / 600)),
+            "providers": max(3, round(shifts / 60_000))}
+
+
+def _roles(shares, count: int, column: str) -> str:
+    """A CASE over ``column`` (a rank 0..count-1) giving each share's rows their role."""
+    parts, upto = [], 0
+    for name, share in shares:
+        upto += max(MIN_INJECTED, round(share * count))
+        parts.append(f"WHEN {column} < {upto} THEN '{name}'")
+    return "CASE " + " ".join(parts) + " ELSE 'none' END"
+
+
+def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
+    """Fill the checks' input tables of ``con`` (created here) with a synthetic year of about
+    ``shifts`` shifts; returns the row counts. ``con`` must be on Stockholm time."""
+    from invoices.casework.frame import create_inputs
+
+    n = scale(shifts)
+    A, C, P, S = n["assistants"], n["clients"], n["providers"], int(seed)
+    create_inputs(con)
+    q = con.execute
+    q(f"CREATE OR REPLACE TEMP MACRO hh(t, x) AS hash({S}, t, x)")
+    q(f"CREATE OR REPLACE TEMP MACRO hh2(t, x, y) AS hash({S}, t, x, y)")
+    q(f"CREATE OR REPLACE TEMP MACRO hh3(t, x, y, z) AS hash({S}, t, x, y, z)")
+    q("CREATE OR REPLACE TEMP MACRO pct(h) AS CAST(h % 1000 AS INTEGER)")  # per mille
+
+    # Assistants: type of work, rota, regime, clients, birth, residence.
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_asst AS
+    WITH r AS (
+        SELECT a, hh('asst', a) AS h, row_number() OVER (ORDER BY hh('role', a), a) - 1 AS rk FROM range({A}) t(a)
+    ), roled AS (SELECT *, {_roles(ROLE_SHARES, A, 'rk')} AS role FROM r
+    ), typed AS (
+        SELECT *, CASE WHEN role IN ('quick', 'seven', 'overlap', 'long_stretch', 'regime_change') THEN 'day'
+                       WHEN role = 'overtime' THEN 'long_day'
+                       WHEN role = 'heavy_on_call' THEN 'night'
+                       WHEN pct(h) < 550 THEN 'day' WHEN pct(h) < 780 THEN 'evening'
+                       WHEN pct(h) < 950 THEN 'night' ELSE 'h24' END AS typ
+        FROM roled
+    )
+    SELECT a, role, typ,
+           CAST(CASE WHEN role = 'heavy_on_call' THEN 4
+                     WHEN typ IN ('day', 'evening') THEN 2 + (h >> 10) % 5 WHEN typ = 'h24' THEN 2 + (h >> 12) % 3
+                     ELSE 2 + (h >> 12) % 2 END AS INTEGER) AS w,
+           CASE WHEN typ = 'h24' THEN 'household'
+                WHEN role IN ('long_stretch') THEN 'exempelavtalet'
+                WHEN role IN ('quick', 'seven', 'heavy_on_call', 'regime_change', 'overtime') THEN 'atl'
+                WHEN pct(h >> 14) < 150 THEN 'exempelavtalet' ELSE 'atl' END AS regime,
+           CAST(CASE WHEN typ = 'h24' THEN 1 WHEN pct(h >> 20) < 700 THEN (CASE WHEN role = 'overlap' THEN 2 ELSE 1 END)
+                     WHEN pct(h >> 20) < 920 THEN 2 ELSE 3 END AS INTEGER) AS n_clients,
+           CASE WHEN role = 'heavy_on_call' OR pct(h >> 24) < 600 THEN 'on_call'
+                WHEN pct(h >> 24) < 950 THEN 'waiting' ELSE 'standby' END AS night_kind,
+           CAST((h >> 28) % 2 AS INTEGER) AS variant,
+           CAST((h >> 32) % 14 AS INTEGER) AS off,
+           CAST(175 + 7 * ((h >> 36) % 5) AS INTEGER) AS vac,
+           CASE WHEN role = 'minor' THEN DATE '2006-03-01' + CAST(a % 10 * 70 + (h >> 40) % 70 AS INTEGER)
+                ELSE DATE '1960-01-01' + CAST(a % 10 * 1600 + (h >> 40) % 1600 AS INTEGER) END AS born,
+           CAST(60 + (h >> 50) % 240 AS INTEGER) AS change_day,
+           CASE WHEN role = 'abroad' THEN ['TH', 'US', 'CH', 'GB', 'IQ'][1 + CAST((h >> 52) % 5 AS INTEGER)]
+                WHEN pct(h >> 54) < 20 THEN ['FI', 'NO', 'DK', 'PL', 'DE'][1 + CAST((h >> 56) % 5 AS INTEGER)]
+                ELSE 'SE' END AS country
+    FROM typed
+    """)
+    q("""ALTER TABLE g_asst ADD COLUMN pnr VARCHAR""")
+    q("""UPDATE g_asst SET pnr = strftime(born, '%Y%m%d') || lpad(CAST(a // 10 AS VARCHAR), 4, '0')""")
+
+    # Links assistant -> client (slot j of n_clients), spread evenly: about 7 assistants a client.
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_link AS
+    WITH slots AS (SELECT a, unnest(range(n_clients)) AS j FROM g_asst),
+    r AS (SELECT a, CAST(j AS INTEGER) AS j, row_number() OVER (ORDER BY hh2('link', a, j), a, j) - 1 AS rk FROM slots)
+    SELECT a, j, CAST(rk % {C} AS INTEGER) AS c FROM r
+    """)
+
+    # Clients: provider, decisions' shapes, injected roles.
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_client AS
+    WITH r AS (SELECT c, hh('client', c) AS h, row_number() OVER (ORDER BY hh('crole', c), c) - 1 AS rk
+               FROM range({C}) t(c))
+    SELECT CAST(c AS INTEGER) AS c, {_roles(CLIENT_SHARES, C, 'rk')} AS role,
+           CAST(h % {P} AS INTEGER) AS p,
+           strftime(DATE '1940-01-01' + CAST(c % 10 * 2800 + (h >> 12) % 2800 AS INTEGER), '%Y%m%d')
+               || lpad(CAST(c // 10 AS VARCHAR), 4, '0') AS pnr,
+           CASE WHEN pct(h >> 24) < 700 THEN 'week' ELSE 'month' END AS per,
+           CAST(1 + (h >> 34) % 11 AS INTEGER) AS ext_month,  -- extension: this month and the next
+           CAST(1 + (h >> 40) % 12 AS INTEGER) AS dbl_month
+    FROM r
+    """)
+
+    # Days worked: the rota (W days per 14, evenly spread), minus leave, plus seven-day weeks.
+    q("""
+    CREATE OR REPLACE TEMP TABLE g_day AS
+    WITH cyc AS (SELECT a, role, w, off, vac, unnest(range(27)) AS cq FROM g_asst),
+    k AS (SELECT *, unnest(range(w)) AS k FROM cyc),
+    rota AS (SELECT a, role, vac, CAST(cq * 14 + (k * 14) // w - off AS INTEGER) AS day FROM k),
+    seven AS (SELECT a, role, vac, CAST(wk * 7 + dd AS INTEGER) AS day
+              FROM (SELECT a, role, vac, unnest(range(53)) AS wk FROM g_asst WHERE role = 'seven')
+              CROSS JOIN range(7) t(dd) WHERE hh2('seven', a, wk) % 4 = 0)
+    SELECT DISTINCT a, day FROM (SELECT * FROM rota WHERE role <> 'overtime' UNION ALL SELECT * FROM seven
+                                 UNION ALL SELECT a, role, vac, CAST(d AS INTEGER) FROM g_asst, range(366) t(d)
+                                 WHERE role = 'overtime' AND (d + 6) % 7 < 5)  -- day 0 is a Sunday: Monday-Friday
+    WHERE day BETWEEN 0 AND 365 AND NOT (day >= vac AND day < vac + 21)
+    """)
+
+    # Templates: (typ, variant, seq, kind, start hour, end hour) from the day's local midnight.
+    q("""
+    CREATE OR REPLACE TEMP TABLE g_tmpl AS SELECT * FROM (VALUES
+        ('day', 0, 0, 'active', 7, 16), ('day', 1, 0, 'active', 8, 17),
+        ('long_day', 0, 0, 'active', 6, 18), ('long_day', 1, 0, 'active', 6, 18),
+        ('evening', 0, 0, 'active', 16, 22), ('evening', 1, 0, 'active', 15, 22),
+        ('night', 0, 0, 'active', 22, 23), ('night', 0, 1, 'NIGHT', 23, 30), ('night', 0, 2, 'active', 30, 31),
+        ('night', 1, 0, 'active', 22, 23), ('night', 1, 1, 'NIGHT', 23, 30), ('night', 1, 2, 'active', 30, 31),
+        ('h24', 0, 0, 'active', 8, 22), ('h24', 0, 1, 'on_call', 22, 31), ('h24', 0, 2, 'active', 31, 32),
+        ('h24', 1, 0, 'active', 8, 22), ('h24', 1, 1, 'on_call', 22, 31), ('h24', 1, 2, 'active', 31, 32),
+        ('quick', 0, 0, 'active', -8, -2), ('overlap', 0, 0, 'active', 12, 18)
+    ) t(typ, variant, seq, kind, sh, eh)
+    """)
+    # Work items: (assistant, day, client slot, template); the injected extras beside the rota.
+    q("""
+    CREATE OR REPLACE TEMP TABLE g_work AS
+    WITH d AS (
+        SELECT d.a, d.day, g.typ, g.variant, g.role, g.n_clients, g.night_kind,
+               CAST(hh2('cl', d.a, d.day // 7) % g.n_clients AS INTEGER) AS j
+        FROM g_day d JOIN g_asst g USING (a)
+    )
+    SELECT a, day, j, CASE WHEN role = 'long_stretch' AND hh2('long', a, day) % 6 = 0 THEN 'h24' ELSE typ END AS typ,
+           variant, night_kind, 0 AS extra FROM d
+    UNION ALL  -- quick return: an evening shift the day before (16-22 then 07: 9 h of rest)
+    SELECT a, day, j, 'quick', 0, night_kind, 1 FROM d WHERE role = 'quick' AND hh2('quick', a, day) % 3 = 0
+    UNION ALL  -- the same assistant at another client during the day's shift
+    SELECT a, day, (j + 1) % n_clients, 'overlap', 0, night_kind, 2 FROM d
+    WHERE role = 'overlap' AND hh2('ovl', a, day) % 5 = 0
+    """)
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_shift AS
+    SELECT w.a, l.c, w.day, w.extra, t.seq,
+           CASE WHEN t.kind = 'NIGHT' THEN w.night_kind ELSE t.kind END AS kind,
+           CAST(DATE '{YEAR}-01-01' + w.day AS TIMESTAMP) + to_hours(t.sh) AS local_start,
+           CAST(DATE '{YEAR}-01-01' + w.day AS TIMESTAMP) + to_hours(t.eh) AS local_end
+    FROM g_work w JOIN g_tmpl t ON t.typ = w.typ AND t.variant = (CASE WHEN w.typ IN ('quick', 'overlap') THEN 0 ELSE w.variant END)
+    JOIN g_link l ON l.a = w.a AND l.j = w.j
+    """)
+    q(f"DELETE FROM g_shift WHERE local_start < TIMESTAMP '{YEAR}-01-01'")  # a quick return before the year
+
+    # Decisions per shift (the extension's share in its two months), the billing provider,
+    # and copies billed by a second provider (double billing).
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_billed AS
+    WITH s AS (
+        SELECT s.*, month(s.local_start) AS m, c.p, c.role AS crole, c.dbl_month, c.ext_month,
+               hh3('ext', s.a, s.day, s.seq) AS hx
+        FROM g_shift s JOIN g_client c USING (c)
+    ), dec AS (
+        SELECT *, CASE WHEN crole = 'extension' AND m IN (ext_month, ext_month + 1) AND hx % 3 = 0
+                       THEN 'U-' || lpad(CAST(c AS VARCHAR), 6, '0') ELSE 'B-' || lpad(CAST(c AS VARCHAR), 6, '0') END
+                   AS decision_id
+        FROM s
+    )
+    SELECT a, c, p, decision_id, kind, local_start, local_end, m, extra, 0 AS copy FROM dec
+    UNION ALL
+    SELECT a, c, (p + 1) % {P}, decision_id, kind, local_start, local_end, m, extra, 1 FROM dec
+    WHERE crole = 'double_billed' AND m = dbl_month AND hx % 3 = 1
+    """)
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_inv AS
+    SELECT p, c, m, decision_id, row_number() OVER (ORDER BY m, p, c, decision_id) AS invoice_id
+    FROM (SELECT DISTINCT p, c, m, decision_id FROM g_billed)
+    """)
+    q(f"""
+    INSERT INTO shifts
+    SELECT row_number() OVER (ORDER BY i.invoice_id, b.a, b.local_start, b.kind) AS shift_id, i.invoice_id,
+           dense_rank() OVER (ORDER BY i.invoice_id, g.pnr), g.pnr, c.pnr, b.decision_id, b.kind,
+           b.local_start AT TIME ZONE 'Europe/Stockholm', b.local_end AT TIME ZONE 'Europe/Stockholm', true, 'bench'
+    FROM g_billed b JOIN g_inv i USING (p, c, m, decision_id) JOIN g_asst g USING (a) JOIN g_client c USING (c)
+    ORDER BY shift_id
+    """)
+    q("""
+    INSERT INTO timereports
+    SELECT timereport_id, invoice_id, assistant, any_value(client),
+           any_value(strftime(start_at, '%Y-%m')), hh2('sign', invoice_id, assistant) % 200 <> 0,
+           hh2('sup', invoice_id, assistant) % 200 <> 0, '4 veckor', NULL, true, true
+    FROM shifts GROUP BY timereport_id, invoice_id, assistant ORDER BY timereport_id
+    """)
+    q("INSERT INTO rates VALUES " + ", ".join(f"({y}, {r})" for y, r in RATES.items()))
+
+    # Lines: per invoice, decision, kind and year of the work (split at local New Year).
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_lines AS
+    WITH pieces AS (
+        SELECT invoice_id, decision_id, kind, year(start_at) AS yr,
+               epoch(least(end_at, CAST(make_date(year(start_at) + 1, 1, 1) AS TIMESTAMPTZ))) - epoch(start_at) AS secs
+        FROM shifts
+        UNION ALL
+        SELECT invoice_id, decision_id, kind, year(end_at), epoch(end_at) - epoch(CAST(make_date(year(end_at), 1, 1) AS TIMESTAMPTZ))
+        FROM shifts WHERE year(end_at) > year(start_at) AND end_at > CAST(make_date(year(end_at), 1, 1) AS TIMESTAMPTZ)
+    ), sums AS (
+        SELECT invoice_id, decision_id, kind, yr, CAST(sum(secs) AS BIGINT) AS secs FROM pieces GROUP BY ALL
+    )
+    SELECT s.invoice_id, CAST(row_number() OVER (PARTITION BY s.invoice_id ORDER BY s.decision_id, s.kind, s.yr) AS VARCHAR)
+               AS line_id, s.decision_id, s.kind, s.yr,
+           CAST((s.secs + 18) // 36 AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS quantity,
+           CAST(r.rate AS DECIMAL(18, 4)) + CASE WHEN hh2('rate', s.invoice_id, s.kind) % 300 = 0 THEN 12 ELSE 0 END AS price,
+           hh2('arith', s.invoice_id, s.kind) % 300 = 0 AS arith_error
+    FROM sums s JOIN rates r ON r.year = s.yr
+    """)
+    q("""
+    INSERT INTO lines
+    SELECT invoice_id, line_id, decision_id, kind, yr, NULL, NULL, quantity, price,
+           round(quantity * price, 2) + CASE WHEN arith_error THEN 100 ELSE 0 END
+    FROM g_lines
+    """)
+    q(f"""
+    INSERT INTO invoices
+    SELECT i.invoice_id, 'F{YEAR}-' || lpad(CAST(i.p AS VARCHAR), 3, '0') || '-' || lpad(CAST(i.invoice_id AS VARCHAR), 8, '0'),
+           '0007:' || CAST(5566000000 + i.p * 1013 AS VARCHAR),
+           row_number() OVER (ORDER BY i.m, hh('seq', i.invoice_id), i.invoice_id), 'invoice',
+           CASE WHEN i.decision_id LIKE 'U-%' THEN 'extension' ELSE 'base' END,
+           '{YEAR}-' || lpad(CAST(i.m AS VARCHAR), 2, '0'), coalesce(l.payable, 0), false
+    FROM g_inv i LEFT JOIN (SELECT invoice_id, sum(net_amount) AS payable FROM lines GROUP BY ALL) l USING (invoice_id)
+    """)
+
+    # Decisions, sized to the work (per week: the busiest week; per month: the busiest month),
+    # 3 % granted less than that; some ending 31 October or starting 1 February.
+    q(f"""
+    INSERT INTO decisions
+    WITH h AS (
+        SELECT s.client, s.decision_id,
+               max(w_h) FILTER (WHERE unit = 'week') AS max_week, max(w_h) FILTER (WHERE unit = 'month') AS max_month
+        FROM (SELECT client, decision_id, 'week' AS unit, date_trunc('week', start_at) AS u,
+                     sum(epoch(end_at) - epoch(start_at)) / 3600 AS w_h FROM shifts GROUP BY ALL
+              UNION ALL
+              SELECT client, decision_id, 'month', date_trunc('month', start_at),
+                     sum(epoch(end_at) - epoch(start_at)) / 3600 FROM shifts GROUP BY ALL) s
+        GROUP BY ALL
+    )
+    SELECT h.decision_id, h.client, CASE WHEN h.decision_id LIKE 'U-%' THEN 'extension' ELSE 'base' END,
+           CASE WHEN h.decision_id LIKE 'U-%' THEN make_date({YEAR}, c.ext_month, 1)
+                WHEN c.role = 'decision_late' THEN DATE '{YEAR}-02-01' ELSE DATE '{YEAR - 1}-07-01' END,
+           CASE WHEN h.decision_id LIKE 'U-%' THEN CAST(make_date({YEAR}, c.ext_month, 1) + INTERVAL 2 MONTH - INTERVAL 1 DAY AS DATE)
+                WHEN c.role = 'decision_ends' THEN DATE '{YEAR}-10-31' ELSE DATE '{YEAR + 1}-06-30' END,
+           CAST(ceil(CASE WHEN h.decision_id LIKE 'U-%' OR c.per = 'month' THEN h.max_month ELSE h.max_week END
+                     * CASE WHEN c.role = 'over_granted' THEN 0.8 ELSE 1.05 END) AS DECIMAL(12, 2)),
+           CASE WHEN h.decision_id LIKE 'U-%' THEN 'month' ELSE c.per END
+    FROM h JOIN g_client c ON c.pnr = h.client
+    """)
+
+    # The assistant register: one version from 2000, or two (a move abroad, a new regime).
+    q(f"""
+    INSERT INTO assistants
+    WITH v AS (
+        SELECT g.*, 1 AS version FROM g_asst g WHERE role <> 'unregistered'
+        UNION ALL SELECT g.*, 2 FROM g_asst g WHERE role IN ('moves', 'regime_change')
+    )
+    SELECT pnr,
+           CASE WHEN version = 1 THEN DATE '2000-01-01' ELSE DATE '{YEAR}-01-01' + change_day END,
+           CASE WHEN version = 1 AND role IN ('moves', 'regime_change') THEN DATE '{YEAR}-01-01' + change_day - 1
+                ELSE DATE '9999-12-31' END,
+           CASE WHEN month(born) = 2 AND day(born) = 29 THEN make_date(year(born) + 18, 3, 1)
+                ELSE CAST(born + INTERVAL 18 YEAR AS DATE) END,
+           CASE WHEN role = 'moves' AND version = 2 THEN 'GB' ELSE country END,
+           role <> 'incapable', regime = 'household', regime = 'household', NULL,
+           CASE WHEN role = 'regime_change' AND version = 2 THEN 'exempelavtalet' ELSE regime END, 4
+    FROM v ORDER BY pnr, version
+    """)
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("shifts", "timereports", "invoices", "lines", "decisions", "assistants")}
+    counts.update(assistants_generated=A, clients=C, providers=P)
+    for t in ("g_asst", "g_link", "g_client", "g_day", "g_tmpl", "g_work", "g_shift", "g_billed", "g_inv", "g_lines"):
+        q(f"DROP TABLE {t}")
+    return counts
+
+
+# ---------------------------------------------------------------------------------------
+# Measurement (each in a fresh process)
+
+
+def _vm(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's peak resident set (``VmHWM``) of this process to its current RSS."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _label(sql: str) -> str:
+    """The first words of a statement: what it makes (``CREATE ... TABLE w_iv``) or does."""
+    words = " ".join(sql.split())
+    for prefix in ("CREATE OR REPLACE TEMP TABLE ", "CREATE TEMP TABLE ", "CREATE OR REPLACE TABLE "):
+        if words.startswith(prefix):
+            return "→ " + words[len(prefix):].split(" ", 1)[0]
+    return words[:60]
+
+
+class TimedConnection:
+    """A DuckDB connection that times every statement, filed under the current step."""
+
+    def __init__(self, con) -> None:
+        self._con = con
+        self.step = "?"
+        self.statements: list[tuple[str, str, float]] = []
+        self.spill_mb = 0.0  # the most DuckDB held in temporary files after any statement
+        self._probe = con.cursor()  # same database, its own result: the caller's stays pending
+
+    def _record(self, sql: str, start: float) -> None:
+        self.statements.append((self.step, _label(sql), time.perf_counter() - start))
+        size = self._probe.execute("SELECT coalesce(sum(size), 0) FROM duckdb_temporary_files()").fetchone()[0]
+        self.spill_mb = max(self.spill_mb, size / 1e6)
+
+    def execute(self, sql, *args):
+        start = time.perf_counter()
+        out = self._con.execute(sql, *args)
+        self._record(sql, start)
+        return out
+
+    def executemany(self, sql, *args):
+        start = time.perf_counter()
+        out = self._con.executemany(sql, *args)
+        self._record(sql, start)
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+CHECK_MODULES = ("billing", "decisions", "eligibility", "formalities", "fk", "sickpay", "worktime")
+
+
+def available_checks():
+    """``run._checks()`` when every check module exists; else the same lists without the
+    checks of the missing modules (they are being written), and the names of the missing."""
+    import importlib
+
+    from invoices.casework import run
+
+    missing = []
+    for name in CHECK_MODULES:
+        try:
+            importlib.import_module(f"invoices.casework.{name}")
+        except ImportError:
+            missing.append(name)
+    if not missing:
+        return run._checks(), []
+    from invoices.casework import eligibility, worktime
+
+    performed = (eligibility.not_a_cost_of_assistance, *worktime.CHECKS)
+    return (performed, (), ()), missing
+
+
+def _step_name(func) -> str:
+    return f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
+
+
+def run_period(path: str, period: str, threads: int, memory_limit: str | None, tmp: str) -> dict:
+    """Load ``period``'s reference window from the generated database at ``path`` into a new
+    in-memory connection and run every check; timings, memory, findings (module docstring)."""
+    from ingest.casework.load import reference_window
+    from invoices.agreements import load_profiles
+    from invoices.casework import run
+    from invoices.casework.frame import connect, create_inputs
+
+    out: dict = {"period": period, "threads": threads, "memory_limit": memory_limit,
+                 "rss_after_imports_mb": _vm("VmRSS")}
+    (performed, granted, money), missing = available_checks()
+    out["missing_modules"] = missing
+    profiles = load_profiles(use_env=False)
+
+    raw = connect(threads=threads, memory_limit=memory_limit)
+    raw.execute(f"SET temp_directory = '{tmp}'")
+    lo, hi = reference_window(period)
+    start = time.perf_counter()
+    create_inputs(raw)
+    raw.execute(f"ATTACH '{path}' AS src (READ_ONLY)")
+    # The loader's window (ingest.casework.load): shifts overlapping it, a day of slack each side.
+    raw.execute(f"""INSERT INTO shifts SELECT * FROM src.shifts
+                    WHERE start_at < TIMESTAMPTZ '{hi} 00:00:00+00' + INTERVAL 1 DAY
+                      AND end_at > TIMESTAMPTZ '{lo} 00:00:00+00' - INTERVAL 1 DAY""")  # in shift_id order
+    for t in ("timereports", "invoices", "lines", "decisions", "fk_decisions", "assistants", "rates"):
+        raw.execute(f"INSERT INTO {t} SELECT * FROM src.{t}")
+    raw.execute("DETACH src")
+    out["load_s"] = time.perf_counter() - start
+    out["window"] = [str(lo), str(hi)]
+    out["shifts_loaded"] = raw.execute("SELECT count(*) FROM shifts").fetchone()[0]
+    out["targets"] = raw.execute("SELECT count(*) FROM invoices WHERE period = ? AND doc_kind = 'invoice' "
+                                 "AND NOT credited", [period]).fetchone()[0]
+    out["peak_after_load_mb"] = _vm("VmHWM")
+    out["rss_after_load_mb"] = _vm("VmRSS")
+    out["duckdb_after_load_mb"] = {tag: size / 1e6 for tag, size in raw.execute(
+        "SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0 ORDER BY ALL").fetchall()}
+
+    con = TimedConnection(raw)
+    steps: dict[str, float] = defaultdict(float)
+    step_peak: dict[str, float] = defaultdict(float)
+    calls: dict[str, int] = defaultdict(int)
+    can_reset = _reset_peak()
+
+    def timed(name, func):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            label = name if calls[name] == 1 else f"{name} #{calls[name]}"
+            con.step = label
+            if can_reset:
+                _reset_peak()
+            t = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                steps[label] += time.perf_counter() - t
+                step_peak[label] = max(step_peak[label], _vm("VmHWM"))
+        return wrapper
+
+    wrapped = tuple(tuple(timed(_step_name(f), f) for f in group) for group in (performed, granted, money))
+    saved = {n: getattr(run, n) for n in ("_checks", "create_outputs", "_select_targets", "_apply_levels",
+                                           "resolve_cuts", "_collect")}
+    run._checks = lambda: wrapped
+    for n in ("create_outputs", "_select_targets", "_apply_levels", "resolve_cuts", "_collect"):
+        setattr(run, n, timed(f"run.{n}", saved[n]))
+    ctx = run.CheckContext(period=period, profiles=profiles)
+    try:
+        start = time.perf_counter()
+        result = run.run_checks(con, ctx)
+        out["run_s"] = time.perf_counter() - start
+    finally:
+        for n, f in saved.items():
+            setattr(run, n, f)
+    out["peak_mb"] = max([_vm("VmHWM"), out["peak_after_load_mb"], *step_peak.values()])
+    start = time.perf_counter()
+    out["digest"] = result.digest()
+    out["digest_s"] = time.perf_counter() - start
+    out["steps"] = [[k, v, step_peak[k]] for k, v in steps.items()]
+    out["statements"] = [list(s) for s in sorted(con.statements, key=lambda s: -s[2])[:25]]
+    out["resolve"] = [list(s) for s in con.statements if s[0].startswith("run.resolve_cuts")]
+    codes: dict[str, int] = defaultdict(int)
+    for inv in result.invoices:
+        for f in inv.findings:
+            codes[f.code] += 1
+    out["findings"] = sum(codes.values())
+    out["codes"] = dict(sorted(codes.items()))
+    out["invoices"] = len(result.invoices)
+    out["cuts"] = len(result.cuts)
+    out["cut_hours"] = sum(c[4] for c in result.cuts) / 3600.0
+    out["spill_mb"] = con.spill_mb
+    raw.close()
+    return out
+
+
+def generate_file(path: str, shifts: int, seed: int = SEED) -> dict:
+    """Generate a year into a DuckDB database file (the 'store' of the benchmark)."""
+    import duckdb
+
+    con = duckdb.connect(path)
+    con.execute("SET TimeZone = 'Europe/Stockholm'")
+    start = time.perf_counter()
+    counts = generate(con, shifts, seed)
+    con.execute("CHECKPOINT")
+    con.close()
+    return {"seconds": time.perf_counter() - start, "counts": counts, "peak_mb": _vm("VmHWM"),
+            "file_mb": os.path.getsize(path) / 1e6}
+
+
+def _child(command: str, args: dict) -> dict:
+    done = subprocess.run([sys.executable, "-m", "bench.casework", command, json.dumps(args)], cwd=REPO,
+                          capture_output=True, text=True, timeout=CHILD_TIMEOUT)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark child failed ({done.returncode}): {done.stderr.strip()[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+LOADER_ROWS = 5_000
+
+
+def loader_rate(rows: int = LOADER_ROWS) -> float:
+    """Rows per second of the statement :mod:`ingest.casework.load` fills ``shifts`` with
+    (``executemany``, one parameter row per shift), into the frame's table."""
+    from datetime import timedelta
+
+    from invoices.casework.frame import connect, create_inputs
+
+    con = connect(threads=os.cpu_count())
+    create_inputs(con)
+    base = datetime(YEAR, 1, 1, tzinfo=UTC)
+    data = [(i, 1, 1, "199001011234", "198001011234", "B-000001", "active", base + timedelta(hours=i),
+             base + timedelta(hours=i, minutes=30), "bench") for i in range(rows)]
+    start = time.perf_counter()
+    con.executemany("INSERT INTO shifts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, true, ?)", data)
+    seconds = time.perf_counter() - start
+    con.close()
+    return rows / seconds
+
+
+def _code_state() -> str:
+    """The commit measured, and which case-work files differ from it (work in progress)."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "invoices/casework").splitlines()]
+    return f"commit {commit}" + (f", with uncommitted changes to {', '.join(sorted(dirty))}" if dirty else "")
+
+
+def _m(n: int) -> str:
+    return f"{n / 1e6:g} M"
+
+
+def _per_m(seconds: float, shifts: int) -> str:
+    return fmt(seconds / (shifts / 1e6), 2)
+
+
+@register("casework")
+def casework_benchmark(sizes: tuple[int, ...] = SIZES, periods: tuple[str, ...] = PERIODS) -> str:
+    import duckdb
+
+    threads = os.cpu_count() or 1
+    counters, load_start, probes = cpu_counters(), os.getloadavg()[0], []
+    bench_start = time.perf_counter()
+    gens: dict[int, dict] = {}
+    runs: dict[tuple[int, str], dict] = {}
+    diagnostic = None
+    with tempfile.TemporaryDirectory(prefix="bench-casework-") as tmp:
+        for n in sizes:
+            speed_probe(_m(n), probes)
+            path = os.path.join(tmp, f"year-{n}.duckdb")
+            progress(f"casework: generating {_m(n)} shifts")
+            gens[n] = _child("generate", {"path": path, "shifts": n})
+            for period in periods:
+                progress(f"casework: {_m(n)}, {period}")
+                runs[(n, period)] = _child("run", {"path": path, "period": period, "threads": threads,
+                                                   "memory_limit": MEMORY_LIMIT, "tmp": os.path.join(tmp, "spill")})
+            if n == max(sizes):
+                progress(f"casework: {_m(n)}, {periods[-1]}, without the memory limit (diagnostic)")
+                diagnostic = _child("run", {"path": path, "period": periods[-1], "threads": threads,
+                                            "memory_limit": None, "tmp": os.path.join(tmp, "spill")})
+            os.remove(path)
+    speed_probe("loader", probes)
+    progress("casework: the store loader's insert rate")
+    rate = loader_rate()
+    speed_probe("end", probes)
+
+    big, last = max(sizes), periods[-1]
+    main_run = runs[(big, last)]
+    missing = main_run["missing_modules"]
+    lines = [
+        "Measured by `make bench` (`bench/casework.py`; its docstring says what is and is not measured).",
+        "",
+        f"- date: {datetime.now(UTC).isoformat(timespec='seconds')}; machine: {threads} cores "
+        f"(`os.cpu_count()`), DuckDB {duckdb.__version__}, threads = {threads}, "
+        f"memory_limit = {MEMORY_LIMIT} (spills to a temporary directory beyond it)",
+        f"- code measured: {_code_state()}",
+        "- checks run: every function of `run._checks()`" + (
+            f"; **missing modules, not run: {', '.join(missing)}** (being written when this ran)" if missing else ""),
+        f"- target (issue): a year of {_m(FULL)} shifts through every check of one month with its reference "
+        f"periods in ≤ {TARGET_S:.0f} s and ≤ {TARGET_MB / 1024:.0f} GB peak, time linear in the shifts",
+        "",
+        "**The synthetic years** (generated in a child process into a DuckDB file; not part of the target):",
+        "",
+    ]
+    lines += table(
+        ["shifts asked", "shifts made", "assistants", "clients", "providers", "invoices", "lines",
+         "generation s", "generation peak MB", "file MB"],
+        [[_m(n), f"{g['counts']['shifts']:,}", f"{g['counts']['assistants_generated']:,}", f"{g['counts']['clients']:,}",
+          g["counts"]["providers"], f"{g['counts']['invoices']:,}", f"{g['counts']['lines']:,}", fmt(g["seconds"], 1),
+          f"{g['peak_mb']:.0f}", f"{g['file_mb']:.0f}"] for n, g in gens.items()])
+    lines += ["", "**One month through every check** (a fresh process per row; `run_checks` wall time; the load "
+                  "of the reference window into memory shown apart; peak RSS = the process's `VmHWM`, load "
+                  "included):", ""]
+    rows = []
+    for (n, period), r in runs.items():
+        made = gens[n]["counts"]["shifts"]
+        ok = r["run_s"] <= TARGET_S and r["peak_mb"] <= TARGET_MB
+        rows.append([
+            _m(n), period, f"{r['window'][0]} .. {r['window'][1]}", f"{r['shifts_loaded']:,}", f"{r['targets']:,}",
+            fmt(r["load_s"], 1), f"**{fmt(r['run_s'], 1)}**", _per_m(r["run_s"], made), _per_m(r["run_s"], r["shifts_loaded"]),
+            f"{r['peak_after_load_mb']:.0f}", f"**{r['peak_mb']:.0f}**", f"{r['spill_mb']:.0f}",
+            f"{r['findings']:,}", f"{r['cuts']:,} ({r['cut_hours']:,.0f} h)",
+            verdict(ok) if n == FULL else "–"])
+    lines += table(["shifts (year)", "month", "reference window loaded", "shifts loaded", "invoices judged",
+                    "load s", "run_checks s", "s per M shifts of the year", "s per M shifts loaded",
+                    "peak MB after load", "peak MB", "spilled MB (most at once)", "findings (finding × invoice)",
+                    "cuts (hours)", "target"], rows)
+    dec = [(n, runs[(n, last)]) for n in sizes]
+    per_m = [r["run_s"] / (gens[n]["counts"]["shifts"] / 1e6) for n, r in dec]
+    linear = per_m[-1] <= 1.25 * min(per_m[:-1] or per_m)
+    growth = (f"; from {_m(sizes[-2])} to {_m(sizes[-1])} the time grew {fmt(dec[-1][1]['run_s'] / dec[-2][1]['run_s'], 2)}× "
+              f"for {fmt(gens[sizes[-1]]['counts']['shifts'] / gens[sizes[-2]]['counts']['shifts'], 2)}× the shifts"
+              if len(sizes) > 1 else "")
+    lines += ["", f"Linearity ({last}): " + ", ".join(f"{_m(n)} {fmt(v, 2)} s per M shifts" for (n, _), v in zip(dec, per_m))
+              + growth + f". Linear here means the largest size's time per shift within 25 % of the best smaller "
+              f"size's (a fixed cost makes the smallest dearer per shift): {fmt(per_m[-1] / min(per_m[:-1] or per_m), 2)}×, "
+              f"**{verdict(linear)}**."]
+    if diagnostic:
+        lines += ["", f"Diagnostic, not the target: {_m(big)}, {last} again with DuckDB's default memory limit "
+                      f"(80 % of RAM): run_checks **{fmt(diagnostic['run_s'], 1)} s**, peak **{diagnostic['peak_mb']:.0f} MB**, "
+                      f"spilled {diagnostic['spill_mb']:.0f} MB. The difference to the row above is what "
+                      f"the memory limit costs (spilling)."]
+
+    # Per-check breakdown at the full scale.
+    lines += ["", f"**Per step at {_m(big)}** (each check function of `run._checks()`, each step of `run_checks`; "
+                  "peak MB = `VmHWM` reset before the step, so the step's own peak with the tables resident):", ""]
+    by_period = {p: {s[0]: (s[1], s[2]) for s in runs[(big, p)]["steps"]} for p in periods}
+    names = list(dict.fromkeys(s[0] for p in periods for s in runs[(big, p)]["steps"]))
+    header = ["step"]
+    for p in periods:
+        header += [f"{p} s", f"{p} share", f"{p} peak MB"]
+    body = []
+    for name in sorted(names, key=lambda k: -by_period[last].get(k, (0, 0))[0]):
+        row = [f"`{name}`"]
+        for p in periods:
+            secs, peak = by_period[p].get(name, (float("nan"), float("nan")))
+            row += [fmt(secs, 2), f"{100 * secs / runs[(big, p)]['run_s']:.0f} %", f"{peak:.0f}"]
+        body.append(row)
+    lines += table(header, body)
+    lines += ["", f"Resolve steps at {_m(big)}, {last}: " + "; ".join(
+        f"`{step}` `{label}` {fmt(secs, 2)} s" for step, label, secs in main_run["resolve"]) + "."]
+    lines += ["", f"Slowest statements at {_m(big)}, {last} (`→ t` = `CREATE TABLE t AS ...`; a statement run "
+                  "twice is listed twice):", ""]
+    lines += table(["step", "statement", "s"], [[f"`{s[0]}`", f"`{s[1]}`", fmt(s[2], 2)]
+                                               for s in main_run["statements"][:12]])
+    lines += ["", f"Findings at {_m(big)}, {last}, by code (finding × invoice): "
+                  + ", ".join(f"{c} {k:,}" for c, k in main_run["codes"].items()) + "."]
+
+    # Verdict with its measured cause.
+    steps = sorted(main_run["steps"], key=lambda s: -s[1])
+    top, top_stmt = steps[0], main_run["statements"][0]
+    worktime_s = sum(s[1] for s in main_run["steps"] if s[0].startswith("worktime."))
+    time_ok, mem_ok = main_run["run_s"] <= TARGET_S, main_run["peak_mb"] <= TARGET_MB
+    lines += ["", f"**Verdict at {_m(big)}, {last}: time {verdict(time_ok)}** ({fmt(main_run['run_s'], 1)} s against "
+                  f"{TARGET_S:.0f} s), **memory {verdict(mem_ok)}** ({main_run['peak_mb']:.0f} MB against "
+                  f"{TARGET_MB:.0f} MB), **linearity {verdict(linear)}**"
+                  + (" — and incomplete: not every check module exists yet" if missing else "") + ". "
+                  f"The largest step is `{top[0]}` ({fmt(top[1], 1)} s, {100 * top[1] / main_run['run_s']:.0f} %); "
+                  f"the working-time checks together take {fmt(worktime_s, 1)} s "
+                  f"({100 * worktime_s / main_run['run_s']:.0f} %); the slowest statement is `{top_stmt[1]}` in "
+                  f"`{top_stmt[0]}` ({fmt(top_stmt[2], 1)} s). Loading the window into memory takes "
+                  f"{fmt(main_run['load_s'], 1)} s more and {main_run['peak_after_load_mb']:.0f} MB of the peak: "
+                  "after it DuckDB holds " + ", ".join(f"{tag} {mb:.0f} MB" for tag, mb in
+                                                       main_run["duckdb_after_load_mb"].items())
+                  + f" (`duckdb_memory()`), so {MEMORY_LIMIT} leaves the checks about "
+                  f"{float(MEMORY_LIMIT[:-2]) * 1000 - sum(main_run['duckdb_after_load_mb'].values()):.0f} MB before DuckDB spills."]
+    lines += ["", f"Outside the target, the store's path: `ingest.casework.load` fills `shifts` with `executemany`, "
+                  f"one parameter row per shift; {LOADER_ROWS:,} rows went in at **{rate:,.0f} rows/s** here, so the "
+                  f"{_m(big)} shifts of a December window would take about **{gens[big]['counts']['shifts'] / rate / 60:.0f} "
+                  "minutes** to load before any check runs (the runs above copy the window from a DuckDB file "
+                  "instead: the load s column)."]
+    lines += ["", f"Benchmark run time: {time.perf_counter() - bench_start:.0f} s (most of it the {_m(big)} year: "
+                  "its generation and its runs).", "", render_conditions(counters, load_start, probes)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    command, args = argv[0], json.loads(argv[1])
+    if command == "generate":
+        result = generate_file(args["path"], args["shifts"], args.get("seed", SEED))
+    elif command == "run":
+        result = run_period(args["path"], args["period"], args["threads"], args["memory_limit"], args["tmp"])
+    else:
+        raise SystemExit(f"unknown command {command}")
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,85 @@
+"""The case-work benchmark's synthetic year (``bench/casework.py``) at a tiny scale: the
+violations it injects are found by the checks, cuts are real stretches of time, and the year
+and the run are deterministic. Behaviour only: no timing is asserted here (``make bench``
+measures)."""
+from __future__ import annotations
+
+import pytest
+
+from bench import casework
+from invoices.agreements import load_profiles
+from invoices.casework import frame, run
+
+SHIFTS = 20_000
+PERIOD = "2023-12"  # December: the year to date is the reference of the overtime caps
+
+# The codes each check module must find in the injected violations (bench.casework roles).
+EXPECTED = {
+    "eligibility": {"LSS-CASE-010", "LSS-CASE-011", "LSS-CASE-012", "LSS-CASE-013"},
+    "worktime": {"LSS-CASE-040", "LSS-CASE-041", "LSS-CASE-042", "LSS-CASE-043", "LSS-CASE-044", "LSS-CASE-045"},
+}
+
+
+def _run(seed: int = casework.SEED) -> tuple[run.CaseRun, object]:
+    con = frame.connect()
+    casework.generate(con, SHIFTS, seed)
+    checks, _missing = casework.available_checks()
+    original = run._checks
+    run._checks = lambda: checks
+    try:
+        return run.run_checks(con, run.CheckContext(period=PERIOD, profiles=load_profiles(use_env=False))), con
+    finally:
+        run._checks = original
+
+
+@pytest.fixture(scope="module")
+def first():
+    return _run()
+
+
+def test_the_year_is_the_size_asked_with_its_registers(first):
+    _, con = first
+    shifts = con.execute("SELECT count(*) FROM shifts").fetchone()[0]
+    assert 0.9 * SHIFTS <= shifts <= 1.1 * SHIFTS
+    scale = casework.scale(SHIFTS)
+    assert con.execute("SELECT count(DISTINCT assistant) FROM shifts").fetchone()[0] == scale["assistants"]
+    # Every shift's decision is registered for its client; every invoice has lines.
+    assert con.execute("""SELECT count(*) FROM shifts s LEFT JOIN decisions d
+                          ON d.decision_id = s.decision_id AND d.client = s.client
+                          WHERE d.decision_id IS NULL""").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM invoices WHERE invoice_id NOT IN (SELECT invoice_id FROM lines)"
+                       ).fetchone()[0] == 0
+    # Local wall times: a day shift starts at 07:00 or 08:00 on both sides of a DST change.
+    hours = {h for (h,) in con.execute("""SELECT DISTINCT hour(start_at) FROM shifts
+                                          WHERE kind = 'active' AND hour(start_at) < 12""").fetchall()}
+    assert hours <= {6, 7, 8}
+    night = con.execute("""SELECT epoch(end_at) - epoch(start_at) FROM shifts
+                           WHERE kind IN ('on_call', 'waiting', 'standby') AND hour(start_at) = 23
+                             AND CAST(start_at AS DATE) = DATE '2023-03-25'""").fetchall()
+    assert night and all(secs == 6 * 3600 for (secs,) in night)  # 23:00-06:00 across the spring-forward night
+
+
+def test_the_injected_violations_are_found(first):
+    result, _ = first
+    _, missing = casework.available_checks()
+    found = {f.code for inv in result.invoices for f in inv.findings}
+    for module, codes in EXPECTED.items():
+        if module not in missing:
+            assert codes <= found, f"{module}: {sorted(codes - found)} not found"
+    assert result.cuts, "the injected violations cut time"
+    assert all(seconds > 0 and end > start for _, _, start, end, seconds in result.cuts)
+    # No second is cut twice: the exclusive cuts of a shift do not overlap.
+    by_shift: dict[int, list] = {}
+    for _, shift, start, end, _ in result.cuts:
+        by_shift.setdefault(shift, []).append((start, end))
+    for spans in by_shift.values():
+        spans.sort()
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+def test_the_same_seed_gives_the_same_run(first):
+    result, _ = first
+    again, _ = _run()
+    assert again.digest() == result.digest()
+    other, _ = _run(seed=casework.SEED + 1)
+    assert other.digest() != result.digest()
