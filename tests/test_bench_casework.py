@@ -16,7 +16,7 @@ PERIOD = "2023-12"  # December: the year to date is the reference of the overtim
 # The codes each check module must find in the injected violations (bench.casework roles).
 EXPECTED = {
     "eligibility": {"LSS-CASE-010", "LSS-CASE-011", "LSS-CASE-012", "LSS-CASE-013"},
-    "worktime": {"LSS-CASE-040", "LSS-CASE-041", "LSS-CASE-042", "LSS-CASE-043", "LSS-CASE-044", "LSS-CASE-045"},
+    "worktime": {"LSS-CASE-060", "LSS-CASE-061", "LSS-CASE-062", "LSS-CASE-063", "LSS-CASE-064", "LSS-CASE-065"},
 }
 
 
