@@ -108,6 +108,7 @@ class CaseRun:
         return next(i for i in self.invoices if i.number == number)
 
 
+CENT = Decimal("0.01")  # amounts are shown to the öre (each was rounded once already: resolve)
 Check = Callable[[duckdb.DuckDBPyConnection, CheckContext], None]
 
 
@@ -206,7 +207,7 @@ def _collect(con: duckdb.DuckDBPyConnection, ctx: CheckContext) -> CaseRun:
         secs = seconds.get((key, inv), 0)
         per_invoice[inv].append(CaseFinding(
             key=key, code=code, basis=basis, severity=severity, message=message, seconds=secs,
-            hours=round_hours(secs), amount=amounts.get((key, inv), ZERO), shift_ids=tuple(shift_ids)))
+            hours=round_hours(secs), amount=amounts.get((key, inv), ZERO).quantize(CENT), shift_ids=tuple(shift_ids)))
 
     results = []
     for inv, number, seller, payable in con.execute("""
@@ -214,7 +215,7 @@ def _collect(con: duckdb.DuckDBPyConnection, ctx: CheckContext) -> CaseRun:
             JOIN target_invoices USING (invoice_id) ORDER BY i.seller, i.number, i.invoice_id""").fetchall():
         found = tuple(sorted(per_invoice.get(inv, ()), key=lambda f: (f.code, f.key)))
         invoiced = Decimal(payable)
-        disputed = min(invoiced, sum((f.amount for f in found), ZERO)) if invoiced > 0 else ZERO
+        disputed = (min(invoiced, sum((f.amount for f in found), ZERO)) if invoiced > 0 else ZERO).quantize(CENT)
         results.append(InvoiceResult(inv, number, seller, invoiced, invoiced - disputed, disputed, found))
     cuts = tuple(con.execute(
         "SELECT key, shift_id, cut_start, cut_end, seconds FROM r_owned ORDER BY shift_id, cut_start").fetchall())
