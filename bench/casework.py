@@ -26,7 +26,11 @@ What the year holds
       on its own invoice; one provider per client;
     * one invoice per provider, client, month and decision (the month of each shift's local
       start), lines per decision, kind and year of the work (a night crossing New Year is
-      split) priced at the year's rate, one time report per invoice and assistant;
+      split) priced at the year's rate (Tjörn's: FK's standard amount, from the registry), one
+      time report per invoice and assistant (calculation period and agreement stated);
+    * Försäkringskassan's clients, 30 % as many again, with FK's decisions and FK's monthly
+      20-hour invoice (a line per client and week, the week on the invoice of the month its
+      Monday is in, at the year's standard amount);
     * a small share of violations (:data:`ROLE_SHARES`, :data:`CLIENT_SHARES`), each at least
       twice at any scale, so that a tiny year has them all: under-18 assistants, residence
       outside the EEA (all year, or from a move mid-year), lacking capacity, assistants
@@ -35,7 +39,13 @@ What the year holds
       stretches under the example agreement, 60-hour weeks all year (overtime, the 48-hour
       average), a second provider billing copies of a client's shifts, decisions that end or
       start within the year, granted hours below the work, lines with a wrong rate or wrong
-      arithmetic, unsigned time reports. Apart from them the rotas keep every limit.
+      arithmetic, time reports unsigned or not stating the calculation period, the agreement
+      or the kinds of time; FK decisions starting after FK's first lines, 24 hours billed in
+      a week, a wrong amount, a week billed again the next month. Apart from them the rotas
+      keep every limit.
+
+The run's context is what ``lssinvoice check`` gives for Tjörn (:func:`check_context`): the
+packaged working-time profiles, FK's standard amounts and Tjörn's case levels.
 
 What is measured (:func:`casework_benchmark`), per size, each in a fresh process
     1. generation, into a DuckDB database file (not part of the target; printed apart);
@@ -84,7 +94,8 @@ SIZES = (1_000_000, 4_000_000, 12_000_000)
 PERIODS = (f"{YEAR}-06", f"{YEAR}-12")
 TARGET_S, TARGET_MB, FULL = 20.0, 4096.0, 12_000_000
 MEMORY_LIMIT = "3GB"
-RATES = {YEAR: "324.50", YEAR + 1: "332.60"}  # FK's standard amounts 2023 and 2024 (DOMAIN.md), as Tjörn pays
+MUNICIPALITY = "tjorn"  # whose rates (FK's standard amount) and case levels the year is judged by
+FK_SHARE = 0.3  # clients with Försäkringskassan's assistance, as many again as 30 % of the municipality's
 CHILD_TIMEOUT = 3600
 
 # Shares of the injected violations (each at least MIN_INJECTED rows, whatever the scale).
@@ -94,8 +105,38 @@ ROLE_SHARES = (  # assistants, by rank of a hash: the first ranks get a role
     ("quick", 0.01), ("seven", 0.003), ("overlap", 0.003), ("heavy_on_call", 0.01), ("regime_change", 0.005),
     ("long_stretch", 0.002), ("overtime", 0.002),
 )
+FK_SHARES = (("fk_late", 0.01), ("fk_again", 0.01), ("fk_over", 0.01), ("fk_amount", 0.01))  # FK's clients
 CLIENT_SHARES = (("double_billed", 0.005), ("decision_ends", 0.01), ("decision_late", 0.005),
                  ("over_granted", 0.03), ("extension", 0.05))
+
+
+FK_SELLER = "0007:2021005521"  # Försäkringskassan (CheckContext.fk_seller)
+
+
+def municipality():
+    """The municipality the year is judged for (:data:`MUNICIPALITY`, from the registry)."""
+    from invoices.registry import load_registry
+
+    return load_registry().find(MUNICIPALITY)
+
+
+def fk_standard_amounts() -> dict:
+    """FK's standard amount per year, from the registry (as ``lssinvoice check`` passes them)."""
+    from invoices.registry import load_registry
+
+    registry = load_registry()
+    return {year: registry.fk_standard_amount(year) for year in registry.fk.years}
+
+
+def check_context(period: str):
+    """The run's context: the period, the packaged working-time profiles, FK's amounts and
+    the municipality's levels (as ``lssinvoice check`` builds it)."""
+    from invoices.agreements import load_profiles
+    from invoices.casework.run import CheckContext
+
+    levels = {code: s.value for code, s in municipality().case_levels.items()}
+    return CheckContext(period=period, profiles=load_profiles(use_env=False), fk_amounts=fk_standard_amounts(),
+                        fk_seller=FK_SELLER, levels=levels)
 
 
 def scale(shifts: int) -> dict[str, int]:
@@ -120,6 +161,13 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
 
     n = scale(shifts)
     A, C, P, S = n["assistants"], n["clients"], n["providers"], int(seed)
+    F = max(MIN_INJECTED * len(FK_SHARES) + 4, round(C * FK_SHARE))
+    buyer = municipality()
+    rates = {y: buyer.hourly_rate(y) for y in buyer.known_rate_years()}
+    fk_amounts = fk_standard_amounts()
+    for year in (YEAR, YEAR + 1):
+        if year not in rates or year not in fk_amounts:
+            raise RuntimeError(f"{MUNICIPALITY}: no hourly rate or FK standard amount for {year} in the registry")
     create_inputs(con)
     q = con.execute
     q(f"CREATE OR REPLACE TEMP MACRO hh(t, x) AS hash({S}, t, x)")
@@ -281,10 +329,14 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     INSERT INTO timereports
     SELECT timereport_id, invoice_id, assistant, any_value(client),
            any_value(strftime(start_at, '%Y-%m')), hh2('sign', invoice_id, assistant) % 200 <> 0,
-           hh2('sup', invoice_id, assistant) % 200 <> 0, '4 veckor', NULL, true, true
-    FROM shifts GROUP BY timereport_id, invoice_id, assistant ORDER BY timereport_id
+           hh2('sup', invoice_id, assistant) % 200 <> 0,
+           CASE WHEN hh2('period', invoice_id, assistant) % 300 <> 0 THEN '4 veckor' END,
+           CASE WHEN any_value(g.regime) = 'exempelavtalet' THEN 'Exempelavtalet' END,
+           hh2('agreement', invoice_id, assistant) % 300 <> 0, hh2('kinds', invoice_id, assistant) % 300 <> 0
+    FROM shifts s JOIN g_asst g ON g.pnr = s.assistant
+    GROUP BY timereport_id, invoice_id, assistant ORDER BY timereport_id
     """)
-    q("INSERT INTO rates VALUES " + ", ".join(f"({y}, {r})" for y, r in RATES.items()))
+    q("INSERT INTO rates VALUES " + ", ".join(f"({y}, {r})" for y, r in sorted(rates.items())))
 
     # Lines: per invoice, decision, kind and year of the work (split at local New Year).
     q(f"""
@@ -347,6 +399,56 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     FROM h JOIN g_client c ON c.pnr = h.client
     """)
 
+    # Försäkringskassan's clients (assistansersättning): their decisions and FK's monthly
+    # invoice of the first 20 hours per week (a line per client and week, the week in the
+    # invoice of the month its Monday is in) at the year's standard amount. Injected: a few
+    # decisions starting in March under lines from January, 24 hours billed in a week, a wrong
+    # amount, a week billed again the next month.
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_fk AS
+    SELECT CAST(f AS INTEGER) AS f, hh('fk', f) AS h,
+           strftime(DATE '1945-01-01' + CAST(f % 10 * 2500 + (hh('fk', f) >> 12) % 2500 AS INTEGER), '%Y%m%d')
+               || '9' || lpad(CAST(f // 10 AS VARCHAR), 3, '0') AS pnr,
+           row_number() OVER (ORDER BY hh('fkrole', f), f) - 1 AS rk
+    FROM range({F}) t(f)
+    """)
+    q(f"ALTER TABLE g_fk ADD COLUMN role VARCHAR")
+    q(f"UPDATE g_fk SET role = {_roles(FK_SHARES, F, 'rk')}")
+    q(f"""
+    INSERT INTO fk_decisions
+    SELECT pnr, CASE WHEN role = 'fk_late' THEN DATE '{YEAR}-03-01' ELSE DATE '{YEAR - 1}-01-01' END,
+           DATE '{YEAR + 1}-12-31', CAST(60 + (h >> 20) % 100 AS DECIMAL(12, 2))
+    FROM g_fk ORDER BY pnr
+    """)
+    first_fk = con.execute("SELECT coalesce(max(invoice_id), 0) + 1 FROM invoices").fetchone()[0]
+    amounts = ", ".join(f"({y}, {a})" for y, a in sorted(fk_amounts.items()))
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_fk_lines AS
+    WITH weeks AS (
+        SELECT DATE '{YEAR}-01-02' + CAST(7 * w AS INTEGER) AS week FROM range(52) t(w)  -- the Mondays of {YEAR}
+    ), l AS (
+        SELECT g.pnr AS client, g.role, w.week, month(w.week) AS m, hh2('fkline', g.f, w.week) % 10 = 0 AS hit
+        FROM g_fk g CROSS JOIN weeks w
+    ), again AS (
+        SELECT *, false AS repeat FROM l
+        UNION ALL SELECT client, role, week, m + 1, hit, true FROM l WHERE role = 'fk_again' AND m < 12 AND hit
+    )
+    SELECT {first_fk} + m - 1 AS invoice_id,
+           CAST(row_number() OVER (PARTITION BY m ORDER BY client, week, repeat) AS VARCHAR) AS line_id,
+           client, week, CAST(CASE WHEN role = 'fk_over' AND hit THEN 24 ELSE 20 END AS DECIMAL(18, 4)) AS quantity,
+           CAST(a.amount AS DECIMAL(18, 4)) + CASE WHEN role = 'fk_amount' AND hit THEN 10 ELSE 0 END AS price
+    FROM again JOIN (VALUES {amounts}) a(yr, amount) ON a.yr = year(week)
+    """)
+    q("""INSERT INTO lines SELECT invoice_id, line_id, NULL, NULL, year(week), client, week, quantity, price,
+                                  round(quantity * price, 2) FROM g_fk_lines ORDER BY invoice_id, line_id""")
+    q(f"""
+    INSERT INTO invoices
+    SELECT invoice_id, 'FK-{YEAR}-' || lpad(CAST(invoice_id - {first_fk} + 1 AS VARCHAR), 2, '0'), '{FK_SELLER}',
+           (SELECT max(received_seq) FROM invoices) + invoice_id - {first_fk} + 1, 'invoice', 'fk',
+           '{YEAR}-' || lpad(CAST(invoice_id - {first_fk} + 1 AS VARCHAR), 2, '0'), sum(round(quantity * price, 2)), false
+    FROM g_fk_lines GROUP BY invoice_id ORDER BY invoice_id
+    """)
+
     # The assistant register: one version from 2000, or two (a move abroad, a new regime).
     q(f"""
     INSERT INTO assistants
@@ -366,9 +468,10 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     FROM v ORDER BY pnr, version
     """)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("shifts", "timereports", "invoices", "lines", "decisions", "assistants")}
+              for t in ("shifts", "timereports", "invoices", "lines", "decisions", "fk_decisions", "assistants")}
     counts.update(assistants_generated=A, clients=C, providers=P)
-    for t in ("g_asst", "g_link", "g_client", "g_day", "g_tmpl", "g_work", "g_shift", "g_billed", "g_inv", "g_lines"):
+    for t in ("g_asst", "g_link", "g_client", "g_day", "g_tmpl", "g_work", "g_shift", "g_billed", "g_inv", "g_lines",
+              "g_fk", "g_fk_lines"):
         q(f"DROP TABLE {t}")
     return counts
 
@@ -465,7 +568,6 @@ def run_period(path: str, period: str, threads: int, memory_limit: str | None, t
     """Load ``period``'s reference window from the generated database at ``path`` into a new
     in-memory connection and run every check; timings, memory, findings (module docstring)."""
     from ingest.casework.load import reference_window
-    from invoices.agreements import load_profiles
     from invoices.casework import run
     from invoices.casework.frame import connect, create_inputs
 
@@ -473,7 +575,6 @@ def run_period(path: str, period: str, threads: int, memory_limit: str | None, t
                  "rss_after_imports_mb": _vm("VmRSS")}
     (performed, granted, money), missing = available_checks()
     out["missing_modules"] = missing
-    profiles = load_profiles(use_env=False)
 
     raw = connect(threads=threads, memory_limit=memory_limit)
     raw.execute(f"SET temp_directory = '{tmp}'")
@@ -525,7 +626,7 @@ def run_period(path: str, period: str, threads: int, memory_limit: str | None, t
     run._checks = lambda: wrapped
     for n in ("create_outputs", "_select_targets", "_apply_levels", "resolve_cuts", "_collect"):
         setattr(run, n, timed(f"run.{n}", saved[n]))
-    ctx = run.CheckContext(period=period, profiles=profiles)
+    ctx = check_context(period)
     try:
         start = time.perf_counter()
         result = run.run_checks(con, ctx)
@@ -657,7 +758,8 @@ def casework_benchmark(sizes: tuple[int, ...] = SIZES, periods: tuple[str, ...] 
         f"(`os.cpu_count()`), DuckDB {duckdb.__version__}, threads = {threads}, "
         f"memory_limit = {MEMORY_LIMIT} (spills to a temporary directory beyond it)",
         f"- code measured: {_code_state()}",
-        "- checks run: every function of `run._checks()`" + (
+        f"- checks run: every function of `run._checks()`, judged as `lssinvoice check` judges for {MUNICIPALITY} "
+        "(its rates, FK's standard amounts, its case levels; the packaged working-time profiles)" + (
             f"; **missing modules, not run: {', '.join(missing)}** (being written when this ran)" if missing else ""),
         f"- target (issue): a year of {_m(FULL)} shifts through every check of one month with its reference "
         f"periods in ≤ {TARGET_S:.0f} s and ≤ {TARGET_MB / 1024:.0f} GB peak, time linear in the shifts",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from bench import casework
-from invoices.agreements import load_profiles
 from invoices.casework import frame, run
 
 SHIFTS = 20_000
@@ -27,7 +26,7 @@ def _run(seed: int = casework.SEED) -> tuple[run.CaseRun, object]:
     original = run._checks
     run._checks = lambda: checks
     try:
-        return run.run_checks(con, run.CheckContext(period=PERIOD, profiles=load_profiles(use_env=False))), con
+        return run.run_checks(con, casework.check_context(PERIOD)), con
     finally:
         run._checks = original
 
