@@ -35,7 +35,8 @@ What the year holds
       twice at any scale, so that a tiny year has them all: under-18 assistants, residence
       outside the EEA (all year, or from a move mid-year), lacking capacity, assistants
       missing from the register, quick returns (evening then morning: daily rest), seven-day
-      weeks (weekly rest), shifts overlapping at two clients, heavy on-call months, 24-hour
+      weeks (weekly rest), shifts overlapping at two clients, a shift entered twice in one
+      time report, heavy on-call months, 24-hour
       stretches under the example agreement, 60-hour weeks all year (overtime, the 48-hour
       average), a second provider billing copies of a client's shifts, decisions that end or
       start within the year, granted hours below the work, lines with a wrong rate or wrong
@@ -103,7 +104,7 @@ MIN_INJECTED = 2
 ROLE_SHARES = (  # assistants, by rank of a hash: the first ranks get a role
     ("minor", 0.003), ("abroad", 0.002), ("moves", 0.002), ("incapable", 0.001), ("unregistered", 0.001),
     ("quick", 0.01), ("seven", 0.003), ("overlap", 0.003), ("heavy_on_call", 0.01), ("regime_change", 0.005),
-    ("long_stretch", 0.002), ("overtime", 0.002),
+    ("long_stretch", 0.002), ("overtime", 0.002), ("twice", 0.002),
 )
 FK_SHARES = (("fk_late", 0.01), ("fk_again", 0.01), ("fk_over", 0.01), ("fk_amount", 0.01))  # FK's clients
 CLIENT_SHARES = (("double_billed", 0.005), ("decision_ends", 0.01), ("decision_late", 0.005),
@@ -182,7 +183,7 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
         SELECT a, hh('asst', a) AS h, row_number() OVER (ORDER BY hh('role', a), a) - 1 AS rk FROM range({A}) t(a)
     ), roled AS (SELECT *, {_roles(ROLE_SHARES, A, 'rk')} AS role FROM r
     ), typed AS (
-        SELECT *, CASE WHEN role IN ('quick', 'seven', 'overlap', 'long_stretch', 'regime_change') THEN 'day'
+        SELECT *, CASE WHEN role IN ('quick', 'seven', 'overlap', 'long_stretch', 'regime_change', 'twice') THEN 'day'
                        WHEN role = 'overtime' THEN 'long_day'
                        WHEN role = 'heavy_on_call' THEN 'night'
                        WHEN pct(h) < 550 THEN 'day' WHEN pct(h) < 780 THEN 'evening'
@@ -234,7 +235,7 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
                || lpad(CAST(c // 10 AS VARCHAR), 4, '0') AS pnr,
            CASE WHEN pct(h >> 24) < 700 THEN 'week' ELSE 'month' END AS per,
            CAST(1 + (h >> 34) % 11 AS INTEGER) AS ext_month,  -- extension: this month and the next
-           CAST(1 + (h >> 40) % 12 AS INTEGER) AS dbl_month
+           [6, 12, 3, 9, 1, 7, 4, 10, 2, 8, 5, 11][1 + rk % 12] AS dbl_month  -- June and December first
     FROM r
     """)
 
@@ -281,6 +282,8 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     UNION ALL  -- the same assistant at another client during the day's shift
     SELECT a, day, (j + 1) % n_clients, 'overlap', 0, night_kind, 2 FROM d
     WHERE role = 'overlap' AND hh2('ovl', a, day) % 5 = 0
+    UNION ALL  -- the same shift entered twice in a time report
+    SELECT a, day, j, typ, variant, night_kind, 3 FROM d WHERE role = 'twice' AND hh2('twice', a, day) % 8 = 0
     """)
     q(f"""
     CREATE OR REPLACE TEMP TABLE g_shift AS
@@ -319,7 +322,7 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     """)
     q(f"""
     INSERT INTO shifts
-    SELECT row_number() OVER (ORDER BY i.invoice_id, b.a, b.local_start, b.kind) AS shift_id, i.invoice_id,
+    SELECT row_number() OVER (ORDER BY i.invoice_id, b.a, b.local_start, b.kind, b.extra) AS shift_id, i.invoice_id,
            dense_rank() OVER (ORDER BY i.invoice_id, g.pnr), g.pnr, c.pnr, b.decision_id, b.kind,
            b.local_start AT TIME ZONE 'Europe/Stockholm', b.local_end AT TIME ZONE 'Europe/Stockholm', true, 'bench'
     FROM g_billed b JOIN g_inv i USING (p, c, m, decision_id) JOIN g_asst g USING (a) JOIN g_client c USING (c)
@@ -554,10 +557,21 @@ def available_checks():
             missing.append(name)
     if not missing:
         return run._checks(), []
-    from invoices.casework import eligibility, worktime
+    m = {name: importlib.import_module(f"invoices.casework.{name}") for name in CHECK_MODULES if name not in missing}
 
-    performed = (eligibility.not_a_cost_of_assistance, *worktime.CHECKS)
-    return (performed, (), ()), missing
+    def pick(*names: str) -> tuple:
+        out = []
+        for name in names:
+            module, _, attr = name.partition(".")
+            if module in m:
+                found = getattr(m[module], attr)
+                out.extend(found if isinstance(found, tuple) else (found,))
+        return tuple(out)
+
+    # The order of run._checks().
+    performed = pick("billing.double_billing", "eligibility.not_a_cost_of_assistance", "decisions.outside_decision",
+                     "worktime.CHECKS", "fk.fk_twenty_hours", "sickpay.sick_pay_claims", "formalities.formalities")
+    return (performed, pick("decisions.beyond_granted_hours"), pick("billing.line_arithmetic", "billing.line_rate")), missing
 
 
 def _step_name(func) -> str:

@@ -14,6 +14,7 @@ PERIOD = "2023-12"  # December: the year to date is the reference of the overtim
 
 # The codes each check module must find in the injected violations (bench.casework roles).
 EXPECTED = {
+    "billing": {"LSS-CASE-001", "LSS-CASE-002", "LSS-CASE-040", "LSS-CASE-041"},
     "eligibility": {"LSS-CASE-010", "LSS-CASE-011", "LSS-CASE-012", "LSS-CASE-013"},
     "worktime": {"LSS-CASE-060", "LSS-CASE-061", "LSS-CASE-062", "LSS-CASE-063", "LSS-CASE-064", "LSS-CASE-065"},
 }
