@@ -62,24 +62,54 @@ class Case:
         self.con.execute("INSERT INTO rates VALUES (?, ?)", [year, Decimal(rate)])
 
     def shift(self, assistant: str, start: str, end: str, *, invoice: int = 1, client: str = "C",
-              decision: str = "D1", kind: str = "active", billed: bool = True) -> int:
+              decision: str = "D1", kind: str = "active", billed: bool = True, report: int | None = None) -> int:
         """A shift from local wall times ``YYYY-MM-DD HH:MM`` (Europe/Stockholm)."""
         shift_id = self._next_shift
         self._next_shift += 1
         self.con.execute(
-            "INSERT INTO shifts VALUES (?, ?, NULL, ?, ?, ?, ?, "
+            "INSERT INTO shifts VALUES (?, ?, ?, ?, ?, ?, ?, "
             "CAST(? AS TIMESTAMP) AT TIME ZONE 'Europe/Stockholm', CAST(? AS TIMESTAMP) AT TIME ZONE 'Europe/Stockholm', "
-            "?, NULL)", [shift_id, invoice, assistant, client, decision, kind, start, end, billed])
+            "?, NULL)", [shift_id, invoice, report, assistant, client, decision, kind, start, end, billed])
         return shift_id
 
-    def run(self, period: str = "2024-03", checks=None, **ctx) -> run.CaseRun:
-        """Every check (or only ``checks``: the modules' check functions) for ``period``."""
+    def timereport(self, report_id: int, assistant: str | None, client: str | None, *, invoice: int = 1,
+                   month: str = "2024-03", assistant_signed: bool | None = True, supervisor_signed: bool | None = True,
+                   calculation_period: str | None = "4 veckor", collective_agreement: str | None = "ingen",
+                   agreement_stated: bool | None = True, kind_stated: bool | None = True) -> int:
+        """A time report's statements (every one made, unless told otherwise)."""
+        self.con.execute("INSERT INTO timereports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [report_id, invoice, assistant, client, month, assistant_signed, supervisor_signed,
+                          calculation_period, collective_agreement, agreement_stated, kind_stated])
+        return report_id
+
+    def fk_decision(self, client: str, valid_from: str, valid_to: str, hours_per_week: str = "100") -> None:
+        self.con.execute("INSERT INTO fk_decisions VALUES (?, ?, ?, ?)",
+                         [client, date.fromisoformat(valid_from), date.fromisoformat(valid_to), Decimal(hours_per_week)])
+
+    def sick_claim(self, invoice_id: int, client: str, sick_assistant: str, days: list[str], sick_pay: str | None,
+                   percentages: tuple[str | None, str | None, str | None, str | None] = ("12", "31.42", "0.6", "4.5"),
+                   *, karens: str | None = None, no_karens: str | None = None,
+                   bases: tuple[str | None, str | None, str | None] = (None, None, None)) -> None:
+        """A sick-pay claim's stated figures (``invoices.casework.sickpay.sick_claims``); percentages are
+        holiday pay, employer contributions, insurance, pension."""
+        from invoices.casework.sickpay import create_sick_claims
+
+        create_sick_claims(self.con)
+        self.con.execute("INSERT INTO sick_claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [invoice_id, client, sick_assistant, [date.fromisoformat(d) for d in days],
+                          None if sick_pay is None else Decimal(sick_pay),
+                          *[None if p is None else Decimal(p) for p in percentages], *bases,
+                          None if karens is None else date.fromisoformat(karens), no_karens])
+
+    def run(self, period: str = "2024-03", checks=None, *, granted=(), money=(), **ctx) -> run.CaseRun:
+        """Every check (or only ``checks``: the modules' check functions of step 1, with ``granted``
+        and ``money`` those of steps 3 and 4) for ``period``."""
         context = run.CheckContext(period=period, profiles=ctx.pop("profiles", None) or load_profiles(use_env=False),
                                    **ctx)
-        if checks is None:
+        if checks is None and not granted and not money:
             return run.run_checks(self.con, context)
         original = run._checks
-        run._checks = lambda: (tuple(checks), (), ())
+        run._checks = lambda: (tuple(checks or ()), tuple(granted), tuple(money))
         try:
             return run.run_checks(self.con, context)
         finally:
