@@ -173,7 +173,8 @@ def test_a_wrong_rate_is_disputed_on_the_hours_no_other_finding_takes():
     alone.line(1, "1", "D1", "active", 2024, "8", "350", "2800.00")
     alone.shift(kim, "2024-03-13 08:00", "2024-03-13 16:00")
     f = finding(alone.run(money=MONEY), "F1", "LSS-CASE-041")
-    assert (f.amount, f.severity, f.basis) == (Decimal("376.00"), "error", "the municipality's rate (rates)")
+    assert (f.hours, f.amount, f.severity, f.basis) == (Decimal("8.00"), Decimal("376.00"), "error",
+                                                        "the municipality's rate (rates)")
 
 
 def test_a_night_across_new_year_is_priced_per_year_and_an_unknown_year_is_never_guessed():
@@ -189,7 +190,7 @@ def test_a_night_across_new_year_is_priced_per_year_and_an_unknown_year_is_never
     # Line 1: 1622.50 - 4.00 × 324.50 (1298.00) = 324.50 (1 h beyond the reports).
     # Line 2: 8 × 340.00 - 8 × 332.60 = 2720.00 - 2660.80 = 59.20.
     assert [(f.code, f.hours, f.amount) for f in result.invoice("F1").findings] == [
-        ("LSS-CASE-040", Decimal("1.00"), Decimal("324.50")), ("LSS-CASE-041", Decimal("0.00"), Decimal("59.20"))]
+        ("LSS-CASE-040", Decimal("1.00"), Decimal("324.50")), ("LSS-CASE-041", Decimal("8.00"), Decimal("59.20"))]
     assert result.invoice("F1").disputed == Decimal("383.70")  # 324.50 + 59.20
     # The same invoice where the municipality knows no 2024 rate: a warning, no amount; 2023's line as before.
     unknown = Case()

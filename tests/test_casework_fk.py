@@ -51,7 +51,7 @@ def test_fk_twenty_hour_invoice_line_by_line():
     assert sorted(found) == sorted([
         ("l2", "LSS-CASE-071", "error", Decimal("4.00"), Decimal("1330.40")),     # 24 - 20 = 4 h × 332.60
         ("l3", "LSS-CASE-070", "error", Decimal("20.00"), Decimal("6652.00")),    # the whole line
-        ("l4", "LSS-CASE-072", "error", Decimal("0.00"), Decimal("200.00")),      # 20 × 342.60 - 20 × 332.60
+        ("l4", "LSS-CASE-072", "error", Decimal("20.00"), Decimal("200.00")),      # 20 × 342.60 - 20 × 332.60
         ("l5", "LSS-CASE-071", "error", Decimal("20.00"), Decimal("6652.00")),    # 20 + 20 in week 9: all 20 × 332.60
         ("l6", "LSS-CASE-075", "error", Decimal("0.00"), Decimal("74.00")),       # 3400.00 - 3326.00
         ("l7", "LSS-CASE-073", "warning", Decimal("0.00"), Decimal("0.00")),      # never guessed

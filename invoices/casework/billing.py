@@ -47,7 +47,8 @@ LSS-CASE-040      11 a § LSS; BR-LIN-04    quantity > reported hours: net_amoun
 LSS-CASE-041      the municipality's rate  price > the rate for the line's year (``rates``):
                   (``rates``)              line_amount(h, price) − line_amount(h, rate), where h = the
                                            smaller of the quantity and round_hours(the reported seconds no
-                                           cut owns: ``r_owned`` after the granted hours)
+                                           cut owns: ``r_owned`` after the granted hours; lines repeating a
+                                           decision, kind and year share them in line order); ``seconds``: h
 LSS-CASE-042      11 a § LSS               a line of an hour invoice naming no decision (and no week): its
                                            whole net_amount when positive
 LSS-CASE-043      the municipality's rate  warning, no amount: no rate in ``rates`` for the line's year (or the
@@ -84,13 +85,17 @@ def double_billing(con: duckdb.DuckDBPyConnection, ctx) -> None:
     # paired, so the pairing never meets an assistant's whole year.
     con.execute("""
     CREATE OR REPLACE TEMP TABLE b_flagged AS
-    WITH b AS (
+    WITH win AS (  -- only a shift within the period's shifts' span can overlap one of them
+        SELECT min(start_at) AS lo, max(end_at) AS hi FROM shifts
+        WHERE billed AND invoice_id IN (SELECT invoice_id FROM target_invoices)
+    ), b AS (
         SELECT s.shift_id, s.invoice_id, s.assistant, s.start_at, s.end_at, i.received_seq, i.number,
                max(s.end_at) OVER (PARTITION BY s.assistant ORDER BY s.start_at, s.shift_id
                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
                lead(s.start_at) OVER (PARTITION BY s.assistant ORDER BY s.start_at, s.shift_id) AS next_start
-        FROM shifts s JOIN invoices i USING (invoice_id)
+        FROM shifts s JOIN invoices i USING (invoice_id), win
         WHERE s.billed AND i.doc_kind = 'invoice' AND NOT i.credited AND s.end_at > s.start_at
+          AND s.end_at > win.lo AND s.start_at < win.hi
     )
     SELECT * EXCLUDE (prev_end, next_start) FROM b WHERE prev_end > start_at OR next_start < end_at
     """)
@@ -294,5 +299,5 @@ def line_rate(con: duckdb.DuckDBPyConnection, ctx) -> None:
                          f"no other finding takes, {unowned:.2f} × {price:.2f} − {unowned:.2f} × {rate:.2f} = "
                          f"{disputed:.2f} kr", inv, PRECEDENCE[code]))
         if disputed > ZERO:
-            amounts.append((key, inv, line_id, disputed, 0))
+            amounts.append((key, inv, line_id, disputed, int(unowned * ONE_HOUR)))
     _emit(con, findings, amounts)

@@ -132,17 +132,28 @@ def outside_decision(con: duckdb.DuckDBPyConnection, ctx) -> None:
 
 def beyond_granted_hours(con: duckdb.DuckDBPyConnection, ctx) -> None:
     """LSS-CASE-030 (module docstring)."""
-    # Every billed shift's part inside its decision's validity, split at the unit boundaries.
+    # Every billed shift's part inside its decision's validity, split at the unit boundaries;
+    # of a week or month decision only the shifts of the units the period's shifts touch.
     con.execute("""
     CREATE OR REPLACE TEMP TABLE g_pieces AS
-    WITH inside AS (
-        SELECT s.shift_id, s.invoice_id, s.decision_id, d.granted_per, d.granted_hours,
+    WITH win AS (
+        SELECT min(start_at) AS lo, max(end_at) AS hi FROM shifts
+        WHERE billed AND invoice_id IN (SELECT invoice_id FROM target_invoices)
+    ), dec AS (
+        SELECT d.decision_id, d.client, d.granted_per, d.granted_hours,
                CAST(d.valid_from AS TIMESTAMPTZ) AS vf, CAST(d.valid_to + 1 AS TIMESTAMPTZ) AS vt,
-               greatest(s.start_at, CAST(d.valid_from AS TIMESTAMPTZ)) AS a,
-               least(s.end_at, CAST(d.valid_to + 1 AS TIMESTAMPTZ)) AS b
+               CASE d.granted_per WHEN 'week' THEN date_trunc('week', win.lo)
+                                  WHEN 'month' THEN date_trunc('month', win.lo) END AS from_t,
+               CASE d.granted_per WHEN 'week' THEN win.hi + INTERVAL 7 DAY
+                                  WHEN 'month' THEN win.hi + INTERVAL 1 MONTH END AS to_t
+        FROM decisions d, win
+    ), inside AS (
+        SELECT s.shift_id, s.invoice_id, s.decision_id, d.granted_per, d.granted_hours, d.vf, d.vt,
+               greatest(s.start_at, d.vf) AS a, least(s.end_at, d.vt) AS b
         FROM shifts s JOIN invoices i USING (invoice_id)
-        JOIN decisions d ON d.decision_id = s.decision_id AND d.client = s.client
+        JOIN dec d ON d.decision_id = s.decision_id AND d.client = s.client
         WHERE s.billed AND i.doc_kind = 'invoice' AND NOT i.credited
+          AND (d.from_t IS NULL OR (s.end_at > d.from_t AND s.start_at < d.to_t))
     ), units AS (
         SELECT *, unnest(CASE granted_per
             WHEN 'week' THEN generate_series(date_trunc('week', a), b - INTERVAL 1 MICROSECOND, INTERVAL 7 DAY)

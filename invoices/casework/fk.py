@@ -37,7 +37,8 @@ LSS-CASE-077      FK's standard amount         warning, no amount: the price is 
 ================  ===========================  =================================================================
 
 One finding per line; key ``CODE:i<invoice_id>:l<line_id>``. Amounts: :func:`invoices.hours.line_amount`
-(half-up to the öre).
+(half-up to the öre). The hours a finding shows (``f_amounts.seconds``) are those its amount is
+for: the whole line's (070), the excess (071), h (072); none for 075 and the warnings.
 """
 from __future__ import annotations
 
@@ -131,7 +132,8 @@ def fk_twenty_hours(con: duckdb.DuckDBPyConnection, ctx) -> None:
         if price > amount:
             diff = line_amount(hours, price) - line_amount(hours, amount)
             add("LSS-CASE-072", inv, line_id, f"{who}: {price:.2f} kr/h, FK's standard amount for {year} is "
-                f"{amount:.2f} kr/h: {hours:.2f} × {price:.2f} − {hours:.2f} × {amount:.2f} = {diff:.2f} kr", diff)
+                f"{amount:.2f} kr/h: {hours:.2f} × {price:.2f} − {hours:.2f} × {amount:.2f} = {diff:.2f} kr", diff,
+                int(hours * 3600))
         elif price < amount:
             add("LSS-CASE-077", inv, line_id, f"{who}: {price:.2f} kr/h is below FK's standard amount for {year}, "
                 f"{amount:.2f} kr/h")
