@@ -184,6 +184,49 @@ def write_csv(tmp: Path, rows: list[dict], name: str = "timereports.csv", delimi
     return path
 
 
+def write_xlsx(tmp: Path, rows: list[dict], name: str = "register.xlsx", columns: list[str] | None = None) -> Path:
+    """``rows`` as the first sheet of the workbook ``tmp/name`` (cells as given: text, numbers,
+    dates); the header is every row's keys, in order."""
+    import openpyxl
+
+    columns = columns or list(dict.fromkeys(k for r in rows for k in r))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(columns)
+    for r in rows:
+        ws.append([r.get(c) for c in columns])
+    path = tmp / name
+    wb.save(path)
+    return path
+
+
+# ------------------------------------------------- the municipality's registers (ingest.registers)
+
+def register_decision_row(**over) -> dict:
+    """One row of a municipality's decisions register: 65 hours a week for CLIENT_PNR in 2024."""
+    row = dict(decision_id="BO-1", client_pnr=CLIENT_PNR, kind="base", valid_from="2024-01-01",
+               valid_to="2024-12-31", granted_hours="65", granted_per="week")
+    row.update(over)
+    return row
+
+
+def register_fk_row(**over) -> dict:
+    """One row of FK's decisions register: 120 hours a week for CLIENT_PNR in 2024."""
+    row = dict(client_pnr=CLIENT_PNR, valid_from="2024-01-01", valid_to="2024-12-31", fk_hours_per_week="120")
+    row.update(over)
+    return row
+
+
+def register_assistant_row(**over) -> dict:
+    """One row of the assistant register (11 a § LSS): ASSISTANT_PNR living in Sweden, able to
+    work, not related, under the Working Hours Act with a 4-week calculation period, from 2024."""
+    row = dict(assistant_pnr=ASSISTANT_PNR, name="Testa Testsson", residence_country="SE", capacity_to_work="yes",
+               related_to_client="no", same_household="no", employer_org_nr="559901-1235", regime="atl",
+               calculation_period_weeks="4", valid_from="2024-01-01")
+    row.update(over)
+    return row
+
+
 # ------------------------------------------------------------------------ invoice plans
 
 REGISTRY = load_registry(use_env=False)
