@@ -43,7 +43,7 @@ LSS-CASE-040      11 a § LSS; BR-LIN-04    quantity > reported hours: net_amoun
                                            (no time report at all: the whole line); otherwise
                                            net_amount − line_amount(quantity, price) when positive
                                            (the line's own arithmetic). A line stating no quantity or price:
-                                           the whole line. ``seconds``: quantity × 3600 − reported seconds
+                                           the whole line. ``seconds``: (quantity − reported hours) × 3600
 LSS-CASE-041      the municipality's rate  price > the rate for the line's year (``rates``):
                   (``rates``)              line_amount(h, price) − line_amount(h, rate), where h = the
                                            smaller of the quantity and round_hours(the reported seconds no

@@ -34,6 +34,16 @@ claim is disputed once); 081 and 084 are judged only for a claim none of them re
 claim is disputed line by line (each line's net amount); 081's difference concerns the claim
 as a whole and is recorded under the line id ``(claim)``. One finding per claim and code; key
 ``CODE:i<invoice_id>``.
+
+What the loader fills from a received claim (as :mod:`invoices.sickpay_invoice` writes one)
+    ``client``, ``sick_assistant``, ``days``: the calculation attachment ``SJ-1`` (CSV, rows
+    "Den enskildes personnummer", "Sjuk assistent, personnummer", "Sjukdagar" as comma-separated
+    ISO dates); ``karens_date`` / ``no_karens_reason``: its row "Karensavdrag, datum" or
+    "Karensavdrag ej gjort, orsak"; ``sick_pay``: the line with seller's item id
+    ``LSS-sickpay-sick_pay`` (its amount); each percentage and base: the line
+    ``LSS-sickpay-<component>`` whose description reads "P % av B kr" (B equal to the sick pay:
+    base ``sick_pay``; to sick pay + holiday pay: ``sick_pay_and_holiday_pay``; the CSV's rows
+    say the same). A claim whose figures cannot be read gets no row (or NULLs): LSS-CASE-083.
 """
 from __future__ import annotations
 
