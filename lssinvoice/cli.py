@@ -22,6 +22,7 @@ COMMANDS = {
     "redovisning": ("lssinvoice.cmd_invoice", "redovisning"),
     "ingest": ("lssinvoice.cmd_ingest", "ingest"),
     "check": ("lssinvoice.cmd_check", "check"),
+    "case": ("lssinvoice.cmd_case", "case"),
     "registers": ("lssinvoice.cmd_registers", "registers"),
 }
 
