@@ -11,8 +11,8 @@ assistants, clients and providers in proportion (12 M ↔ 100,000 / 20,000 / 200
 2023, so that a night crossing New Year is priced at a rate DOMAIN.md knows (FK's standard
 amounts 2023 and 2024, as Tjörn pays). Local time is Europe/Stockholm: every instant is made
 from a wall time (``TIMESTAMP ... AT TIME ZONE``), so the DST nights (26 March, 29 October)
-have their 23 and 25 hours. People are 12-digit strings YYYYMMDD + 4 digits without a valid
-check digit: synthetic, nobody's.
+have their 23 and 25 hours. People are synthetic personnummer (YYYYMMDD, a serial, the Luhn
+digit), unique by construction.
 
 What the year holds
     * assistants working a 14-day rota of 2-6 day (07-16 or 08-17) or evening (16-22 or 15-22)
@@ -31,6 +31,9 @@ What the year holds
     * Försäkringskassan's clients, 30 % as many again, with FK's decisions and FK's monthly
       20-hour invoice (a line per client and week, the week on the invoice of the month its
       Monday is in, at the year's standard amount);
+    * a sickness occasion for 2 % of the assistants (2-5 days at one client, their shifts there
+      gone), each claimed on an invoice of its own (claim kind ``sickpay``) with its figures in
+      ``sick_claims`` and lines computed as :mod:`invoices.sickpay` computes them;
     * a small share of violations (:data:`ROLE_SHARES`, :data:`CLIENT_SHARES`), each at least
       twice at any scale, so that a tiny year has them all: under-18 assistants, residence
       outside the EEA (all year, or from a move mid-year), lacking capacity, assistants
@@ -39,10 +42,13 @@ What the year holds
       time report, heavy on-call months, 24-hour
       stretches under the example agreement, 60-hour weeks all year (overtime, the 48-hour
       average), a second provider billing copies of a client's shifts, decisions that end or
-      start within the year, granted hours below the work, lines with a wrong rate or wrong
+      start within the year, shifts naming an unknown decision or another client's, an
+      extension's hours on the base invoice, granted hours below the work, lines with a wrong rate or wrong
       arithmetic, time reports unsigned or not stating the calculation period, the agreement
       or the kinds of time; FK decisions starting after FK's first lines, 24 hours billed in
-      a week, a wrong amount, a week billed again the next month. Apart from them the rotas
+      a week, a wrong amount or line total, a week billed again the next month; sick-pay
+      claims for a client whose time reports show no substitute, claimed twice, without their
+      figures, or above the recomputed claim. Apart from them the rotas
       keep every limit.
 
 The run's context is what ``lssinvoice check`` gives for Tjörn (:func:`check_context`): the
@@ -106,8 +112,11 @@ ROLE_SHARES = (  # assistants, by rank of a hash: the first ranks get a role
     ("quick", 0.01), ("seven", 0.003), ("overlap", 0.003), ("heavy_on_call", 0.01), ("regime_change", 0.005),
     ("long_stretch", 0.002), ("overtime", 0.002), ("twice", 0.002),
 )
-FK_SHARES = (("fk_late", 0.01), ("fk_again", 0.01), ("fk_over", 0.01), ("fk_amount", 0.01))  # FK's clients
+FK_SHARES = (("fk_late", 0.01), ("fk_again", 0.01), ("fk_over", 0.01), ("fk_amount", 0.01), ("fk_arith", 0.01))
+SICK_SHARE = 0.02  # assistants with a sickness occasion whose extra cost of sick pay is claimed
+SICK_SHARES = (("no_substitute", 0.02), ("duplicate", 0.02), ("unstated", 0.02), ("inflated", 0.02))
 CLIENT_SHARES = (("double_billed", 0.005), ("decision_ends", 0.01), ("decision_late", 0.005),
+                 ("unknown_decision", 0.002), ("foreign_decision", 0.002), ("misfiled", 0.002),
                  ("over_granted", 0.03), ("extension", 0.05))
 
 
@@ -159,10 +168,12 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     """Fill the checks' input tables of ``con`` (created here) with a synthetic year of about
     ``shifts`` shifts; returns the row counts. ``con`` must be on Stockholm time."""
     from invoices.casework.frame import create_inputs
+    from invoices.casework.sickpay import create_sick_claims
 
     n = scale(shifts)
     A, C, P, S = n["assistants"], n["clients"], n["providers"], int(seed)
     F = max(MIN_INJECTED * len(FK_SHARES) + 4, round(C * FK_SHARE))
+    NS = max(MIN_INJECTED * len(SICK_SHARES) + 4, round(A * SICK_SHARE))
     buyer = municipality()
     rates = {y: buyer.hourly_rate(y) for y in buyer.known_rate_years()}
     fk_amounts = fk_standard_amounts()
@@ -170,11 +181,18 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
         if year not in rates or year not in fk_amounts:
             raise RuntimeError(f"{MUNICIPALITY}: no hourly rate or FK standard amount for {year} in the registry")
     create_inputs(con)
+    create_sick_claims(con)
     q = con.execute
     q(f"CREATE OR REPLACE TEMP MACRO hh(t, x) AS hash({S}, t, x)")
     q(f"CREATE OR REPLACE TEMP MACRO hh2(t, x, y) AS hash({S}, t, x, y)")
     q(f"CREATE OR REPLACE TEMP MACRO hh3(t, x, y, z) AS hash({S}, t, x, y, z)")
     q("CREATE OR REPLACE TEMP MACRO pct(h) AS CAST(h % 1000 AS INTEGER)")  # per mille
+    # A synthetic personnummer: YYYYMMDD, a 3-digit serial, the Luhn digit over YYMMDD + serial.
+    q("""CREATE OR REPLACE TEMP MACRO luhn9(x) AS (10 - list_sum(list_transform(range(1, 10), lambda i:
+             (CAST(x[i] AS INTEGER) * (2 - (i + 1) % 2)) // 10 + (CAST(x[i] AS INTEGER) * (2 - (i + 1) % 2)) % 10))
+             % 10) % 10""")
+    q("""CREATE OR REPLACE TEMP MACRO pnr(born, serial) AS strftime(born, '%Y%m%d') || lpad(CAST(serial AS VARCHAR), 3, '0')
+             || CAST(luhn9(strftime(born, '%y%m%d') || lpad(CAST(serial AS VARCHAR), 3, '0')) AS VARCHAR)""")
 
     # Assistants: type of work, rota, regime, clients, birth, residence.
     q(f"""
@@ -205,8 +223,8 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
            CAST((h >> 28) % 2 AS INTEGER) AS variant,
            CAST((h >> 32) % 14 AS INTEGER) AS off,
            CAST(175 + 7 * ((h >> 36) % 5) AS INTEGER) AS vac,
-           CASE WHEN role = 'minor' THEN DATE '2006-03-01' + CAST(a % 10 * 70 + (h >> 40) % 70 AS INTEGER)
-                ELSE DATE '1960-01-01' + CAST(a % 10 * 1600 + (h >> 40) % 1600 AS INTEGER) END AS born,
+           CASE WHEN role = 'minor' THEN DATE '2006-03-01' + CAST(a % 100 * 7 + (h >> 40) % 7 AS INTEGER)
+                ELSE DATE '1960-01-01' + CAST(a % 100 * 160 + (h >> 40) % 160 AS INTEGER) END AS born,
            CAST(60 + (h >> 50) % 240 AS INTEGER) AS change_day,
            CASE WHEN role = 'abroad' THEN ['TH', 'US', 'CH', 'GB', 'IQ'][1 + CAST((h >> 52) % 5 AS INTEGER)]
                 WHEN pct(h >> 54) < 20 THEN ['FI', 'NO', 'DK', 'PL', 'DE'][1 + CAST((h >> 56) % 5 AS INTEGER)]
@@ -214,7 +232,7 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     FROM typed
     """)
     q("""ALTER TABLE g_asst ADD COLUMN pnr VARCHAR""")
-    q("""UPDATE g_asst SET pnr = strftime(born, '%Y%m%d') || lpad(CAST(a // 10 AS VARCHAR), 4, '0')""")
+    q("""UPDATE g_asst SET pnr = pnr(born, a // 100)""")  # unique: (a % 100, a // 100)
 
     # Links assistant -> client (slot j of n_clients), spread evenly: about 7 assistants a client.
     q(f"""
@@ -231,11 +249,20 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
                FROM range({C}) t(c))
     SELECT CAST(c AS INTEGER) AS c, {_roles(CLIENT_SHARES, C, 'rk')} AS role,
            CAST(h % {P} AS INTEGER) AS p,
-           strftime(DATE '1940-01-01' + CAST(c % 10 * 2800 + (h >> 12) % 2800 AS INTEGER), '%Y%m%d')
-               || lpad(CAST(c // 10 AS VARCHAR), 4, '0') AS pnr,
+           pnr(DATE '1929-01-01' + CAST(c % 100 * 110 + (h >> 12) % 110 AS INTEGER), c // 100) AS pnr,
            CASE WHEN pct(h >> 24) < 700 THEN 'week' ELSE 'month' END AS per,
-           CAST(1 + (h >> 34) % 11 AS INTEGER) AS ext_month,  -- extension: this month and the next
+           CASE WHEN {_roles(CLIENT_SHARES, C, 'rk')} = 'misfiled' THEN [11, 5][1 + rk % 2]
+                ELSE CAST(1 + (h >> 34) % 11 AS INTEGER) END AS ext_month,  -- extension: this month and the next
            [6, 12, 3, 9, 1, 7, 4, 10, 2, 8, 5, 11][1 + rk % 12] AS dbl_month  -- June and December first
+    FROM r
+    """)
+
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_fk AS
+    WITH r AS (SELECT CAST(f AS INTEGER) AS f, hh('fk', f) AS h, row_number() OVER (ORDER BY hh('fkrole', f), f) - 1 AS rk
+               FROM range({F}) t(f))
+    SELECT *, pnr(DATE '1929-01-01' + CAST(f % 100 * 110 + (h >> 12) % 110 AS INTEGER), 500 + f // 100) AS pnr,
+           {_roles(FK_SHARES, F, 'rk')} AS role
     FROM r
     """)
 
@@ -296,6 +323,36 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     """)
     q(f"DELETE FROM g_shift WHERE local_start < TIMESTAMP '{YEAR}-01-01'")  # a quick return before the year
 
+    # Sickness occasions (2 % of the assistants, one each): 2-5 sick days at one client, whose
+    # shifts of the sick assistant there are gone; the claim of the extra cost of sick pay
+    # below. Injected by rank: a claim for a client whose time reports the municipality does
+    # not hold (an FK client: no substitute's work shown), a second claim for the same
+    # occasion, a claim whose figures are missing, lines above the recomputed claim.
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_sick AS
+    WITH pick AS (
+        SELECT g.a, g.pnr, row_number() OVER (ORDER BY hh('sick', g.a), g.a) - 1 AS rk
+        FROM g_asst g WHERE g.role = 'none'
+    ), o AS (
+        SELECT p.*, {_roles(SICK_SHARES, NS, 'p.rk')} AS role, hh('sickday', p.a) AS h FROM pick p WHERE p.rk < {NS}
+    ), m AS (
+        SELECT *, CASE WHEN role <> 'none' THEN [6, 12][1 + rk % 2] ELSE CAST(1 + h % 12 AS INTEGER) END AS m FROM o
+    )
+    SELECT m.a, m.pnr AS sick_assistant, m.rk, m.role, l.c,
+           CASE WHEN m.role = 'no_substitute' THEN f.pnr ELSE c.pnr END AS client,
+           CASE WHEN m.role = 'no_substitute' THEN f.h % {P} ELSE c.p END AS p,
+           make_date({YEAR}, m.m, 1) + CAST((m.h >> 8) % 20 AS INTEGER) AS first_day,
+           CAST(2 + (m.h >> 16) % 4 AS INTEGER) AS n_days,
+           CAST(600 + (m.h >> 20) % 900 AS DECIMAL(18, 2)) * CAST(2 + (m.h >> 16) % 4 AS INTEGER)
+               + CAST((m.h >> 32) % 100 AS DECIMAL(18, 2)) * 0.01 AS sick_pay,
+           (m.h >> 40) % 10 = 0 AS no_karens
+    FROM m JOIN g_link l ON l.a = m.a AND l.j = 0 JOIN g_client c ON c.c = l.c
+    LEFT JOIN g_fk f ON f.f = m.rk % {F}
+    """)
+    q(f"""DELETE FROM g_shift WHERE EXISTS (
+              SELECT 1 FROM g_sick k WHERE k.a = g_shift.a AND k.c = g_shift.c AND k.role <> 'no_substitute'
+                 AND DATE '{YEAR}-01-01' + g_shift.day BETWEEN k.first_day AND k.first_day + k.n_days - 1)""")
+
     # Decisions per shift (the extension's share in its two months), the billing provider,
     # and copies billed by a second provider (double billing).
     q(f"""
@@ -304,40 +361,52 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
         SELECT s.*, month(s.local_start) AS m, c.p, c.role AS crole, c.dbl_month, c.ext_month,
                hh3('ext', s.a, s.day, s.seq) AS hx
         FROM g_shift s JOIN g_client c USING (c)
-    ), dec AS (
-        SELECT *, CASE WHEN crole = 'extension' AND m IN (ext_month, ext_month + 1) AND hx % 3 = 0
+    ), dec AS (  -- the decision the work is done under, and the invoice it is billed on
+        SELECT *, CASE WHEN crole IN ('extension', 'misfiled') AND m IN (ext_month, ext_month + 1) AND hx % 3 = 0
                        THEN 'U-' || lpad(CAST(c AS VARCHAR), 6, '0') ELSE 'B-' || lpad(CAST(c AS VARCHAR), 6, '0') END
-                   AS decision_id
+                   AS inv_decision
         FROM s
+    ), named AS (  -- what the time report names: the decision, or an injected wrong one
+        SELECT *, CASE WHEN crole = 'misfiled' AND inv_decision LIKE 'U-%' AND hx % 2 = 0
+                       THEN 'B-' || lpad(CAST(c AS VARCHAR), 6, '0') ELSE inv_decision END AS inv,
+                  CASE WHEN crole = 'unknown_decision' AND m IN (6, 12) AND hx % 5 = 1 THEN inv_decision || 'X'
+                       WHEN crole = 'foreign_decision' AND m IN (6, 12) AND hx % 5 = 1
+                       THEN 'B-' || lpad(CAST((c + 1) % {C} AS VARCHAR), 6, '0')
+                       ELSE inv_decision END AS decision_id
+        FROM dec
     )
-    SELECT a, c, p, decision_id, kind, local_start, local_end, m, extra, 0 AS copy FROM dec
+    SELECT a, c, p, inv, decision_id, kind, local_start, local_end, m, extra, 0 AS copy FROM named
     UNION ALL
-    SELECT a, c, (p + 1) % {P}, decision_id, kind, local_start, local_end, m, extra, 1 FROM dec
+    SELECT a, c, (p + 1) % {P}, inv, decision_id, kind, local_start, local_end, m, extra, 1 FROM named
     WHERE crole = 'double_billed' AND m = dbl_month AND hx % 3 = 1
     """)
     q(f"""
     CREATE OR REPLACE TEMP TABLE g_inv AS
-    SELECT p, c, m, decision_id, row_number() OVER (ORDER BY m, p, c, decision_id) AS invoice_id
-    FROM (SELECT DISTINCT p, c, m, decision_id FROM g_billed)
+    SELECT p, c, m, inv, row_number() OVER (ORDER BY m, p, c, inv) AS invoice_id
+    FROM (SELECT DISTINCT p, c, m, inv FROM g_billed)
     """)
     q(f"""
     INSERT INTO shifts
     SELECT row_number() OVER (ORDER BY i.invoice_id, b.a, b.local_start, b.kind, b.extra) AS shift_id, i.invoice_id,
            dense_rank() OVER (ORDER BY i.invoice_id, g.pnr), g.pnr, c.pnr, b.decision_id, b.kind,
            b.local_start AT TIME ZONE 'Europe/Stockholm', b.local_end AT TIME ZONE 'Europe/Stockholm', true, 'bench'
-    FROM g_billed b JOIN g_inv i USING (p, c, m, decision_id) JOIN g_asst g USING (a) JOIN g_client c USING (c)
+    FROM g_billed b JOIN g_inv i USING (p, c, m, inv) JOIN g_asst g USING (a) JOIN g_client c USING (c)
     ORDER BY shift_id
     """)
     q("""
     INSERT INTO timereports
-    SELECT timereport_id, invoice_id, assistant, any_value(client),
-           any_value(strftime(start_at, '%Y-%m')), hh2('sign', invoice_id, assistant) % 200 <> 0,
-           hh2('sup', invoice_id, assistant) % 200 <> 0,
-           CASE WHEN hh2('period', invoice_id, assistant) % 300 <> 0 THEN '4 veckor' END,
-           CASE WHEN any_value(g.regime) = 'exempelavtalet' THEN 'Exempelavtalet' END,
-           hh2('agreement', invoice_id, assistant) % 300 <> 0, hh2('kinds', invoice_id, assistant) % 300 <> 0
-    FROM shifts s JOIN g_asst g ON g.pnr = s.assistant
-    GROUP BY timereport_id, invoice_id, assistant ORDER BY timereport_id
+    WITH t AS (
+        SELECT timereport_id, invoice_id, assistant, any_value(client) AS client,
+               any_value(strftime(start_at, '%Y-%m')) AS month, any_value(g.regime) AS regime
+        FROM shifts s JOIN g_asst g ON g.pnr = s.assistant GROUP BY timereport_id, invoice_id, assistant
+    ), r AS (  -- the omissions by rank within the month: every month has each of them
+        SELECT *, row_number() OVER (PARTITION BY month ORDER BY hh2('tr', invoice_id, assistant), timereport_id) AS rr
+        FROM t
+    )
+    SELECT timereport_id, invoice_id, assistant, client, month, rr % 200 <> 1, rr % 200 <> 2,
+           CASE WHEN rr % 300 <> 3 THEN '4 veckor' END, CASE WHEN regime = 'exempelavtalet' THEN 'Exempelavtalet' END,
+           rr % 300 <> 4, rr % 300 <> 5
+    FROM r ORDER BY timereport_id
     """)
     q("INSERT INTO rates VALUES " + ", ".join(f"({y}, {r})" for y, r in sorted(rates.items())))
 
@@ -372,7 +441,7 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     SELECT i.invoice_id, 'F{YEAR}-' || lpad(CAST(i.p AS VARCHAR), 3, '0') || '-' || lpad(CAST(i.invoice_id AS VARCHAR), 8, '0'),
            '0007:' || CAST(5566000000 + i.p * 1013 AS VARCHAR),
            row_number() OVER (ORDER BY i.m, hh('seq', i.invoice_id), i.invoice_id), 'invoice',
-           CASE WHEN i.decision_id LIKE 'U-%' THEN 'extension' ELSE 'base' END,
+           CASE WHEN i.inv LIKE 'U-%' THEN 'extension' ELSE 'base' END,
            '{YEAR}-' || lpad(CAST(i.m AS VARCHAR), 2, '0'), coalesce(l.payable, 0), false
     FROM g_inv i LEFT JOIN (SELECT invoice_id, sum(net_amount) AS payable FROM lines GROUP BY ALL) l USING (invoice_id)
     """)
@@ -400,26 +469,18 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
                      * CASE WHEN c.role = 'over_granted' THEN 0.8 ELSE 1.05 END) AS DECIMAL(12, 2)),
            CASE WHEN h.decision_id LIKE 'U-%' THEN 'month' ELSE c.per END
     FROM h JOIN g_client c ON c.pnr = h.client
+    WHERE h.decision_id IN ('B-' || lpad(CAST(c.c AS VARCHAR), 6, '0'), 'U-' || lpad(CAST(c.c AS VARCHAR), 6, '0'))
     """)
 
     # Försäkringskassan's clients (assistansersättning): their decisions and FK's monthly
     # invoice of the first 20 hours per week (a line per client and week, the week in the
     # invoice of the month its Monday is in) at the year's standard amount. Injected: a few
-    # decisions starting in March under lines from January, 24 hours billed in a week, a wrong
-    # amount, a week billed again the next month.
-    q(f"""
-    CREATE OR REPLACE TEMP TABLE g_fk AS
-    SELECT CAST(f AS INTEGER) AS f, hh('fk', f) AS h,
-           strftime(DATE '1945-01-01' + CAST(f % 10 * 2500 + (hh('fk', f) >> 12) % 2500 AS INTEGER), '%Y%m%d')
-               || '9' || lpad(CAST(f // 10 AS VARCHAR), 3, '0') AS pnr,
-           row_number() OVER (ORDER BY hh('fkrole', f), f) - 1 AS rk
-    FROM range({F}) t(f)
-    """)
-    q(f"ALTER TABLE g_fk ADD COLUMN role VARCHAR")
-    q(f"UPDATE g_fk SET role = {_roles(FK_SHARES, F, 'rk')}")
+    # decisions starting mid-June or mid-December under lines from January, 24 hours billed in a
+    # week, a wrong amount, a wrong line total, a week billed again the next month.
     q(f"""
     INSERT INTO fk_decisions
-    SELECT pnr, CASE WHEN role = 'fk_late' THEN DATE '{YEAR}-03-01' ELSE DATE '{YEAR - 1}-01-01' END,
+    SELECT pnr, CASE WHEN role = 'fk_late' THEN [DATE '{YEAR}-06-15', DATE '{YEAR}-12-15'][1 + rk % 2]
+                     ELSE DATE '{YEAR - 1}-01-01' END,
            DATE '{YEAR + 1}-12-31', CAST(60 + (h >> 20) % 100 AS DECIMAL(12, 2))
     FROM g_fk ORDER BY pnr
     """)
@@ -428,9 +489,9 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     q(f"""
     CREATE OR REPLACE TEMP TABLE g_fk_lines AS
     WITH weeks AS (
-        SELECT DATE '{YEAR}-01-02' + CAST(7 * w AS INTEGER) AS week FROM range(52) t(w)  -- the Mondays of {YEAR}
-    ), l AS (
-        SELECT g.pnr AS client, g.role, w.week, month(w.week) AS m, hh2('fkline', g.f, w.week) % 10 = 0 AS hit
+        SELECT w, DATE '{YEAR}-01-02' + CAST(7 * w AS INTEGER) AS week FROM range(52) t(w)  -- the Mondays of {YEAR}
+    ), l AS (  -- an injected error every fourth week of the client's
+        SELECT g.pnr AS client, g.role, w.week, month(w.week) AS m, (w.w + g.rk) % 4 = 0 AS hit
         FROM g_fk g CROSS JOIN weeks w
     ), again AS (
         SELECT *, false AS repeat FROM l
@@ -439,17 +500,65 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     SELECT {first_fk} + m - 1 AS invoice_id,
            CAST(row_number() OVER (PARTITION BY m ORDER BY client, week, repeat) AS VARCHAR) AS line_id,
            client, week, CAST(CASE WHEN role = 'fk_over' AND hit THEN 24 ELSE 20 END AS DECIMAL(18, 4)) AS quantity,
-           CAST(a.amount AS DECIMAL(18, 4)) + CASE WHEN role = 'fk_amount' AND hit THEN 10 ELSE 0 END AS price
+           CAST(a.amount AS DECIMAL(18, 4)) + CASE WHEN role = 'fk_amount' AND hit THEN 10 ELSE 0 END AS price,
+           CASE WHEN role = 'fk_arith' AND hit THEN 50 ELSE 0 END AS arith
     FROM again JOIN (VALUES {amounts}) a(yr, amount) ON a.yr = year(week)
     """)
     q("""INSERT INTO lines SELECT invoice_id, line_id, NULL, NULL, year(week), client, week, quantity, price,
-                                  round(quantity * price, 2) FROM g_fk_lines ORDER BY invoice_id, line_id""")
+                                  round(quantity * price, 2) + arith FROM g_fk_lines ORDER BY invoice_id, line_id""")
     q(f"""
     INSERT INTO invoices
     SELECT invoice_id, 'FK-{YEAR}-' || lpad(CAST(invoice_id - {first_fk} + 1 AS VARCHAR), 2, '0'), '{FK_SELLER}',
            (SELECT max(received_seq) FROM invoices) + invoice_id - {first_fk} + 1, 'invoice', 'fk',
-           '{YEAR}-' || lpad(CAST(invoice_id - {first_fk} + 1 AS VARCHAR), 2, '0'), sum(round(quantity * price, 2)), false
+           '{YEAR}-' || lpad(CAST(invoice_id - {first_fk} + 1 AS VARCHAR), 2, '0'), sum(round(quantity * price, 2) + arith),
+           false
     FROM g_fk_lines GROUP BY invoice_id ORDER BY invoice_id
+    """)
+
+    # The sick-pay claims: an invoice each (claim kind 'sickpay', the client's provider, the
+    # month of the first sick day), its figures in sick_claims, lines per component computed
+    # as invoices.sickpay computes them (each rounded once, half-up, to the öre).
+    first_sick = con.execute("SELECT max(invoice_id) + 1 FROM invoices").fetchone()[0]
+    q(f"""
+    CREATE OR REPLACE TEMP TABLE g_claims AS
+    WITH k AS (
+        SELECT *, false AS again FROM g_sick
+        UNION ALL SELECT *, true FROM g_sick WHERE role = 'duplicate'
+    ), n AS (
+        SELECT *, {first_sick} + row_number() OVER (ORDER BY first_day, sick_assistant, again) - 1 AS invoice_id,
+               CAST(12 AS DECIMAL(9, 4)) AS holiday_pct, CAST(31.42 AS DECIMAL(9, 4)) AS contributions_pct,
+               CAST(0.6 AS DECIMAL(9, 4)) AS insurance_pct, CAST(4.5 AS DECIMAL(9, 4)) AS pension_pct
+        FROM k
+    ), c AS (
+        SELECT *, round(sick_pay * holiday_pct * 0.01, 2) AS holiday FROM n
+    )
+    SELECT *, round((sick_pay + holiday) * contributions_pct * 0.01, 2) AS contributions,
+           round((sick_pay + holiday) * insurance_pct * 0.01, 2) AS insurance,
+           round((sick_pay + holiday) * pension_pct * 0.01, 2) AS pension
+    FROM c
+    """)
+    q(f"""
+    INSERT INTO sick_claims
+    SELECT invoice_id, client, sick_assistant, list_transform(range(n_days), lambda i: first_day + CAST(i AS INTEGER)),
+           sick_pay, holiday_pct, contributions_pct, insurance_pct, pension_pct, NULL, NULL, NULL,
+           CASE WHEN no_karens THEN NULL ELSE first_day END,
+           CASE WHEN no_karens THEN 'karens already deducted this sickness period' END
+    FROM g_claims WHERE role <> 'unstated' ORDER BY invoice_id
+    """)
+    q(f"""
+    INSERT INTO lines
+    SELECT invoice_id, CAST(i AS VARCHAR), NULL, NULL, year(first_day), NULL, NULL, NULL, NULL,
+           [sick_pay, holiday, contributions, insurance, pension][i] + CASE WHEN role = 'inflated' AND i = 1 THEN 500 ELSE 0 END
+    FROM g_claims, range(1, 6) t(i) ORDER BY invoice_id, i
+    """)
+    q(f"""
+    INSERT INTO invoices
+    SELECT invoice_id, 'S{YEAR}-' || lpad(CAST(p AS VARCHAR), 3, '0') || '-' || lpad(CAST(invoice_id AS VARCHAR), 8, '0'),
+           '0007:' || CAST(5566000000 + p * 1013 AS VARCHAR),
+           (SELECT max(received_seq) FROM invoices) + row_number() OVER (ORDER BY invoice_id), 'invoice', 'sickpay',
+           strftime(first_day, '%Y-%m'), sick_pay + holiday + contributions + insurance + pension
+               + CASE WHEN role = 'inflated' THEN 500 ELSE 0 END, false
+    FROM g_claims ORDER BY invoice_id
     """)
 
     # The assistant register: one version from 2000, or two (a move abroad, a new regime).
@@ -471,10 +580,11 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     FROM v ORDER BY pnr, version
     """)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("shifts", "timereports", "invoices", "lines", "decisions", "fk_decisions", "assistants")}
+              for t in ("shifts", "timereports", "invoices", "lines", "decisions", "fk_decisions", "assistants",
+                        "sick_claims")}
     counts.update(assistants_generated=A, clients=C, providers=P)
     for t in ("g_asst", "g_link", "g_client", "g_day", "g_tmpl", "g_work", "g_shift", "g_billed", "g_inv", "g_lines",
-              "g_fk", "g_fk_lines"):
+              "g_fk", "g_fk_lines", "g_sick", "g_claims"):
         q(f"DROP TABLE {t}")
     return counts
 
@@ -584,6 +694,7 @@ def run_period(path: str, period: str, threads: int, memory_limit: str | None, t
     from ingest.casework.load import reference_window
     from invoices.casework import run
     from invoices.casework.frame import connect, create_inputs
+    from invoices.casework.sickpay import create_sick_claims
 
     out: dict = {"period": period, "threads": threads, "memory_limit": memory_limit,
                  "rss_after_imports_mb": _vm("VmRSS")}
@@ -595,12 +706,13 @@ def run_period(path: str, period: str, threads: int, memory_limit: str | None, t
     lo, hi = reference_window(period)
     start = time.perf_counter()
     create_inputs(raw)
+    create_sick_claims(raw)
     raw.execute(f"ATTACH '{path}' AS src (READ_ONLY)")
     # The loader's window (ingest.casework.load): shifts overlapping it, a day of slack each side.
     raw.execute(f"""INSERT INTO shifts SELECT * FROM src.shifts
                     WHERE start_at < TIMESTAMPTZ '{hi} 00:00:00+00' + INTERVAL 1 DAY
                       AND end_at > TIMESTAMPTZ '{lo} 00:00:00+00' - INTERVAL 1 DAY""")  # in shift_id order
-    for t in ("timereports", "invoices", "lines", "decisions", "fk_decisions", "assistants", "rates"):
+    for t in ("timereports", "invoices", "lines", "decisions", "fk_decisions", "assistants", "rates", "sick_claims"):
         raw.execute(f"INSERT INTO {t} SELECT * FROM src.{t}")
     raw.execute("DETACH src")
     out["load_s"] = time.perf_counter() - start
@@ -717,7 +829,7 @@ def _code_state() -> str:
     """The commit measured, and which case-work files differ from it (work in progress)."""
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
+        return done.stdout.rstrip() if done.returncode == 0 else ""  # porcelain lines start with a space
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     dirty = [line[3:] for line in git("status", "--porcelain", "--", "invoices/casework").splitlines()]
@@ -737,6 +849,7 @@ def casework_benchmark(sizes: tuple[int, ...] = SIZES, periods: tuple[str, ...] 
     import duckdb
 
     threads = os.cpu_count() or 1
+    code_start = _code_state()
     counters, load_start, probes = cpu_counters(), os.getloadavg()[0], []
     bench_start = time.perf_counter()
     gens: dict[int, dict] = {}
@@ -771,7 +884,9 @@ def casework_benchmark(sizes: tuple[int, ...] = SIZES, periods: tuple[str, ...] 
         f"- date: {datetime.now(UTC).isoformat(timespec='seconds')}; machine: {threads} cores "
         f"(`os.cpu_count()`), DuckDB {duckdb.__version__}, threads = {threads}, "
         f"memory_limit = {MEMORY_LIMIT} (spills to a temporary directory beyond it)",
-        f"- code measured: {_code_state()}",
+        f"- code measured: {code_start}" + ("" if _code_state() == code_start else
+                                             f"; **it changed during the run**, to {_code_state()}: the rows may "
+                                             "mix versions"),
         f"- checks run: every function of `run._checks()`, judged as `lssinvoice check` judges for {MUNICIPALITY} "
         "(its rates, FK's standard amounts, its case levels; the packaged working-time profiles)" + (
             f"; **missing modules, not run: {', '.join(missing)}** (being written when this ran)" if missing else ""),
