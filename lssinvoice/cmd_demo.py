@@ -13,6 +13,10 @@
    into the inbox of the municipality its envelope names (``<out>/municipalities/<slug>/``),
    together with one resubmission and one broken file, and ``ingest run`` takes them in:
    stored and answered (AB), or quarantined and answered (RE) or not, with the reason.
+4. The case work (:mod:`lssinvoice.demo_casework`): a second, careless provider's invoice
+   for the same Borås client, the registers imported, ``check`` for March 2024 in Borås and
+   Tjörn, the automatic answers (AP / UQ) and a case officer's partial approval (CA); the
+   demo checks that every problem of ``examples/casework`` is found where it belongs.
 
 The output folder (default ``./demo-out``) is the demo's own: it is emptied at the start of
 each run when it carries the demo's marker file, and refused when it exists without it.
@@ -49,6 +53,7 @@ def demo(out, examples, skip_official):
     """
     from rich.console import Console
 
+    from lssinvoice.demo_casework import casework_demo
     from validate.releases import select
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
@@ -61,9 +66,10 @@ def demo(out, examples, skip_official):
     try:
         result = provider_demo(out, console, examples=examples)
         municipal = municipal_demo(out, result.outbox, console)
+        casework = casework_demo(out, console, examples=examples, pahittad=result.invoices)
     except DemoError as exc:
         raise CommandError(str(exc)) from None
-    finish(EXIT_OK if unexpected == 0 and result.ok and municipal.ok else EXIT_FINDINGS)
+    finish(EXIT_OK if unexpected == 0 and result.ok and municipal.ok and casework.ok else EXIT_FINDINGS)
 
 
 def official_examples(console) -> int:
