@@ -8,11 +8,18 @@ Rows
 
 Files
     * CSV: UTF-8 with or without BOM; the delimiter (``,``, ``;`` or tab) is the one that
-      occurs most often in the header line. XLSX: the first sheet, read-only.
+      occurs most often in the header line. XLSX: the first sheet, read-only; a workbook whose
+      parts unpack to more than :data:`XLSX_MAX_UNPACKED` bytes is refused unread (a zip bomb).
     * A column not known to the reader is an error (a misspelt optional column would
-      otherwise be silently lost); so is a column without a header or one given twice.
+      otherwise be silently lost); so is a column without a header or one given twice
+      (also under two names that mean the same column: a reader's ``aliases``, e.g. the
+      Swedish headings of :mod:`invoices.timereports`).
     * A folder is read as every ``*.csv``/``*.xlsx`` in it (not recursive, sorted by name;
       Excel lock files ``~$*`` and hidden files skipped).
+    * The same tables come from bytes (:class:`TableBytes`: an invoice's attachment, its
+      format told by :func:`table_format` from its MIME code or file name), read by the same
+      code as a file: only where the bytes come from differs. Whatever the bytes, a problem is
+      recorded as an input error naming the source, never raised as anything else.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +35,45 @@ from typing import Any
 from .cells import cell_text
 from .input_errors import Collector
 
-__all__ = ["IGNORED_COLUMNS", "TABLE_SUFFIXES", "Row", "RowReader", "Table", "read_table", "table_files"]
+__all__ = [
+    "CSV", "IGNORED_COLUMNS", "TABLE_SUFFIXES", "XLSX", "Row", "RowReader", "Table", "TableBytes", "header_names",
+    "read_table", "table_files", "table_format",
+]
 
 IGNORED_COLUMNS = ("comment",)
 TABLE_SUFFIXES = (".csv", ".xlsx")
+CSV, XLSX = "csv", "xlsx"
+_FORMAT_BY_MIME = {
+    "text/csv": CSV,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": XLSX,
+}
+XLSX_MAX_UNPACKED = 100 * 1024 * 1024
+"""The most a workbook's parts may unpack to (bytes): far above any time report's."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableBytes:
+    """A table's content from elsewhere than a file (an invoice's attachment).
+
+    ``name`` is what messages and sources call it (``"attachment 2"``), ``format``
+    :data:`CSV` or :data:`XLSX` (see :func:`table_format`)."""
+
+    name: str
+    data: bytes
+    format: str
+
+
+def table_format(filename: str | None, mime: str | None) -> str | None:
+    """:data:`CSV` or :data:`XLSX` by the MIME code (BIS 3: BT-125-1), else by the file
+    name's suffix (BT-125-2); None for anything else (a PDF, an image).
+
+    >>> table_format("tid.csv", "text/csv"), table_format("tid.XLSX", None), table_format("a.csv", "application/pdf")
+    ('csv', 'xlsx', None)
+    """
+    if mime:
+        return _FORMAT_BY_MIME.get(mime.split(";")[0].strip().lower())
+    suffix = Path(filename or "").suffix.lower()
+    return {".csv": CSV, ".xlsx": XLSX}.get(suffix)
 
 
 @dataclass(slots=True)
@@ -56,6 +99,12 @@ def _norm_header(value: Any) -> str:
     return re.sub(r"[\s\-]+", "_", text)
 
 
+def header_names(aliases: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Other headings of columns (column -> its other headings, as people write them) as
+    the normalised heading -> column map :func:`read_table` takes as ``aliases``."""
+    return {_norm_header(other): column for column, others in aliases.items() for other in others}
+
+
 def _is_blank(cells: list[Any]) -> bool:
     return all(cell_text(c) == "" for c in cells)
 
@@ -68,8 +117,7 @@ def _is_comment(cells: list[Any]) -> bool:
     return False
 
 
-def _csv_records(path: Path, name: str, out: Collector) -> list[list[Any]] | None:
-    data = path.read_bytes()
+def _csv_records(data: bytes, name: str, out: Collector) -> list[list[Any]] | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -93,13 +141,22 @@ def _csv_records(path: Path, name: str, out: Collector) -> list[list[Any]] | Non
         return None
 
 
-def _xlsx_records(path: Path, name: str, out: Collector) -> list[list[Any]] | None:
+def _unpacked_size(data: bytes) -> int:
+    """What the workbook's parts unpack to, as its zip directory states (a bomb states it
+    too: the reader refuses to inflate more than the stated size)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def _xlsx_records(data: bytes, name: str, out: Collector) -> list[list[Any]] | None:
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        if _unpacked_size(data) > XLSX_MAX_UNPACKED:
+            out.add(name, None, None, f"the workbook unpacks to more than {XLSX_MAX_UNPACKED // 2**20} MB")
+            return None
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # whatever the bytes: a broken zip, XML, styles, a missing part
         out.add(name, None, None, f"not a readable Excel .xlsx workbook ({exc.__class__.__name__})")
         return None
     try:
@@ -108,21 +165,36 @@ def _xlsx_records(path: Path, name: str, out: Collector) -> list[list[Any]] | No
             return None
         ws = wb.worksheets[0]
         return [list(values) for values in ws.iter_rows(min_row=1, values_only=True)]
+    except Exception as exc:  # the sheet is read lazily: its XML may break only now
+        out.add(name, None, None, f"not a readable Excel .xlsx workbook ({exc.__class__.__name__})")
+        return None
     finally:
         wb.close()
 
 
-def read_table(path: Path, out: Collector, *, known: tuple[str, ...], required: tuple[str, ...],
-                ignored: tuple[str, ...] = (), optional_required: tuple[str, ...] = ()) -> Table | None:
-    """Header and data rows of a CSV or XLSX file; header problems go to ``out``.
+def _records(source: Path | TableBytes, out: Collector) -> tuple[str, list[list[Any]] | None]:
+    """The source's name and its rows of raw cells (None when unreadable: recorded)."""
+    if isinstance(source, TableBytes):
+        name, data, fmt = source.name, source.data, source.format
+    else:
+        name, fmt = source.name, XLSX if source.suffix.lower() == ".xlsx" else CSV
+        data = source.read_bytes()
+    return name, (_xlsx_records if fmt == XLSX else _csv_records)(data, name, out)
+
+
+def read_table(source: Path | TableBytes, out: Collector, *, known: tuple[str, ...], required: tuple[str, ...],
+               ignored: tuple[str, ...] = (), optional_required: tuple[str, ...] = (),
+               aliases: Mapping[str, str] | None = None,
+               identify: Callable[[set[str]], bool] | None = None) -> Table | None:
+    """Header and data rows of a CSV or XLSX file (or of bytes); header problems go to ``out``.
 
     ``optional_required`` are required columns whose absence the caller handles itself.
+    ``aliases``: other headings (normalised, see :func:`header_names`) -> the column they
+    mean; the table's columns are then the columns, whichever heading the file writes.
+    ``identify``: whether the header's columns are a table of the kind asked for at all; when
+    not, None is returned and nothing recorded (an attachment that is some other table).
     """
-    name = path.name
-    if path.suffix.lower() == ".xlsx":
-        records = _xlsx_records(path, name, out)
-    else:
-        records = _csv_records(path, name, out)
+    name, records = _records(source, out)
     if records is None:
         return None
     header_at = next((i for i, r in enumerate(records) if not _is_blank(r) and not _is_comment(r)), None)
@@ -133,6 +205,10 @@ def read_table(path: Path, out: Collector, *, known: tuple[str, ...], required: 
     columns = [_norm_header(v) for v in records[header_at]]
     while columns and columns[-1] == "":
         columns.pop()
+    if aliases:
+        columns = [aliases.get(col, col) for col in columns]
+    if identify is not None and not identify(set(columns)):
+        return None
     ok = True
     seen: dict[str, int] = {}
     for i, col in enumerate(columns):

@@ -7,6 +7,32 @@ Columns
     assistant_capacity_to_work``, and a free ``comment`` column that is ignored. Any other
     column is an error. Files, rows and cells: :mod:`invoices.tables`, :mod:`invoices.cells`.
 
+Swedish headings
+    The headings providers' time-report systems export are read as the columns they mean
+    (case, spaces and hyphens do not matter; a column given under two of its names is an
+    error naming both places; problems name the column by its English name):
+
+    ==============================  ==========================================================
+    column                          also read from
+    ==============================  ==========================================================
+    ``assistant_pnr``               Personnummer assistent, Assistentens personnummer,
+                                    Assistent personnummer
+    ``assistant_name``              Assistent, Namn, Assistentens namn, Assistent namn
+    ``client_pnr``                  Brukarens personnummer, Kund personnummer, Kundens
+                                    personnummer, Brukare personnummer, Personnummer brukare
+    ``client_name``                 Brukare, Brukarens namn, Kund, Kundens namn, Kund namn
+    ``date``                        Datum
+    ``start``                       Start, Från, Starttid
+    ``end``                         Slut, Till, Sluttid
+    ``kind``                        Typ, Tidstyp
+    ``decision_id``                 Beslut, Beslutsnummer
+    ``assistant_signed``            Signerad av assistent
+    ``supervisor_signed``           Signerad av arbetsledare, Attesterad
+    ``calculation_period``          Beräkningsperiod
+    ``collective_agreement``        Kollektivavtal
+    ``comment`` (ignored)           Kommentar
+    ==============================  ==========================================================
+
 Values
     * XLSX cells may be real dates/times or text; numbers in identity columns are read as digits.
     * ``date`` is ``YYYY-MM-DD``; ``start``/``end`` are ``HH:MM`` (``H:MM`` and ``HH:MM:00``
@@ -34,9 +60,17 @@ Grouping
     assistant's register flags must agree, and within one report the signatures,
     calculation period and collective agreement must agree (blank cells state nothing and
     never conflict); a conflict names both rows.
+
+Bytes
+    :func:`read_timereport_bytes` reads the same format from bytes (an invoice's attachment,
+    CSV or XLSX): the rows' sources and the problems are named by the name it is given
+    (``"attachment 2 row 7"``). :func:`recognise_timereport` first asks whether a table is a
+    time report at all: its header names (under any heading above) the ``date``, ``start``
+    and ``end`` columns.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -44,13 +78,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .cells import alias, lookup, parse_bool, parse_date, parse_pnr, parse_time
-from .input_errors import Collector
+from .cells import alias, cell_text, lookup, parse_bool, parse_date, parse_pnr, parse_time
+from .input_errors import Collector, InputError
 from .model import STOCKHOLM, Assistant, Client, Shift, ShiftKind, Signatures, TimeReport
-from .tables import IGNORED_COLUMNS, RowReader, Table, read_table, table_files
+from .tables import IGNORED_COLUMNS, RowReader, Table, TableBytes, header_names, read_table, table_files
 
 __all__ = [
-    "TIMEREPORT_COLUMNS", "TIMEREPORT_OPTIONAL", "TIMEREPORT_REQUIRED", "parse_local_shift", "read_timereports",
+    "TIMEREPORT_COLUMNS", "TIMEREPORT_HEADINGS", "TIMEREPORT_OPTIONAL", "TIMEREPORT_REQUIRED", "TimeReportFile",
+    "parse_local_shift", "read_timereport_bytes", "read_timereports", "recognise_timereport",
 ]
 
 TIMEREPORT_REQUIRED = (
@@ -62,6 +97,26 @@ TIMEREPORT_OPTIONAL = (
     "assistant_lives_in_eea", "assistant_capacity_to_work",
 )
 TIMEREPORT_COLUMNS = TIMEREPORT_REQUIRED + TIMEREPORT_OPTIONAL
+TIMEREPORT_HEADINGS: dict[str, tuple[str, ...]] = {
+    "assistant_pnr": ("Personnummer assistent", "Assistentens personnummer", "Assistent personnummer"),
+    "assistant_name": ("Assistent", "Namn", "Assistentens namn", "Assistent namn"),
+    "client_pnr": ("Brukarens personnummer", "Kund personnummer", "Kundens personnummer",
+                   "Brukare personnummer", "Personnummer brukare"),
+    "client_name": ("Brukare", "Brukarens namn", "Kund", "Kundens namn", "Kund namn"),
+    "date": ("Datum",),
+    "start": ("Start", "Från", "Starttid"),
+    "end": ("Slut", "Till", "Sluttid"),
+    "kind": ("Typ", "Tidstyp"),
+    "decision_id": ("Beslut", "Beslutsnummer"),
+    "assistant_signed": ("Signerad av assistent",),
+    "supervisor_signed": ("Signerad av arbetsledare", "Attesterad"),
+    "calculation_period": ("Beräkningsperiod",),
+    "collective_agreement": ("Kollektivavtal",),
+    "comment": ("Kommentar",),
+}
+"""The Swedish headings read as each column (see the module notes)."""
+_ALIASES = header_names(TIMEREPORT_HEADINGS)
+_IDENTIFYING = frozenset({"date", "start", "end"})
 
 _KINDS = alias({
     "active": ShiftKind.ACTIVE, "aktiv": ShiftKind.ACTIVE, "aktiv tid": ShiftKind.ACTIVE,
@@ -119,9 +174,24 @@ class _ShiftRow:
         return f"{self.file} row {self.row}"
 
 
+def _pnr_parser() -> Callable[[Any], str]:
+    """:func:`~invoices.cells.parse_pnr` checking each number once per table (a person's
+    number repeats on every row); a bad one is refused on every row it is on."""
+    seen: dict[str, str] = {}
+
+    def parse(value: Any) -> str:
+        text = cell_text(value)
+        if text not in seen:
+            seen[text] = parse_pnr(text)
+        return seen[text]
+
+    return parse
+
+
 def _shift_rows(table: Table, out: Collector) -> list[_ShiftRow]:
     kind_stated = "kind" in table.columns
-    rows = (_shift_row(RowReader(table, row, out), kind_stated) for row in table.rows)
+    pnr = _pnr_parser()
+    rows = (_shift_row(RowReader(table, row, out), kind_stated, pnr) for row in table.rows)
     return [r for r in rows if r is not None]
 
 
@@ -134,11 +204,11 @@ def _agreement(text: str) -> tuple[str | None] | None:
     return (text,)
 
 
-def _shift_row(cells: RowReader, kind_stated: bool) -> _ShiftRow | None:
+def _shift_row(cells: RowReader, kind_stated: bool, pnr: Callable[[Any], str]) -> _ShiftRow | None:
     """One row's shift and report fields, or None when the row has a problem (recorded)."""
-    a_pnr = cells.get("assistant_pnr", parse_pnr)
+    a_pnr = cells.get("assistant_pnr", pnr)
     a_name = cells.required_text("assistant_name")
-    c_pnr = cells.get("client_pnr", parse_pnr)
+    c_pnr = cells.get("client_pnr", pnr)
     c_name = cells.required_text("client_name")
     day = cells.get("date", parse_date)
     start = cells.get("start", parse_time)
@@ -249,6 +319,13 @@ def _group(rows: list[_ShiftRow], out: Collector) -> list[TimeReport]:
     return reports
 
 
+def _table(source: Path | TableBytes, out: Collector, *, identify: bool = False) -> Table | None:
+    """The time-report table of one file or attachment (the one reader of both)."""
+    return read_table(source, out, known=TIMEREPORT_COLUMNS, required=TIMEREPORT_REQUIRED,
+                      ignored=IGNORED_COLUMNS, optional_required=("kind",), aliases=_ALIASES,
+                      identify=(lambda columns: _IDENTIFYING <= columns) if identify else None)
+
+
 def read_timereports(path: str | Path) -> list[TimeReport]:
     """Time reports from a CSV/XLSX file, or from every ``*.csv``/``*.xlsx`` in a folder
     (not recursive, sorted by name; Excel lock files ``~$*`` and hidden files skipped).
@@ -259,10 +336,50 @@ def read_timereports(path: str | Path) -> list[TimeReport]:
     out = Collector()
     rows: list[_ShiftRow] = []
     for file in table_files(Path(path), out):
-        table = read_table(file, out, known=TIMEREPORT_COLUMNS, required=TIMEREPORT_REQUIRED,
-                            ignored=IGNORED_COLUMNS, optional_required=("kind",))
+        table = _table(file, out)
         if table is not None:
             rows.extend(_shift_rows(table, out))
+    reports = _group(rows, out)
+    out.raise_if_any()
+    return reports
+
+
+@dataclass(frozen=True, slots=True)
+class TimeReportFile:
+    """What one time-report table held: its data rows (blank and ``#`` rows not counted),
+    and either its reports or every problem found in it (then no report: a report read in
+    part would hide the shifts its bad rows hold)."""
+
+    rows: int
+    reports: tuple[TimeReport, ...]
+    errors: tuple[InputError, ...]
+
+
+def recognise_timereport(data: bytes, name: str, format: str) -> TimeReportFile | None:  # noqa: A002
+    """The time reports of bytes in ``format`` (:data:`~invoices.tables.CSV` or
+    :data:`~invoices.tables.XLSX`), named ``name`` in sources and problems; None when the
+    table is no time report (its header lacks the ``date``, ``start`` or ``end`` column).
+
+    Never raises for anything in the bytes: an unreadable file is a :class:`TimeReportFile`
+    with its problem."""
+    out = Collector()
+    table = _table(TableBytes(name, data, format), out, identify=True)
+    if table is None and not out.errors:
+        return None
+    rows = _shift_rows(table, out) if table is not None else []
+    reports = _group(rows, out)
+    count = len(table.rows) if table is not None else 0
+    if out.errors:
+        return TimeReportFile(count, (), tuple(out.errors))
+    return TimeReportFile(count, tuple(reports), ())
+
+
+def read_timereport_bytes(data: bytes, name: str, format: str) -> list[TimeReport]:  # noqa: A002
+    """Time reports from bytes in ``format`` (``"csv"`` or ``"xlsx"``), as :func:`read_timereports`
+    reads a file; sources and problems are named by ``name``. Raises :class:`InputErrors`."""
+    out = Collector()
+    table = _table(TableBytes(name, data, format), out)
+    rows = _shift_rows(table, out) if table is not None else []
     reports = _group(rows, out)
     out.raise_if_any()
     return reports
