@@ -4,9 +4,11 @@ Steps, each able to end the analysis with a quarantine reason and a named findin
 parse (hardened) → envelope (the SBDH checks of ``validate``, then: addressed to us?) →
 work bound (line count) → validate (the OpenPeppol releases accepted on the day the document
 was received, then our municipal rules) → read into the BIS model → can the store hold it →
-what to answer. The analysis decides the answer (AB, RE or an MLR); :mod:`ingest.replies`
-builds it. Nothing here touches the store, the archive or the network, so a document can be
-analysed again with the same outcome.
+what to answer. A document to be stored then has its attached time reports read
+(:mod:`ingest.timereport_intake`), which never quarantines it: a problem there is a warning.
+The analysis decides the answer (AB, RE or an MLR); :mod:`ingest.replies` builds it. Nothing
+here touches the store, the archive or the network, so a document can be analysed again with
+the same outcome.
 
 An engine error while validating (the rules do not compile, Saxon fails while running them,
 an artefact is missing: :data:`validate.findings.ENGINE_ERRORS`) is no verdict on the
@@ -35,6 +37,7 @@ from .states import (
     ANALYSIS_FAILED, BROKEN_SBDH, ENGINE_ERROR, FAILED_RULES, NOT_FOR_US, NOT_STORABLE, NOT_XML, PENDING,
     QUARANTINED, STORED, TOO_MANY_LINES, UNREADABLE, WRONG_TYPE,
 )
+from .timereport_intake import AttachedReports, take_in
 
 INVOICE_KINDS = ("invoice", "creditnote")
 DEFAULT_MAX_LINES = 10_000
@@ -74,6 +77,7 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     read: object | None = None  # peppol.reader.ReadResult
     rows: r.InvoiceRows | None = None
+    timereports: list[AttachedReports] = field(default_factory=list)  # the attachments' time reports
     received: etree._Element | None = None  # the parsed message (envelope or bare document)
     payload: etree._Element | None = None  # the business document in it
     answer: Answer | None = None
@@ -175,6 +179,8 @@ class Analyser:
         lookalike = r.lookalike_number(analysis.read.document.id)
         if lookalike:
             analysis.findings.append(lookalike)
+        analysis.timereports, found = take_in(analysis.read.document, analysis.rows)
+        analysis.findings.extend(found)
         analysis.answer = Answer("T111", "AB")
         return analysis
 

@@ -1,6 +1,6 @@
-"""The final transaction: a document's outcome, its invoice rows, findings and responses in ONE
-transaction, so a crash before it leaves the document to be redone and a crash after it
-leaves nothing to redo.
+"""The final transaction: a document's outcome, its invoice rows (with its attached time reports
+and their shifts), findings and responses in ONE transaction, so a crash before it leaves the
+document to be redone and a crash after it leaves nothing to redo.
 
 Duplicates are decided here, inside the transaction: a byte-identical resubmission, or the
 same seller, invoice number (compared by :func:`ingest.rows.number_key`) and issue date as an
@@ -34,6 +34,7 @@ from .claims import Claims
 from .replies import Replier
 from .states import DUPLICATE, FINAL, NOT_STORABLE, STORED
 from .store import Store
+from .timereport_intake import insert_timereports
 
 DUPLICATE_RULE = "LSS-ING-DUPLICATE"
 MAX_STORED_MESSAGE = 2000
@@ -96,6 +97,8 @@ class Finisher:
                 if duplicate:
                     self._as_duplicate(analysis, duplicate, doc_id)
             invoice_id = r.insert_invoice(conn, doc_id, analysis.rows) if analysis.state == STORED else None
+            if invoice_id is not None:
+                insert_timereports(conn, invoice_id, analysis.timereports)
             envelope = analysis.envelope
             d = t.documents
             conn.execute(q.UPDATE_DOCUMENT, dict(

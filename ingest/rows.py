@@ -8,9 +8,7 @@ cannot hold makes a named finding and a quarantined document, never a failed run
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -32,7 +30,6 @@ LOOKALIKE_NUMBER_RULE = "LSS-ING-NUMBER"
 # Attachments up to this size (decoded) are kept in the store; larger ones are archived by
 # content. A time-report CSV is a few kilobytes; scanned PDFs go to the archive.
 INLINE_ATTACHMENT_BYTES = 256 * 1024
-TIMEREPORT_COLUMNS = {"assistant_pnr", "client_pnr", "date", "start", "end", "kind", "decision_id"}
 # Prices and quantities are stored with every decimal they have (tables.NUMBER, unconstrained
 # NUMERIC on PostgreSQL). This bound is ours, far inside PostgreSQL's, the same on both
 # databases: 18 digits before the decimal point and 12 after.
@@ -93,28 +90,6 @@ class InvoiceRows:
     attachments: list[dict]
 
 
-def recognise_attachment(att) -> tuple[str | None, int | None]:
-    """A time-report CSV is one whose header has the time-report columns."""
-    if not att.content or (att.mime_code or "") != "text/csv":
-        return None, None
-    try:
-        text = att.content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None, None
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error:
-        return None, None
-    if not rows:
-        return None, None
-    header = {h.strip().lower() for h in rows[0]}
-    if TIMEREPORT_COLUMNS <= header:
-        return "timereport-csv", sum(1 for r in rows[1:] if r and not r[0].startswith("#"))
-    return None, None
-
-
 def kept_in_store(att) -> bool:
     """An embedded attachment small enough to keep, decoded, in the store (else archived)."""
     return bool(att.content) and len(att.content) <= INLINE_ATTACHMENT_BYTES
@@ -148,13 +123,12 @@ def invoice_rows(read) -> InvoiceRows:
     ) for line in doc.lines]
     parties = [_party_row("seller", doc.seller), _party_row("buyer", doc.buyer)]
     attachments = []
-    for att in doc.attachments:
-        recognised, count = recognise_attachment(att)
+    for att in doc.attachments:  # recognised_as, rows: filled by ingest.timereport_intake
         attachments.append(dict(
             reference=att.id, description=att.description, filename=att.filename, mime=att.mime_code,
             size=len(att.content) if att.content else None,
             sha256=hashlib.sha256(att.content).hexdigest() if att.content else None,
-            archive_uri=att.uri, recognised_as=recognised, rows=count,
+            archive_uri=att.uri, recognised_as=None, rows=None,
             content=att.content if kept_in_store(att) else None))
     return InvoiceRows(invoice, lines, parties, attachments)
 

@@ -306,8 +306,12 @@ def test_the_hostile_corpus_ends_as_expected_and_touches_nothing_outside_the_inb
     assert missing == {}
     stored = [c for c in cases if c.state == hc.STORED]
     assert len([c for c in stored if "good-" in c.name]) >= 5
-    assert not [f for c in stored for f in findings.get(c.name, set()) if f not in ("UBL-CR-001",)], \
-        {c.name: findings[c.name] for c in stored if c.name in findings}  # warnings only, and only that one
+    # Warnings only: UBL-CR-001, and those of invoices without a readable time report
+    # (ingest.timereport_intake: the formula report names one assistant six ways).
+    time_reports = ("LSS-TR-001", "LSS-TR-002")
+    assert not [f for c in stored for f in findings.get(c.name, set()) if f not in ("UBL-CR-001", *time_reports)], \
+        {c.name: findings[c.name] for c in stored if c.name in findings}
+    assert not [c.name for c in stored if "good-" in c.name and findings.get(c.name, set()) & set(time_reports)]
 
     # Left in the inbox: exactly what is never read; everything processed was removed.
     left = {Path(folder, name).relative_to(inbox).as_posix() for folder, dirs, files in os.walk(inbox)
