@@ -1,0 +1,140 @@
+"""`lssinvoice check` on the store's data (SQLite and PostgreSQL): loaded, judged, kept."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, insert, select
+
+from ingest import tables as t
+from ingest.casework.runs import check_period
+from ingest.store import Store
+from invoices.agreements import load_profiles
+from invoices.registry import load_registry
+from lssinvoice.cli import main
+
+from .factories import synthetic_pnr
+
+LOCAL = ZoneInfo("Europe/Stockholm")
+NOW = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
+CLIENT = synthetic_pnr("19680704", "339")
+ADULT = synthetic_pnr("19910618", "471")
+YOUNG = synthetic_pnr("20060315", "123")  # turns 18 on 15 March 2024
+SELLER_A, SELLER_B = "0007:5599011235", "0007:5590000001"
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=LOCAL).astimezone(UTC)
+
+
+def _invoice(conn, n: int, number: str, seller: str, payable: str, lines: list[tuple[str, str, str]],
+             shifts: list[tuple[str, str, str]]) -> int:
+    doc = conn.execute(insert(t.documents).values(
+        source_name=f"{number}.xml", sha256=f"{n:064d}", size=1000, state="stored", attempts=1,
+        source_removed=False, received_at=NOW, updated_at=NOW)).inserted_primary_key[0]
+    inv = conn.execute(insert(t.invoices).values(
+        document_id=doc, kind="invoice", seller_key=seller, invoice_number=number, number_key=number,
+        issue_date=date(2024, 4, 2), currency="SEK", payable=Decimal(payable), period_start=date(2024, 3, 1),
+        period_end=date(2024, 3, 31))).inserted_primary_key[0]
+    for i, (hours, price, net) in enumerate(lines, 1):
+        conn.execute(insert(t.invoice_lines).values(
+            invoice_id=inv, line_id=str(i), quantity=Decimal(hours), unit_code="HUR", price=Decimal(price),
+            net_amount=Decimal(net), item_name="Personlig assistans, aktiv tid", seller_item_id="LSS-active",
+            description=f"Grundbeslut BO-1, utförd 2024: {hours} h à {price} kr", vat_category="E"))
+    by_assistant: dict[str, int] = {}
+    for assistant, start, end in shifts:
+        if assistant not in by_assistant:
+            by_assistant[assistant] = conn.execute(insert(t.timereports).values(
+                invoice_id=inv, assistant_pnr=assistant, client_pnr=CLIENT, month="2024-03", assistant_signed=True,
+                supervisor_signed=True, calculation_period="4 veckor", collective_agreement=None,
+                agreement_stated=True, kind_stated=True)).inserted_primary_key[0]
+        a, b = _at(start), _at(end)
+        conn.execute(insert(t.shifts).values(
+            timereport_id=by_assistant[assistant], invoice_id=inv, assistant_pnr=assistant, client_pnr=CLIENT,
+            decision_id="BO-1", kind="active", start_at=a, end_at=b, seconds=int((b - a).total_seconds()),
+            source="attachment 1"))
+    return inv
+
+
+def _registers(conn) -> None:
+    imp = conn.execute(insert(t.register_imports).values(
+        register="decisions", municipality="boras", source_name="beslut.csv", sha256="a" * 64, imported_by="test",
+        imported_at=NOW, rows=1, added=1, changed=0, removed=0, unchanged=0)).inserted_primary_key[0]
+    conn.execute(insert(t.reg_decisions).values(
+        municipality="boras", decision_id="BO-1", client_pnr=CLIENT, kind="base", valid_from=date(2024, 1, 1),
+        valid_to=date(2024, 12, 31), granted_hours=Decimal(100), granted_per="week", import_id=imp))
+    imp2 = conn.execute(insert(t.register_imports).values(
+        register="assistants", municipality="boras", source_name="assistenter.csv", sha256="b" * 64,
+        imported_by="test", imported_at=NOW, rows=2, added=2, changed=0, removed=0, unchanged=0)).inserted_primary_key[0]
+    for pnr in (ADULT, YOUNG):
+        conn.execute(insert(t.reg_assistants).values(
+            municipality="boras", assistant_pnr=pnr, valid_from=date(2020, 1, 1), name="Testa", residence_country="SE",
+            capacity_to_work=True, related_to_client=False, same_household=False, regime="atl",
+            calculation_period_weeks=4, import_id=imp2))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    url = (f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres").create_database(f"case{tmp_path.name[-8:].lower()}"))
+    s = Store(url)
+    s.migrate()
+    with s.engine.begin() as conn:
+        _registers(conn)
+        # Påhittad (received first): the adult on 4 and 5 March, 16 h × 303 = 4848.00, all fine.
+        _invoice(conn, 1, "A-1", SELLER_A, "4848.00", [("16", "303", "4848.00")],
+                 [(ADULT, "2024-03-04 08:00", "2024-03-04 16:00"), (ADULT, "2024-03-05 08:00", "2024-03-05 16:00")])
+        # The careless one (received later): 5 March again, 6 March, and the young assistant on
+        # 14 March, all at 350: 24 h × 350 = 8400.00.
+        _invoice(conn, 2, "B-1", SELLER_B, "8400.00", [("24", "350", "8400.00")],
+                 [(ADULT, "2024-03-05 08:00", "2024-03-05 16:00"), (ADULT, "2024-03-06 08:00", "2024-03-06 16:00"),
+                  (YOUNG, "2024-03-14 08:00", "2024-03-14 16:00")])
+    yield s
+    s.dispose()
+
+
+def test_a_check_run_judges_the_stores_invoices_and_keeps_the_outcome(store):
+    boras = load_registry().get("boras")
+    outcome = check_period(store.engine, boras, "2024-03", load_profiles(use_env=False), by="Handläggare Test", now=NOW)
+    a, b = outcome.result.invoice("A-1"), outcome.result.invoice("B-1")
+    assert (a.invoiced, a.reimbursable, a.disputed, a.findings) == (Decimal("4848.00"), Decimal("4848.00"),
+                                                                    Decimal("0.00"), ())
+    # B-1: 5 March already billed by A-1 (double billing: 8 h × 350 = 2800.00); 14 March by an
+    # assistant under 18 (8 h × 350 = 2800.00); 6 March at 350 where Borås pays 303:
+    # 8 h × (350 - 303) = 376.00. Disputed 5976.00, reimbursable 2424.00 (= 8 h × 303).
+    assert sorted((f.code, f.hours, f.amount) for f in b.findings) == [
+        ("LSS-CASE-001", Decimal("8.00"), Decimal("2800.00")),
+        ("LSS-CASE-010", Decimal("8.00"), Decimal("2800.00")),
+        ("LSS-CASE-041", Decimal("8.00"), Decimal("376.00")),
+    ]
+    assert (b.disputed, b.reimbursable) == (Decimal("5976.00"), Decimal("2424.00"))
+    with store.engine.connect() as conn:
+        run = conn.execute(select(t.check_runs)).one()
+        assert (run.period, run.run_by, run.invoices, run.findings, run.result_sha256) == (
+            "2024-03", "Handläggare Test", 2, 3, outcome.digest)
+        assert json.loads(run.register_imports) == {"assistants": 2, "decisions": 1, "fk_decisions": None}
+        kept = conn.execute(select(t.case_results.c.disputed).order_by(t.case_results.c.invoice_id)).scalars().all()
+        assert kept == [Decimal("0.00"), Decimal("5976.00")]
+        cut = conn.execute(select(func.sum(t.case_cuts.c.seconds))).scalar()
+        assert cut == 16 * 3600
+        assert conn.execute(select(t.audit_log.c.action)).scalars().all() == ["check-run"]
+    again = check_period(store.engine, boras, "2024-03", load_profiles(use_env=False), by="Handläggare Test", now=NOW)
+    assert again.digest == outcome.digest and again.run_id != outcome.run_id
+
+
+def test_lssinvoice_check_gives_the_json_the_issue_names(store):
+    result = CliRunner().invoke(main, ["check", "--db", store.url, "--period", "2024-03", "--municipality", "boras",
+                                       "--format", "json", "--by", "test"])
+    assert result.exit_code == 1, result.output  # findings
+    data = json.loads(result.output)["result"]
+    by_number = {i["number"]: i for i in data["invoices"]}
+    assert by_number["B-1"]["seller"] == SELLER_B
+    assert (by_number["B-1"]["invoiced"], by_number["B-1"]["reimbursable"], by_number["B-1"]["disputed"]) == (
+        "8400.00", "2424.00", "5976.00")
+    assert sorted((f["code"], f["hours"], f["amount"]) for f in by_number["B-1"]["findings"])[0] == (
+        "LSS-CASE-001", "8.00", "2800.00")
+    assert ADULT not in result.output and YOUNG not in result.output
