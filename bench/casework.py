@@ -819,7 +819,7 @@ def loader_rate(rows: int = LOADER_ROWS) -> float:
     con = connect(threads=os.cpu_count())
     create_inputs(con)
     base = datetime(YEAR, 1, 1, tzinfo=UTC)
-    data = [(i, 1, 1, "199001011234", "198001011234", "B-000001", "active", base + timedelta(hours=i),
+    data = [(i, 1, 1, "assistant-1", "client-1", "B-000001", "active", base + timedelta(hours=i),
              base + timedelta(hours=i, minutes=30), "bench") for i in range(rows)]
     start = time.perf_counter()
     con.executemany("INSERT INTO shifts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, true, ?)", data)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, select
 
 from invoices.casework.frame import create_inputs
 from invoices.casework.lines import line_reference
@@ -28,6 +28,7 @@ from invoices.checks import eighteenth_birthday
 from invoices.registry import Municipality
 
 from .. import tables as t
+from ..registers import current_rows, current_versions
 
 __all__ = ["LoadInfo", "load_case_data", "reference_window"]
 
@@ -116,26 +117,19 @@ def _shifts(conn: Connection, con: duckdb.DuckDBPyConnection, window: tuple[date
     return len(rows)
 
 
-def _current(table):
-    return table.c.superseded_by.is_(None)
-
-
 def _registers(conn: Connection, con: duckdb.DuckDBPyConnection, municipality: str) -> dict[str, int | None]:
-    d, fk, a, imp = t.reg_decisions, t.reg_fk_decisions, t.reg_assistants, t.register_imports
-    decisions = conn.execute(select(d.c.decision_id, d.c.client_pnr, d.c.kind, d.c.valid_from, d.c.valid_to,
-                                    d.c.granted_hours, d.c.granted_per)
-                             .where(and_(d.c.municipality == municipality, _current(d))).order_by(d.c.decision_id)).all()
+    """The registers in force (:func:`ingest.registers.current_rows`), an assistant's versions
+    each valid until the day before the next; the ids of the imports they came with."""
+    decisions = current_rows(conn, "decisions", municipality)
     if decisions:
-        con.executemany("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?)", [tuple(r) for r in decisions])
-    fks = conn.execute(select(fk.c.client_pnr, fk.c.valid_from, fk.c.valid_to, fk.c.fk_hours_per_week)
-                       .where(and_(fk.c.municipality == municipality, _current(fk)))
-                       .order_by(fk.c.client_pnr, fk.c.valid_from)).all()
+        con.executemany("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            (r.decision_id, r.client_pnr, r.kind, r.valid_from, r.valid_to, r.granted_hours, r.granted_per)
+            for r in decisions])
+    fks = current_rows(conn, "fk_decisions", municipality)
     if fks:
-        con.executemany("INSERT INTO fk_decisions VALUES (?, ?, ?, ?)", [tuple(r) for r in fks])
-    people = conn.execute(select(
-        a.c.assistant_pnr, a.c.valid_from, a.c.residence_country, a.c.capacity_to_work, a.c.related_to_client,
-        a.c.same_household, a.c.employer_org_nr, a.c.regime, a.c.calculation_period_weeks,
-    ).where(and_(a.c.municipality == municipality, _current(a))).order_by(a.c.assistant_pnr, a.c.valid_from)).all()
+        con.executemany("INSERT INTO fk_decisions VALUES (?, ?, ?, ?)", [
+            (r.client_pnr, r.valid_from, r.valid_to, r.fk_hours_per_week) for r in fks])
+    people = current_rows(conn, "assistants", municipality)
     versions = []
     for i, p in enumerate(people):
         nxt = people[i + 1] if i + 1 < len(people) and people[i + 1].assistant_pnr == p.assistant_pnr else None
@@ -145,9 +139,7 @@ def _registers(conn: Connection, con: duckdb.DuckDBPyConnection, municipality: s
                          p.employer_org_nr, p.regime, p.calculation_period_weeks))
     if versions:
         con.executemany("INSERT INTO assistants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", versions)
-    latest = dict(conn.execute(select(imp.c.register, func.max(imp.c.id)).where(imp.c.municipality == municipality)
-                               .group_by(imp.c.register)).all())
-    return {name: latest.get(name) for name in ("decisions", "assistants", "fk_decisions")}
+    return current_versions(conn, municipality)
 
 
 def _rates(con: duckdb.DuckDBPyConnection, m: Municipality) -> None:
