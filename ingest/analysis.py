@@ -37,6 +37,7 @@ from .states import (
     ANALYSIS_FAILED, BROKEN_SBDH, ENGINE_ERROR, FAILED_RULES, NOT_FOR_US, NOT_STORABLE, NOT_XML, PENDING,
     QUARANTINED, STORED, TOO_MANY_LINES, UNREADABLE, WRONG_TYPE,
 )
+from .sickclaim_intake import take_in_claim
 from .timereport_intake import AttachedReports, take_in
 
 INVOICE_KINDS = ("invoice", "creditnote")
@@ -78,6 +79,7 @@ class Analysis:
     read: object | None = None  # peppol.reader.ReadResult
     rows: r.InvoiceRows | None = None
     timereports: list[AttachedReports] = field(default_factory=list)  # the attachments' time reports
+    sick_claim: object | None = None  # invoices.sickpay_statement.StatedClaim of a sick-pay claim
     received: etree._Element | None = None  # the parsed message (envelope or bare document)
     payload: etree._Element | None = None  # the business document in it
     answer: Answer | None = None
@@ -180,6 +182,8 @@ class Analyser:
         if lookalike:
             analysis.findings.append(lookalike)
         analysis.timereports, found = take_in(analysis.read.document, analysis.rows)
+        analysis.findings.extend(found)
+        analysis.sick_claim, found = take_in_claim(analysis.read.document)
         analysis.findings.extend(found)
         analysis.answer = Answer("T111", "AB")
         return analysis

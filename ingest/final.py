@@ -34,6 +34,7 @@ from .claims import Claims
 from .replies import Replier
 from .states import DUPLICATE, FINAL, NOT_STORABLE, STORED
 from .store import Store
+from .sickclaim_intake import insert_sick_claim
 from .timereport_intake import insert_timereports
 
 DUPLICATE_RULE = "LSS-ING-DUPLICATE"
@@ -99,6 +100,7 @@ class Finisher:
             invoice_id = r.insert_invoice(conn, doc_id, analysis.rows) if analysis.state == STORED else None
             if invoice_id is not None:
                 insert_timereports(conn, invoice_id, analysis.timereports)
+                insert_sick_claim(conn, invoice_id, analysis.sick_claim)
             envelope = analysis.envelope
             d = t.documents
             conn.execute(q.UPDATE_DOCUMENT, dict(

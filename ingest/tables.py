@@ -337,6 +337,27 @@ shifts = Table(
 )
 Index("ix_shifts_assistant_start", shifts.c.assistant_pnr, shifts.c.start_at)
 
+# What a sick-pay claim states about its occasion, read from its calculation (SJ-1) at ingest
+# (invoices.sickpay_statement): the figures the case work recomputes the claim from.
+sick_claims = Table(
+    "sick_claims", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, unique=True),
+    Column("client_pnr", String(13), nullable=False),
+    Column("sick_assistant_pnr", String(13), nullable=False),
+    Column("sick_days", Text, nullable=False),  # ISO dates, comma-separated, ascending
+    Column("sick_pay", MONEY, nullable=False),
+    Column("holiday_pct", NUMBER, nullable=False),  # percent: 12 = 12 %
+    Column("contributions_pct", NUMBER, nullable=False),
+    Column("insurance_pct", NUMBER, nullable=False),
+    Column("pension_pct", NUMBER, nullable=False),
+    Column("contributions_base", String(30), nullable=False),  # sick_pay | sick_pay_and_holiday_pay
+    Column("insurance_base", String(30), nullable=False),
+    Column("pension_base", String(30), nullable=False),
+    Column("karens_date", Date),
+    Column("no_karens_reason", String(500)),
+)
+
 # One run of the checks over a period (the audit of what was found, with what data).
 check_runs = Table(
     "check_runs", metadata,

@@ -14,6 +14,7 @@ from ingest import tables as t
 from ingest.casework.runs import check_period
 from ingest.store import Store
 from invoices.agreements import load_profiles
+from invoices.casework.fk import FK_SELLER
 from invoices.registry import load_registry
 from lssinvoice.cli import main
 
@@ -138,3 +139,59 @@ def test_lssinvoice_check_gives_the_json_the_issue_names(store):
     assert sorted((f["code"], f["hours"], f["amount"]) for f in by_number["B-1"]["findings"])[0] == (
         "LSS-CASE-001", "8.00", "2800.00")
     assert ADULT not in result.output and YOUNG not in result.output
+
+
+def _fk_invoice(conn, lines: list[tuple[str, str, str, str, date | None]]) -> None:
+    """Försäkringskassan's 20-hour invoice for March: (hours, price, net, description, BT-134)."""
+    doc = conn.execute(insert(t.documents).values(
+        source_name="fk.xml", sha256="f" * 64, size=1000, state="stored", attempts=1, source_removed=False,
+        received_at=NOW, updated_at=NOW)).inserted_primary_key[0]
+    inv = conn.execute(insert(t.invoices).values(
+        document_id=doc, kind="invoice", seller_key=FK_SELLER, invoice_number="FK-1", number_key="FK-1",
+        issue_date=date(2024, 4, 2), currency="SEK", payable=sum(Decimal(ln[2]) for ln in lines),
+        period_start=date(2024, 3, 1), period_end=date(2024, 3, 31))).inserted_primary_key[0]
+    for i, (hours, price, net, desc, start) in enumerate(lines, 1):
+        conn.execute(insert(t.invoice_lines).values(
+            invoice_id=inv, line_id=str(i), quantity=Decimal(hours), unit_code="HUR", price=Decimal(price),
+            net_amount=Decimal(net), item_name="Assistansersättning, kommunens 20 timmar", description=desc,
+            period_start=start, vat_category="E"))
+    imp = conn.execute(insert(t.register_imports).values(
+        register="fk_decisions", municipality="boras", source_name="fk.csv", sha256="c" * 64, imported_by="test",
+        imported_at=NOW, rows=1, added=1, changed=0, removed=0, unchanged=0)).inserted_primary_key[0]
+    conn.execute(insert(t.reg_fk_decisions).values(
+        municipality="boras", client_pnr=CLIENT, valid_from=date(2024, 1, 1), valid_to=date(2024, 12, 31),
+        fk_hours_per_week=Decimal(120), import_id=imp))
+
+
+def test_fk_lines_are_read_for_their_client_and_week_from_the_store(store):
+    """FK bills week 10 by an ISO week in the text (24 h: 4 h past the 20, 4 × 303 = 1212.00)
+    and week 11 by the line's period (20 h, nothing to say); a line naming no client cannot
+    be checked (LSS-CASE-074, a warning)."""
+    with store.engine.begin() as conn:
+        _fk_invoice(conn, [
+            ("24", "303", "7272.00", f"Personnummer {CLIENT[:8]}-{CLIENT[8:]}, vecka 10 2024", None),
+            ("20", "303", "6060.00", f"Personnummer {CLIENT}", date(2024, 3, 11)),
+            ("5", "303", "1515.00", "vecka 12 2024", None)])
+    boras = load_registry().get("boras")
+    outcome = check_period(store.engine, boras, "2024-03", load_profiles(use_env=False), by="test", now=NOW,
+                           fk_amounts={2024: Decimal("303")})
+    fk = outcome.result.invoice("FK-1")
+    assert sorted((f.code, f.severity, f.hours, f.amount) for f in fk.findings) == [
+        ("LSS-CASE-071", "error", Decimal("4.00"), Decimal("1212.00")),
+        ("LSS-CASE-074", "warning", Decimal("0.00"), Decimal("0.00")),
+    ]
+    assert (fk.invoiced, fk.disputed) == (Decimal("14847.00"), Decimal("1212.00"))
+
+
+def test_a_line_whose_kind_cannot_be_read_still_bills_its_decisions_shifts(store):
+    """A third provider's line names decision BO-1 but no kind of time: its shift of 5 March
+    is billed all the same, so it is found billed twice (8 h × 303 = 2424.00)."""
+    with store.engine.begin() as conn:
+        inv = _invoice(conn, 3, "C-1", "0007:5560360793", "2424.00", [("8", "303", "2424.00")],
+                       [(ADULT, "2024-03-05 08:00", "2024-03-05 16:00")])
+        conn.execute(t.invoice_lines.update().where(t.invoice_lines.c.invoice_id == inv).values(
+            item_name="Assistans", seller_item_id=None, description="Beslut BO-1, mars"))
+    boras = load_registry().get("boras")
+    outcome = check_period(store.engine, boras, "2024-03", load_profiles(use_env=False), by="test", now=NOW)
+    c = outcome.result.invoice("C-1")
+    assert [(f.code, f.hours, f.amount) for f in c.findings] == [("LSS-CASE-001", Decimal("8.00"), Decimal("2424.00"))]

@@ -360,8 +360,6 @@ def test_demo_provider_part(tmp_path):
     assert (other / "keep.txt").read_text() == "mine"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 known gap: ingest.casework.load does not fill sick_claims yet, so "
-                   "the demo's clean Tjörn sick-pay claim gets LSS-CASE-083 and the demo exits 1")
 def test_demo_command(runner, tmp_path):
     result = runner.invoke(main, ["demo", "--out", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output

@@ -124,11 +124,7 @@ def test_tjorn_invoices_are_clean_and_accepted(demo, kind, invoiced):
 # figures), but the check reads its figures from the store's sick_claims, which the loader does
 # not fill yet (ingest/casework/load.py; invoices/casework/sickpay.py says from what): until it
 # does, the claim gets LSS-CASE-083 and a UQ. Strict: this fails once the loader is there.
-SICK_CLAIMS_NOT_LOADED = pytest.mark.xfail(
-    strict=True, reason="ingest.casework.load does not fill sick_claims from the claim's SJ-1 calculation yet")
 
-
-@SICK_CLAIMS_NOT_LOADED
 def test_tjorn_sick_pay_claim_is_clean_and_accepted(demo):
     result, _ = demo
     inv = _invoice(result, "Påhittad", "tjorn", "sickpay")
@@ -168,7 +164,6 @@ def test_the_demo_expects_what_was_computed_here(demo):
     assert all(number for *_, number in result.found)
 
 
-@SICK_CLAIMS_NOT_LOADED
 def test_the_demo_lists_no_problem(demo):
     result, _ = demo
     assert result.problems == []

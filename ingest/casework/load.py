@@ -2,12 +2,14 @@
 
 What is loaded for a period (a month)
     * every stored invoice and credit note, with its lines read by
-      :func:`invoices.casework.lines.line_reference`, and whether a credit note names it (BT-25:
+      :func:`invoices.casework.lines.line_reference` (Försäkringskassan's, seller
+      :data:`invoices.casework.fk.FK_SELLER`, by :func:`~invoices.casework.lines.fk_line_reference`), and whether a credit note names it (BT-25:
       then it is credited and bills nothing);
     * every shift of their time reports that overlaps the **reference window**: from the
       earlier of 1 January of the period's year and 17 weeks before the month (the longest
       calculation period of a profile is 16 weeks; the 48-hour blocks of months start in the
       year) to 8 days after the month (a rest period starting in the month ends in the next);
+    * the stated figures of every stored sick-pay claim (``sick_claims``);
     * the registers' current versions (decisions, FK's decisions, assistants with their
       versions in time; the 18th birthday computed here, so no birth date enters the engine);
     * the municipality's rate for every year it knows (:class:`invoices.registry.Municipality`).
@@ -23,7 +25,9 @@ import duckdb
 from sqlalchemy import Connection, and_, select
 
 from invoices.casework.frame import create_inputs
-from invoices.casework.lines import line_reference
+from invoices.casework.fk import FK_SELLER
+from invoices.casework.lines import fk_line_reference, line_reference
+from invoices.casework.sickpay import create_sick_claims
 from invoices.checks import eighteenth_birthday
 from invoices.registry import Municipality
 
@@ -74,11 +78,15 @@ def _invoices(conn: Connection, con: duckdb.DuckDBPyConnection, known: set[str])
         period_day = r.period_start or r.issue_date
         claims = []
         for ln in by_invoice.get(r.id, ()):
+            if r.seller_key == FK_SELLER:  # a client's week, not a decision's hours
+                fk = fk_line_reference(ln.item_name, ln.description, ln.note, ln.period_start)
+                out_lines.append((r.id, ln.line_id, None, None, None, fk.client, fk.week,
+                                  ln.quantity, ln.price, ln.net_amount))
+                continue
             ref = line_reference(ln.item_name, ln.description, ln.seller_item_id, ln.period_start,
                                  period_day.year, known, ln.note)
             claims.append(ref.claim)
-            week = ln.period_start if ln.period_start and ln.period_start.weekday() == 0 else None
-            out_lines.append((r.id, ln.line_id, ref.decision_id, ref.kind, ref.year, None, week,
+            out_lines.append((r.id, ln.line_id, ref.decision_id, ref.kind, ref.year, None, None,
                               ln.quantity, ln.price, ln.net_amount))
         claim = max(set(c for c in claims if c), key=claims.count, default=None)
         out_inv.append((r.id, r.invoice_number, r.seller_key, r[3], r.kind, claim,
@@ -110,11 +118,33 @@ def _shifts(conn: Connection, con: duckdb.DuckDBPyConnection, window: tuple[date
         tr.c.kind_stated).where(tr.c.invoice_id.in_(stored)).order_by(tr.c.id)).all()
     if reports:
         con.executemany("INSERT INTO timereports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [tuple(r) for r in reports])
-    # A shift its invoice carries as a supporting document only: no line bills its decision and kind.
+    # A shift its invoice carries as a supporting document only (a sick-pay claim's substitute
+    # reports): no line bills its decision and kind. A line whose decision or kind could not be
+    # read bills every shift matching what it does say; a line saying neither (a sick-pay
+    # component) bills none.
     con.execute("""UPDATE shifts SET billed = EXISTS (
-        SELECT 1 FROM lines l WHERE l.invoice_id = shifts.invoice_id AND l.decision_id = shifts.decision_id
-                                AND l.kind = shifts.kind)""")
+        SELECT 1 FROM lines l WHERE l.invoice_id = shifts.invoice_id
+           AND (l.decision_id IS NOT NULL OR l.kind IS NOT NULL)
+           AND coalesce(l.decision_id, shifts.decision_id) = shifts.decision_id
+           AND coalesce(l.kind, shifts.kind) = shifts.kind)""")
     return len(rows)
+
+
+def _sick_claims(conn: Connection, con: duckdb.DuckDBPyConnection) -> None:
+    """The stated figures of every stored sick-pay claim (:mod:`ingest.sickclaim_intake`): a
+    claim is compared with claims of any period (one claim per occasion)."""
+    create_sick_claims(con)
+    c, inv, doc = t.sick_claims, t.invoices, t.documents
+    rows = conn.execute(select(
+        c.c.invoice_id, c.c.client_pnr, c.c.sick_assistant_pnr, c.c.sick_days, c.c.sick_pay, c.c.holiday_pct,
+        c.c.contributions_pct, c.c.insurance_pct, c.c.pension_pct, c.c.contributions_base, c.c.insurance_base,
+        c.c.pension_base, c.c.karens_date, c.c.no_karens_reason,
+    ).join(inv, inv.c.id == c.c.invoice_id).join(doc, doc.c.id == inv.c.document_id)
+        .where(doc.c.state == STORED).order_by(c.c.invoice_id)).all()
+    if rows:
+        con.executemany("INSERT INTO sick_claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (r.invoice_id, r.client_pnr, r.sick_assistant_pnr,
+             [date.fromisoformat(d) for d in r.sick_days.split(",") if d], *r[4:]) for r in rows])
 
 
 def _registers(conn: Connection, con: duckdb.DuckDBPyConnection, municipality: str) -> dict[str, int | None]:
@@ -157,5 +187,6 @@ def load_case_data(conn: Connection, con: duckdb.DuckDBPyConnection, municipalit
     known = {r[0] for r in con.execute("SELECT decision_id FROM decisions").fetchall()}
     invoices = _invoices(conn, con, known)
     shifts = _shifts(conn, con, window)
+    _sick_claims(conn, con)
     _rates(con, municipality)
     return LoadInfo(window, shifts, invoices, imports)

@@ -48,8 +48,9 @@ import duckdb
 
 from ..hours import ZERO, line_amount
 
-__all__ = ["TWENTY", "fk_twenty_hours"]
+__all__ = ["FK_SELLER", "TWENTY", "fk_twenty_hours"]
 
+FK_SELLER = "0007:2021005521"  # Försäkringskassan (org nr 202100-5521) as the store keys a seller
 TWENTY = Decimal(20)
 BASIS = {"LSS-CASE-070": "9 § 2 LSS; FK's decision (20-hour rule)", "LSS-CASE-071": "9 § 2 LSS (20-hour rule)",
          "LSS-CASE-072": "FK's standard amount (schablonbelopp)", "LSS-CASE-073": "FK's standard amount (schablonbelopp)",

@@ -9,8 +9,8 @@ checks ran in.
 
 Amounts (every rounding there is)
     The seconds a finding cuts are summed per invoice line they fall under (the line of the
-    shift's invoice, decision, kind and year of the work; a shift crossing New Year is split
-    at local midnight), rounded once to hours with 2 decimals and priced like the line itself:
+    shift's invoice, decision, kind and year of the work, a part a line does not state
+    matching any: ``run._line_prices``; a shift crossing New Year is split at local midnight), rounded once to hours with 2 decimals and priced like the line itself:
     round(round_hours(seconds) × line price, 2), half-up (:func:`invoices.hours.round_hours`,
     :func:`invoices.hours.line_amount`). Time cut from a shift no line bills (a kind the
     municipality does not pay, say) cuts hours but no money.

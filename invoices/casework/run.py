@@ -31,6 +31,7 @@ import duckdb
 
 from ..agreements import Profile
 from ..hours import ZERO, line_amount, round_hours
+from .fk import FK_SELLER
 from .frame import create_outputs
 from .resolve import owned_by_line, resolve_cuts
 
@@ -44,7 +45,7 @@ class CheckContext:
     period: str  # YYYY-MM
     profiles: Mapping[str, Profile]
     fk_amounts: Mapping[int, Decimal] = field(default_factory=dict)  # FK's standard amount per year
-    fk_seller: str = "0007:2021005521"  # Försäkringskassan (org nr 202100-5521)
+    fk_seller: str = FK_SELLER  # Försäkringskassan (org nr 202100-5521)
     levels: Mapping[str, str] = field(default_factory=dict)  # code -> error | warning | off
 
     @property
@@ -161,13 +162,23 @@ def run_checks(con: duckdb.DuckDBPyConnection, ctx: CheckContext) -> CaseRun:
     return _collect(con, ctx)
 
 
-def _line_prices(con: duckdb.DuckDBPyConnection) -> dict[tuple, tuple[str, Decimal]]:
-    rows = con.execute("""SELECT invoice_id, decision_id, kind, year, line_id, price FROM lines
-                          WHERE decision_id IS NOT NULL ORDER BY invoice_id, line_id""").fetchall()
-    out: dict[tuple, tuple[str, Decimal]] = {}
-    for inv, dec, kind, year, line_id, price in rows:
-        out.setdefault((inv, dec, kind, year), (line_id, Decimal(price)))
-    return out
+def _line_prices(con: duckdb.DuckDBPyConnection) -> Callable[[int, str, str, int], Decimal | None]:
+    """The price a cut of (invoice, decision, kind, year) is priced at: that of the invoice's
+    line billing it, the same matching as the loader's ``shifts.billed`` (a line's decision,
+    kind or year that could not be read matches any; a line reading neither decision nor kind
+    bills no shift); the most specific line first (fewest unread), then the lowest line id."""
+    by_invoice: dict[int, list[tuple]] = defaultdict(list)
+    for inv, dec, kind, year, line_id, price in con.execute("""
+            SELECT invoice_id, decision_id, kind, year, line_id, price FROM lines
+            WHERE (decision_id IS NOT NULL OR kind IS NOT NULL) AND price IS NOT NULL
+            ORDER BY invoice_id, (decision_id IS NULL)::INT + (kind IS NULL)::INT + (year IS NULL)::INT,
+                     line_id""").fetchall():
+        by_invoice[inv].append((dec, kind, year, Decimal(price)))
+
+    def price(inv: int, dec: str, kind: str, year: int) -> Decimal | None:
+        return next((p for d, k, y, p in by_invoice.get(inv, ())
+                     if d in (None, dec) and k in (None, kind) and y in (None, year)), None)
+    return price
 
 
 def _collect(con: duckdb.DuckDBPyConnection, ctx: CheckContext) -> CaseRun:
@@ -176,9 +187,9 @@ def _collect(con: duckdb.DuckDBPyConnection, ctx: CheckContext) -> CaseRun:
     amounts: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
     for key, inv, dec, kind, year, secs in owned_by_line(con):
         seconds[(key, inv)] += secs
-        line = prices.get((inv, dec, kind, year))
-        if line is not None:
-            amounts[(key, inv)] += line_amount(round_hours(secs), line[1])
+        price = prices(inv, dec, kind, year)
+        if price is not None:
+            amounts[(key, inv)] += line_amount(round_hours(secs), price)
     for key, inv, amount, secs in con.execute(
             "SELECT key, invoice_id, sum(amount), sum(seconds)::BIGINT FROM f_amounts GROUP BY ALL ORDER BY ALL").fetchall():
         amounts[(key, inv)] += Decimal(amount)
