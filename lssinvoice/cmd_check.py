@@ -44,6 +44,10 @@ def _text(data: dict) -> None:
         for f in inv["findings"]:
             click.echo(f"  {f['severity']:7} {f['code']}  {f['hours']} h  {f['amount']} kr  [{f['basis']}]")
             click.echo(f"          {f['message']}")
+    if data["answers"] is not None:
+        click.echo(f"\nanswers by the case policy: {len(data['answers'])}")
+        for a in data["answers"]:
+            click.echo(f"  {a['number']}: {a['outcome']} ({a['why']})" + (f" {a['response_id']}" if a['response_id'] else ""))
 
 
 @click.command("check", epilog=settings.epilog("check"))
@@ -59,16 +63,27 @@ def _text(data: dict) -> None:
 @click.option("--level", "levels", multiple=True, metavar="CODE=LEVEL",
               help="Override a finding's level: error (cuts), warning (shown, cuts nothing) or off (repeatable).")
 @click.option("--by", default=None, help="Who runs the check (recorded in the audit trail; default: the OS user).")
+@click.option("--answer/--no-answer", default=True, show_default=True,
+              help="Answer by the case policy after the run (as `lssinvoice case policy RUN_ID`): AP for an invoice "
+                   "with no finding; one with findings queried (UQ) or left for the officer, as --policy says.")
+@click.option("--policy", "policy_text", envvar=settings.CASE_POLICY_VAR, show_envvar=True, default="",
+              help="findings=manual|query,warnings=findings|clean [default: findings=manual,warnings=findings].")
 @format_option()
-def check(db, period, municipality, registry_dirs, agreement_dirs, levels, by, fmt):
+def check(db, period, municipality, registry_dirs, agreement_dirs, levels, by, answer, policy_text, fmt):
     """Check every invoice of PERIOD: findings with their legal basis, hours and amounts cut,
-    and per invoice what is invoiced, reimbursable and disputed."""
+    and per invoice what is invoiced, reimbursable and disputed; then answer by the case policy."""
+    from ingest.casework.cases import CaseError
+    from ingest.casework.decide import CasePolicy, apply_policy
     from ingest.casework.runs import check_period
     from ingest.reading import open_existing
     from ingest.store import Store, StoreError
     from invoices.agreements import load_profiles
     from invoices.registry import RegistryError, UnknownMunicipality, load_registry
 
+    try:
+        policy = CasePolicy.parse(policy_text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--policy") from None
     try:
         registry = load_registry(extra_dirs=list(registry_dirs))
         buyer = registry.find(municipality)
@@ -80,14 +95,20 @@ def check(db, period, municipality, registry_dirs, agreement_dirs, levels, by, f
     fk = {year: registry.fk_standard_amount(year) for year in registry.fk.years}
     # The buyer's levels (registry [case_levels]), then this run's --level overrides.
     levels = {code: s.value for code, s in buyer.case_levels.items()} | _levels(levels)
+    answers = []
     try:
         outcome = check_period(store.engine, buyer, period, profiles, by=by or getpass.getuser(),
                                now=datetime.now(UTC), levels=levels, fk_amounts=fk)
+        if answer:
+            answers = apply_policy(store, outcome.run_id, policy, now=datetime.now(UTC))
+    except CaseError as exc:
+        raise CommandError(str(exc)) from None
     finally:
         store.dispose()
     data = {"run_id": outcome.run_id, "period": period, "municipality": buyer.slug, "digest": outcome.digest,
             "shifts_loaded": outcome.loaded.shifts, "register_imports": outcome.loaded.register_imports,
-            "invoices": [i.to_dict() for i in outcome.result.invoices]}
+            "invoices": [i.to_dict() for i in outcome.result.invoices],
+            "answers": [vars(a) for a in answers] if answer else None}
     code = EXIT_FINDINGS if any(i["findings"] for i in data["invoices"]) else EXIT_OK
     emit(data, fmt=fmt, code=code)
     if fmt == "text":

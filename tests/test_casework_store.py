@@ -25,7 +25,7 @@ NOW = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
 CLIENT = synthetic_pnr("19680704", "339")
 ADULT = synthetic_pnr("19910618", "471")
 YOUNG = synthetic_pnr("20060315", "123")  # turns 18 on 15 March 2024
-SELLER_A, SELLER_B = "0007:5599011235", "0007:5590000001"
+SELLER_A, SELLER_B = "0007:5599011235", "0007:5590000005"
 
 
 def _at(text: str) -> datetime:
@@ -195,3 +195,38 @@ def test_a_line_whose_kind_cannot_be_read_still_bills_its_decisions_shifts(store
     outcome = check_period(store.engine, boras, "2024-03", load_profiles(use_env=False), by="test", now=NOW)
     c = outcome.result.invoice("C-1")
     assert [(f.code, f.hours, f.amount) for f in c.findings] == [("LSS-CASE-001", Decimal("8.00"), Decimal("2424.00"))]
+
+
+def test_an_invoice_that_cannot_be_answered_does_not_stop_the_others(store):
+    result = CliRunner().invoke(main, ["check", "--db", store.url, "--period", "2024-03", "--municipality", "boras",
+                                       "--format", "json", "--by", "test"])
+    assert result.exit_code == 1, result.output
+    answers = json.loads(result.output)["result"]["answers"]
+    assert [(a["number"], a["outcome"], a["why"]) for a in answers] == [
+        ("A-1", "failed", "invoice A-1: no buyer electronic address stored; no response can be sent"),
+        ("B-1", "left", "3 finding(s): left for the case officer")]
+
+
+def test_check_answers_by_the_case_policy_once(store):
+    """AP for A-1 (no finding); B-1 left for the officer (findings=manual), then queried
+    (findings=query) on the next run; A-1, decided, is skipped; --no-answer answers nothing."""
+    def run(*extra):
+        result = CliRunner().invoke(main, ["check", "--db", store.url, "--period", "2024-03", "--municipality", "boras",
+                                           "--format", "json", "--by", "test", *extra])
+        assert result.exit_code == 1, result.output
+        return json.loads(result.output)["result"]["answers"]
+
+    with store.engine.begin() as conn:  # the buyer's address the answer goes to (BT-49)
+        for inv in (1, 2):
+            conn.execute(insert(t.parties).values(invoice_id=inv, role="buyer", endpoint="0007:2120001561",
+                                                  name="Borås Stad", legal_id="2120001561"))
+    first = run()
+    assert [(a["number"], a["outcome"]) for a in first] == [("A-1", "AP"), ("B-1", "left")]
+    assert first[0]["response_id"] is not None and first[1]["response_id"] is None
+    assert run("--no-answer") is None
+    second = run("--policy", "findings=query")
+    assert [(a["number"], a["outcome"]) for a in second] == [("A-1", "skipped"), ("B-1", "UQ")]
+    with store.engine.connect() as conn:
+        kept = conn.execute(select(t.responses.c.code).where(t.responses.c.round > 0)
+                            .order_by(t.responses.c.id)).scalars().all()
+    assert kept == ["AP", "UQ"]

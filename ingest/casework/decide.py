@@ -338,7 +338,7 @@ class CasePolicy:
 class PolicyAnswer:
     invoice_id: int
     number: str
-    outcome: str  # AP | UQ | left (for the officer) | skipped
+    outcome: str  # AP | UQ | left (for the officer) | skipped | failed (why: the reason; nothing recorded)
     why: str
     response_id: str | None = None
 
@@ -355,7 +355,12 @@ def apply_policy(store, run_id: int, policy: CasePolicy | None = None, *, by: st
             raise CaseError(f"no check run {run_id} in the store")
         judged = conn.execute(select(t.case_results.c.invoice_id).where(t.case_results.c.run_id == run_id)
                               .order_by(t.case_results.c.invoice_id)).scalars().all()
-    answers = [_policy_answer(store, run_id, invoice_id, policy, by, now, receiver, validator) for invoice_id in judged]
+    answers = []
+    for invoice_id in judged:  # one invoice that cannot be answered never stops the others
+        try:
+            answers.append(_policy_answer(store, run_id, invoice_id, policy, by, now, receiver, validator))
+        except CaseError as exc:
+            answers.append(PolicyAnswer(invoice_id, _number(store, invoice_id), "failed", str(exc)))
     counts: dict[str, int] = {}
     for a in answers:
         counts[a.outcome] = counts.get(a.outcome, 0) + 1
@@ -367,13 +372,18 @@ def apply_policy(store, run_id: int, policy: CasePolicy | None = None, *, by: st
     return answers
 
 
-def _policy_answer(store, run_id: int, invoice_id: int, policy: CasePolicy, by: str, now: datetime,
-                   receiver: Receiver | None, validator: Validator) -> PolicyAnswer:
+def _number(store, invoice_id: int) -> str:
     with store.engine.connect() as conn:
         number = conn.execute(select(t.invoices.c.invoice_number).where(t.invoices.c.id == invoice_id)).scalar_one()
+    return mask_personal_numbers(number)
+
+
+def _policy_answer(store, run_id: int, invoice_id: int, policy: CasePolicy, by: str, now: datetime,
+                   receiver: Receiver | None, validator: Validator) -> PolicyAnswer:
+    number = _number(store, invoice_id)
+    with store.engine.connect() as conn:
         latest, previous = latest_run(conn, invoice_id), decisions_of(conn, invoice_id)
         findings = findings_of(conn, invoice_id, run_id)
-    number = mask_personal_numbers(number)
     if latest != run_id:
         return PolicyAnswer(invoice_id, number, "skipped", f"a later check run ({latest}) judges it")
     if previous:
