@@ -70,16 +70,16 @@ What is measured (:func:`casework_benchmark`), per size, each in a fresh process
        speed drifts, and other work on it shows up as spread); the others once;
     4. at the largest size, December once more without the memory limit (DuckDB's default,
        80 % of RAM): a diagnostic of what the limit costs, not a figure against the target;
-    5. the insert rate of the store's loader (:data:`LOADER_ROWS` shifts through the
-       ``executemany`` statement of :mod:`ingest.casework.load`), to say what loading the
-       window from the store would cost (it is not part of the runs above).
+    5. the store's loader end to end (:func:`loader_rate`: :data:`LOADER_ROWS` shifts read
+       from a SQLite store by :func:`ingest.casework.load.load_case_data`), to say what
+       loading the window from the store costs (it is not part of the runs above).
 
 DuckDB runs with threads = the machine's core count and ``memory_limit`` = :data:`MEMORY_LIMIT`
 (with the Python process around it, the peak has to stay under 4 GB), spilling to a temporary
 directory beyond it.
 
-Not measured: reading the store (PostgreSQL or SQLite) itself (5. only times the inserts into
-DuckDB), writing the run's outcome back to the store, process start-up and imports.
+Not measured: reading a PostgreSQL store (5. reads SQLite), writing the run's outcome back to
+the store, process start-up and imports.
 """
 from __future__ import annotations
 
@@ -806,26 +806,54 @@ def _child(command: str, args: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-LOADER_ROWS = 5_000
+LOADER_ROWS = 200_000
 
 
-def loader_rate(rows: int = LOADER_ROWS) -> float:
-    """Rows per second of the statement :mod:`ingest.casework.load` fills ``shifts`` with
-    (``executemany``, one parameter row per shift), into the frame's table."""
+def loader_rate(tmp: str, rows: int = LOADER_ROWS) -> tuple[float, float]:
+    """The store's path, end to end: :func:`ingest.casework.load.load_case_data` reading
+    ``rows`` shifts of one invoice (with its document and time report) from a migrated SQLite
+    store into the frame's tables. Returns (seconds, rows per second); filling the store is
+    not timed."""
     from datetime import timedelta
 
-    from invoices.casework.frame import connect, create_inputs
+    from sqlalchemy import insert
 
+    from ingest import tables as t
+    from ingest.casework.load import load_case_data
+    from ingest.store import Store
+    from invoices.casework.frame import connect
+    from invoices.registry import load_registry
+
+    store = Store(f"sqlite:///{os.path.join(tmp, 'loader.db')}")
+    store.migrate()
+    base = datetime(YEAR, 1, 2, tzinfo=UTC)
+    with store.engine.begin() as conn:
+        doc = conn.execute(insert(t.documents).values(
+            source_name="bench.xml", sha256="0" * 64, size=1, state="stored", attempts=1, source_removed=False,
+            received_at=base, updated_at=base)).inserted_primary_key[0]
+        inv = conn.execute(insert(t.invoices).values(
+            document_id=doc, kind="invoice", seller_key="0007:5599011235", invoice_number="B-1", number_key="B-1",
+            issue_date=base.date(), currency="SEK", payable=1, period_start=base.date())).inserted_primary_key[0]
+        report = conn.execute(insert(t.timereports).values(
+            invoice_id=inv, assistant_pnr="assistant-1", client_pnr="client-1", month=f"{YEAR}-01",
+            assistant_signed=True, supervisor_signed=True, agreement_stated=True,
+            kind_stated=True)).inserted_primary_key[0]
+        # Placeholder people (never personnummer-shaped); 30-minute shifts every 30 minutes
+        # across the spread of assistants, all inside January (the window of a June check).
+        conn.execute(insert(t.shifts), [dict(
+            timereport_id=report, invoice_id=inv, assistant_pnr=f"assistant-{i % 1000}", client_pnr="client-1",
+            decision_id="B-000001", kind="active", start_at=base + timedelta(minutes=30 * (i // 1000)),
+            end_at=base + timedelta(minutes=30 * (i // 1000) + 30), seconds=1800, source="bench")
+            for i in range(rows)])
     con = connect(threads=os.cpu_count())
-    create_inputs(con)
-    base = datetime(YEAR, 1, 1, tzinfo=UTC)
-    data = [(i, 1, 1, "assistant-1", "client-1", "B-000001", "active", base + timedelta(hours=i),
-             base + timedelta(hours=i, minutes=30), "bench") for i in range(rows)]
     start = time.perf_counter()
-    con.executemany("INSERT INTO shifts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, true, ?)", data)
+    with store.engine.connect() as conn:
+        loaded = load_case_data(conn, con, load_registry(use_env=False).get("tjorn"), f"{YEAR}-06")
     seconds = time.perf_counter() - start
     con.close()
-    return rows / seconds
+    store.dispose()
+    assert loaded.shifts == rows, loaded
+    return seconds, rows / seconds
 
 
 def _code_state() -> str:
@@ -882,8 +910,9 @@ def casework_benchmark(sizes: tuple[int, ...] = SIZES, periods: tuple[str, ...] 
                                             "memory_limit": None, "tmp": os.path.join(tmp, "spill")})
             os.remove(path)
     speed_probe("loader", probes)
-    progress("casework: the store loader's insert rate")
-    rate = loader_rate()
+    progress("casework: the store loader (SQLite)")
+    with tempfile.TemporaryDirectory(prefix="bench-loader-") as tmp:
+        load_seconds, rate = loader_rate(tmp)
     speed_probe("end", probes)
 
     big, last = max(sizes), periods[-1]
@@ -994,11 +1023,12 @@ def casework_benchmark(sizes: tuple[int, ...] = SIZES, periods: tuple[str, ...] 
                                                        main_run["duckdb_after_load_mb"].items())
                   + f" (`duckdb_memory()`), so {MEMORY_LIMIT} leaves the checks about "
                   f"{float(MEMORY_LIMIT[:-2]) * 1000 - sum(main_run['duckdb_after_load_mb'].values()):.0f} MB before DuckDB spills."]
-    lines += ["", f"Outside the target, the store's path: `ingest.casework.load` fills `shifts` with `executemany`, "
-                  f"one parameter row per shift; {LOADER_ROWS:,} rows went in at **{rate:,.0f} rows/s** here, so the "
-                  f"{_m(big)} shifts of a December window would take about **{gens[big]['counts']['shifts'] / rate / 60:.0f} "
-                  "minutes** to load before any check runs (the runs above copy the window from a DuckDB file "
-                  "instead: the load s column)."]
+    lines += ["", f"Outside the target, the store's path: `ingest.casework.load.load_case_data` read {LOADER_ROWS:,} "
+                  f"shifts from a SQLite store into the frame in {fmt(load_seconds, 1)} s, **{rate:,.0f} shifts/s** "
+                  "(streamed in batches, inserted as Arrow columns); at that rate the "
+                  f"{gens[big]['counts']['shifts']:,} shifts of the {_m(big)} December window take about "
+                  f"**{gens[big]['counts']['shifts'] / rate:.0f} s** to load before any check runs (the runs above "
+                  "copy the window from a DuckDB file instead: the load s column)."]
     lines += ["", f"Benchmark run time: {time.perf_counter() - bench_start:.0f} s (most of it the {_m(big)} year: "
                   "its generation and its runs).", "", render_conditions(counters, load_start, probes)]
     return "\n".join(lines)
