@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from peppol import codes
 from peppol.model import Attachment, Buyer, Document, Line, PaymentMeans, Period, PrecedingInvoice, Seller, VatExemption
 
-from .checks import CheckPolicy, FindingsOutcome, SourceFinding, overlapping_shifts, run_checks
+from .checks import CheckPolicy, FindingsOutcome, SourceFinding, run_checks
 from .hours import ZERO
 from .model import Decision, DecisionKind, Person, ShiftKind, TimeReport
 from .registry import ChannelUnknown, Municipality
@@ -263,23 +263,10 @@ def persons_in(reports: Iterable[TimeReport]) -> list[Person]:
 
 def source_checks(selected: Sequence[TimeReport], all_reports: Sequence[TimeReport],
                   decisions: Sequence[Decision], policy: CheckPolicy) -> list[SourceFinding]:
-    """:func:`run_checks` on ``selected``, plus overlaps (LSS-SRC-020) of their shifts with
-    shifts in any of ``all_reports`` (another client's, too)."""
-    found = list(run_checks(selected, decisions, policy))
-    if policy.level("LSS-SRC-020") != "off":
-        chosen = {id(r) for r in selected}
-        if any(id(r) not in chosen for r in all_reports):
-            sources = {s.source for r in selected for s in r.shifts if s.source}
-            seen = {(f.code, f.message, f.where) for f in found}
-            for f in policy.apply(overlapping_shifts(all_reports)):
-                if (f.code, f.message, f.where) in seen:
-                    continue
-                if any(part in sources for part in f.where.split("; ")):
-                    found.append(f)
-                    seen.add((f.code, f.message, f.where))
-    return sorted(found, key=lambda f: f.code)
-
-
+    """:func:`run_checks` on ``selected``, with the rest of ``all_reports`` (another client's,
+    another month's) as context: overlaps with them and working time across them count."""
+    chosen = {id(r) for r in selected}
+    return run_checks(selected, decisions, policy, context=[r for r in all_reports if id(r) not in chosen])
 
 
 def timereport_attachment(index: int, period: str, label: str, content: bytes, description: str) -> Attachment:

@@ -131,16 +131,20 @@ def _select_targets(con: duckdb.DuckDBPyConnection, ctx: CheckContext) -> None:
 def _apply_levels(con: duckdb.DuckDBPyConnection, ctx: CheckContext) -> None:
     """The municipality's levels: a code set to ``off`` is dropped with its cuts; ``warning``
     keeps the finding but cuts nothing; ``error`` cuts."""
+    by_level: dict[str, list[str]] = defaultdict(list)
     for code, level in sorted(ctx.levels.items()):
-        if level == "off":
-            con.execute("DELETE FROM f_cuts WHERE key IN (SELECT key FROM f_findings WHERE code = ?)", [code])
-            con.execute("DELETE FROM f_amounts WHERE key IN (SELECT key FROM f_findings WHERE code = ?)", [code])
-            con.execute("DELETE FROM f_findings WHERE code = ?", [code])
-        elif level in ("warning", "error"):
-            if level == "warning":
-                con.execute("DELETE FROM f_cuts WHERE key IN (SELECT key FROM f_findings WHERE code = ?)", [code])
-                con.execute("DELETE FROM f_amounts WHERE key IN (SELECT key FROM f_findings WHERE code = ?)", [code])
-            con.execute("UPDATE f_findings SET severity = ? WHERE code = ?", [level, code])
+        by_level[level].append(code)
+    uncut = by_level["off"] + by_level["warning"]
+    if uncut:
+        marks = ", ".join("?" * len(uncut))
+        for table in ("f_cuts", "f_amounts"):
+            con.execute(f"DELETE FROM {table} WHERE key IN (SELECT key FROM f_findings WHERE code IN ({marks}))", uncut)
+    if by_level["off"]:
+        con.execute(f"DELETE FROM f_findings WHERE code IN ({', '.join('?' * len(by_level['off']))})", by_level["off"])
+    for level in ("warning", "error"):
+        if by_level[level]:
+            con.execute(f"UPDATE f_findings SET severity = ? WHERE code IN ({', '.join('?' * len(by_level[level]))})",
+                        [level, *by_level[level]])
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, ctx: CheckContext) -> CaseRun:
