@@ -6,6 +6,8 @@ what a test hands to tests.helpers.record_output. A personnummer, samordningsnum
 of birth there fails the test."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests import servers
@@ -34,6 +36,18 @@ def postgres():
     pg = servers.start_postgres()
     yield pg
     pg.stop()
+
+
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path) -> str:
+    """A store's URL: a SQLite file of the test's own, and a fresh database on the session's
+    PostgreSQL server (a test using it runs on both)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ingest.db'}"
+    return request.getfixturevalue("postgres").create_database(f"store{next(_DATABASES)}")
 
 
 @pytest.fixture(scope="session", params=["moto", "rclone"])

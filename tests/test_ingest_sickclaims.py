@@ -4,7 +4,6 @@ and PostgreSQL. The claim is the provider side's own (tests.factories.sick_plan:
 11-12 March 2024, Cecilia her substitute; 1159.20 kr sick pay, 12 / 31.42 / 0.6 / 4.5 %)."""
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -26,15 +25,6 @@ from .factories import ANNA, CECILIA, CLIENT, TJORN, issue_all, register_assista
 from .ingest_factory import folder_config, inbox_with, wrapped
 
 NOW = datetime(2024, 4, 5, 9, 0, tzinfo=UTC)
-_DATABASES = itertools.count(1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ingest.db'}"
-    return request.getfixturevalue("postgres").create_database(f"sickclaims{next(_DATABASES)}")
-
 
 def claim_item(tmp_path):
     _, written = issue_all(sick_plan(), tmp_path)

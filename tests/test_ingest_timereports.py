@@ -5,7 +5,6 @@ report is a warning on a stored invoice, never a quarantine, and the run goes on
 from __future__ import annotations
 
 import io
-import itertools
 from datetime import UTC, date, datetime, time
 
 import pytest
@@ -78,15 +77,6 @@ def utc(value: datetime) -> datetime:
     """A stored instant (SQLite gives it back without a zone: it is UTC)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-
-_DATABASES = itertools.count(1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ingest.db'}"
-    return request.getfixturevalue("postgres").create_database(f"timereports{next(_DATABASES)}")
 
 
 def ingest(tmp_path, db: str, files: dict[str, bytes]) -> dict[str, tuple[str, str | None]]:
