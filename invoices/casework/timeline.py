@@ -130,39 +130,32 @@ def build_timelines(con: duckdb.DuckDBPyConnection, first_day: date, next_month:
     scoped AS ({_SCOPED.format(src="near", on_call=on_call.format(src="near"))})
     SELECT * FROM ({_ISLANDS.format(src="scoped", keys="aid, scope")})
     """)
-    # Before the near window: day totals of work and duty (on-call is judged per month, in the
-    # near window), one pass over the day pieces for both. The union of a day's pieces: one
-    # piece is itself; two overlap by max(0, min(b) - max(a)); three or more (rare) are merged
-    # as islands. Then the days are summed per week and month they share (the finest unit any
-    # limit counts in: calculation periods and weeks start on Mondays, the rest on the 1st).
+    # Before the near window: totals of work and duty per assistant and week-and-month (the
+    # finest unit any limit counts in: calculation periods and weeks start on Mondays, the rest
+    # on the 1st), from the shifts cut at local midnights. The union of overlapping pieces is
+    # one sweep in time order per assistant: each piece adds what it reaches past the furthest
+    # end before it (pieces of different days never overlap, so the sweep need not restart at
+    # midnight); duty sweeps over its own kinds alone.
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_fp AS
     WITH far AS (SELECT * FROM w_performed WHERE a < {near_e}),
     pieces AS ({_DAY_PIECES.format(src="far", local_day=local_day)})
     SELECT aid, kind, d, a, b, shift_id FROM pieces WHERE d < DATE '{near}'
     """)
-    duty = "FILTER (WHERE kind <> 'on_call')"
-    con.execute(f"""
+    con.execute("""
     CREATE OR REPLACE TEMP TABLE w_far AS
-    WITH g AS (
-        SELECT aid, d, count(*) AS n_w, sum(b - a) AS s_w, min(b) AS mb_w, max(a) AS ma_w,
-               count(*) {duty} AS n_d, sum(b - a) {duty} AS s_d, min(b) {duty} AS mb_d, max(a) {duty} AS ma_d
-        FROM w_fp GROUP BY aid, d
-    ), days AS (
-        SELECT aid, 'work' AS scope, d, n_w AS n, s_w AS s, mb_w AS mb, ma_w AS ma FROM g
-        UNION ALL SELECT aid, 'duty', d, n_d, s_d, mb_d, ma_d FROM g WHERE n_d > 0
-    ), several AS (
-        SELECT f.*, x.scope FROM w_fp f JOIN (SELECT aid, d, scope FROM days WHERE n > 2) x USING (aid, d)
-        WHERE x.scope = 'work' OR f.kind <> 'on_call'
-    ), merged AS (
-        SELECT * FROM ({_ISLANDS.format(src="several", keys="aid, scope, d")})
-    ), united AS (
-        SELECT aid, scope, d, CASE WHEN n = 1 THEN s ELSE s - greatest(0, mb - ma) END AS secs FROM days WHERE n <= 2
-        UNION ALL SELECT aid, scope, d, sum(b - a) FROM merged GROUP BY ALL
+    WITH swept AS (
+        SELECT aid, greatest(d - CAST(isodow(d) - 1 AS INTEGER), CAST(date_trunc('month', d) AS DATE)) AS d,
+               kind <> 'on_call' AS is_duty, a, b,
+               max(b) OVER w AS reach_work, max(b) FILTER (WHERE kind <> 'on_call') OVER w AS reach_duty
+        FROM w_fp WINDOW w AS (PARTITION BY aid ORDER BY a, b ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    ), buckets AS (
+        SELECT aid, d, sum(greatest(0, b - greatest(a, coalesce(reach_work, a)))) AS work,
+               sum(greatest(0, b - greatest(a, coalesce(reach_duty, a)))) FILTER (WHERE is_duty) AS duty
+        FROM swept GROUP BY aid, d
     )
-    SELECT aid, scope, greatest(d - CAST(isodow(d) - 1 AS INTEGER), CAST(date_trunc('month', d) AS DATE)) AS d,
-           CAST(sum(secs) AS BIGINT) AS secs
-    FROM united GROUP BY ALL
+    SELECT aid, 'work' AS scope, d, CAST(work AS BIGINT) AS secs FROM buckets
+    UNION ALL SELECT aid, 'duty', d, CAST(duty AS BIGINT) FROM buckets WHERE duty IS NOT NULL
     """)
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE w_day AS
