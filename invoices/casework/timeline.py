@@ -170,16 +170,22 @@ def build_timelines(con: duckdb.DuckDBPyConnection, first_day: date, next_month:
     """)
 
 
+_OVER = """over AS (SELECT aid, unit FROM {src} GROUP BY aid, unit HAVING sum(secs) > min(lim) OR min(lim) IS NULL)"""
+# Only a unit whose total passes its limit has a part past it: the running total (a window,
+# a sort of its rows) is computed over those units alone (and over a unit without a limit, which
+# the window keeps nothing of either way).
+
+
 def beyond_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
     """``src`` (assistant, unit, d, a, b, secs, lim, ...) → ``dst``: the parts past ``lim``
     seconds in each (assistant, unit), counted in time order (day, then instant); a day total
     (``a`` NULL) keeps NULL instants and only its seconds; ``cum_after`` the running total."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE {dst} AS
-    WITH c AS (
-        SELECT *, sum(secs) OVER (PARTITION BY aid, unit ORDER BY d, a NULLS FIRST, b
-                                  ROWS UNBOUNDED PRECEDING) AS cum_after
-        FROM {src}
+    WITH {_OVER.format(src=src)}, c AS (
+        SELECT s.*, sum(secs) OVER (PARTITION BY aid, unit ORDER BY d, a NULLS FIRST, b
+                                    ROWS UNBOUNDED PRECEDING) AS cum_after
+        FROM {src} s SEMI JOIN over USING (aid, unit)
     ), part AS (
         SELECT *, CAST(least(secs, cum_after - lim) AS BIGINT) AS keep FROM c WHERE cum_after > lim
     )
@@ -188,15 +194,18 @@ def beyond_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
 
 
 def within_limit(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
-    """The complement of :func:`beyond_limit`: the parts up to ``lim`` seconds."""
+    """The complement of :func:`beyond_limit`: the parts up to ``lim`` seconds (a unit within
+    its limit whole, ``cum_after`` NULL)."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE {dst} AS
-    WITH c AS (
-        SELECT *, sum(secs) OVER (PARTITION BY aid, unit ORDER BY d, a NULLS FIRST, b
-                                  ROWS UNBOUNDED PRECEDING) AS cum_after
-        FROM {src}
+    WITH {_OVER.format(src=src)}, c AS (
+        SELECT s.*, sum(secs) OVER (PARTITION BY aid, unit ORDER BY d, a NULLS FIRST, b
+                                    ROWS UNBOUNDED PRECEDING) AS cum_after
+        FROM {src} s SEMI JOIN over USING (aid, unit)
     ), part AS (
         SELECT *, CAST(least(secs, lim - (cum_after - secs)) AS BIGINT) AS keep FROM c WHERE cum_after - secs < lim
     )
     SELECT * EXCLUDE (b, secs, keep), a + keep AS b, keep AS secs FROM part
+    UNION ALL BY NAME
+    SELECT s.*, CAST(NULL AS HUGEINT) AS cum_after FROM {src} s ANTI JOIN over USING (aid, unit)
     """)
