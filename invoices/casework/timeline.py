@@ -140,14 +140,14 @@ def build_timelines(con: duckdb.DuckDBPyConnection, first_day: date, next_month:
     CREATE OR REPLACE TEMP TABLE w_fp AS
     WITH far AS (SELECT * FROM w_performed WHERE a < {near_e}),
     pieces AS ({_DAY_PIECES.format(src="far", local_day=local_day)})
-    SELECT aid, kind, d, a, b, shift_id FROM pieces WHERE d < DATE '{near}'
+    SELECT aid, kind <> 'on_call' AS is_duty,
+           greatest(d - CAST(isodow(d) - 1 AS INTEGER), CAST(date_trunc('month', d) AS DATE)) AS d, a, b
+    FROM pieces WHERE d < DATE '{near}'
     """)
     con.execute("""
     CREATE OR REPLACE TEMP TABLE w_far AS
     WITH swept AS (
-        SELECT aid, greatest(d - CAST(isodow(d) - 1 AS INTEGER), CAST(date_trunc('month', d) AS DATE)) AS d,
-               kind <> 'on_call' AS is_duty, a, b,
-               max(b) OVER w AS reach_work, max(b) FILTER (WHERE kind <> 'on_call') OVER w AS reach_duty
+        SELECT aid, d, is_duty, a, b, max(b) OVER w AS reach_work, max(b) FILTER (WHERE is_duty) OVER w AS reach_duty
         FROM w_fp WINDOW w AS (PARTITION BY aid ORDER BY a, b ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
     ), buckets AS (
         SELECT aid, d, sum(greatest(0, b - greatest(a, coalesce(reach_work, a)))) AS work,
