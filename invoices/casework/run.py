@@ -175,6 +175,7 @@ def _line_prices(con: duckdb.DuckDBPyConnection) -> Callable[[int, str, str, int
     for inv, dec, kind, year, line_id, price in con.execute("""
             SELECT invoice_id, decision_id, kind, year, line_id, price FROM lines
             WHERE (decision_id IS NOT NULL OR kind IS NOT NULL) AND price IS NOT NULL
+              AND invoice_id IN (SELECT invoice_id FROM target_invoices)  -- only their shifts are cut
             ORDER BY invoice_id, (decision_id IS NULL)::INT + (kind IS NULL)::INT + (year IS NULL)::INT,
                      line_id""").fetchall():
         by_invoice[inv].append((dec, kind, year, Decimal(price)))
