@@ -437,3 +437,48 @@ audit_log = Table(
     Column("subject", String(300)),
     Column("detail", Text),  # JSON
 )
+
+
+# Revision 0009: finance. A payment export imported (its file once: ``sha256`` per municipality),
+# each payment matched to the invoice it pays (or not), and the recovery claims (12 § LSS) the
+# reconciliation opens on paid invoices later found too high, until they are settled.
+payment_imports = Table(
+    "payment_imports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("municipality", String(100), nullable=False),
+    Column("source_name", String(1024), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("rows", Integer, nullable=False),
+    UniqueConstraint("municipality", "sha256", name="uq_payment_imports_municipality_sha256"),
+)
+
+payments = Table(
+    "payments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", ForeignKey("payment_imports.id"), nullable=False, index=True),
+    Column("row", Integer, nullable=False),  # the row of the file (header = 1)
+    Column("invoice_number", String(200), nullable=False),
+    Column("seller_org_nr", String(10), nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("invoice_id", ForeignKey("invoices.id"), index=True),  # NULL: it matches no invoice
+)
+
+recovery_claims = Table(
+    "recovery_claims", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("municipality", String(100), nullable=False),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("run_id", ForeignKey("check_runs.id"), nullable=False),  # the check run that showed it
+    Column("period", String(7), nullable=False),  # the reconciliation that opened it
+    Column("amount", MONEY, nullable=False),
+    Column("finding_codes", Text, nullable=False),  # JSON list
+    Column("state", String(10), nullable=False),  # open | offset | repaid
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("settled_at", DateTime(timezone=True)),
+    Column("settled_by", String(200)),
+    Column("offset_invoice_id", ForeignKey("invoices.id")),
+    Column("note", Text),
+)

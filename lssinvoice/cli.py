@@ -24,6 +24,9 @@ COMMANDS = {
     "check": ("lssinvoice.cmd_check", "check"),
     "case": ("lssinvoice.cmd_case", "case"),
     "registers": ("lssinvoice.cmd_registers", "registers"),
+    "reconcile": ("lssinvoice.cmd_finance", "reconcile"),
+    "payments": ("lssinvoice.cmd_finance", "payments"),
+    "recovery": ("lssinvoice.cmd_finance", "recovery"),
 }
 
 

@@ -21,6 +21,7 @@ CASE_POLICY_VAR = "LSSINVOICE_CASE_POLICY"
 _INGEST = ("ingest run", "ingest retry", "ingest status", "ingest show", "ingest list", "ingest attachment", "check")
 _INGEST_WORK = ("ingest run", "ingest retry")
 _CASE = ("case decide", "case show", "case history", "case policy")
+_FINANCE = ("reconcile", "payments import", "recovery list", "recovery settle")
 _VALIDATING = ("validate", "conformance", "demo", "invoice create", "invoice credit", *_INGEST_WORK)
 
 
@@ -34,17 +35,17 @@ class Variable:
 
 ENVIRONMENT = (
     Variable("LSSINVOICE_DATA", "folder of the ingest defaults: inbox/, archive/, outbox/, ingest.db",
-             "./lssinvoice-data", (*_INGEST, *_CASE)),
+             "./lssinvoice-data", (*_INGEST, *_CASE, *_FINANCE)),
     Variable("LSSINVOICE_DB", "database URL of the ingest store (sqlite:///path or postgresql://...)",
-             "sqlite under $LSSINVOICE_DATA", (*_INGEST, *_CASE)),
+             "sqlite under $LSSINVOICE_DATA", (*_INGEST, *_CASE, *_FINANCE)),
     Variable(MUNICIPALITY_VAR, "the receiving municipality (slug, name or org nr), instead of --municipality",
-             "none: required", (*_INGEST_WORK, "check")),
+             "none: required", (*_INGEST_WORK, "check", *_FINANCE)),
     Variable("LSSINVOICE_MUNICIPALITIES", "further registry folders (separated by ':'), before --registry",
              "none", ("invoice create", "redovisning", "demo", *_INGEST_WORK, "check")),
     Variable("LSSINVOICE_AGREEMENTS", "further agreement-profile folders (separated by ':'), before --agreements",
              "none", ("check",)),
     Variable(CASE_POLICY_VAR, "the automatic answer after a check run (findings=manual|query,"
-             "warnings=findings|clean), instead of --policy", "findings=manual,warnings=findings", ("case policy",)),
+             "warnings=findings|clean), instead of --policy", "findings=manual,warnings=findings", ("check", "case policy")),
     Variable("LSSINVOICE_ARTEFACTS", "where the verified official artefacts are installed",
              "<user cache>/lssinvoice/artefacts", ("schemas install", "schemas status", *_VALIDATING)),
     Variable("LSSINVOICE_MIRROR", "an offline mirror to install the artefacts from",

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -18,65 +17,7 @@ from invoices.casework.fk import FK_SELLER
 from invoices.registry import load_registry
 from lssinvoice.cli import main
 
-from .factories import synthetic_pnr
-
-LOCAL = ZoneInfo("Europe/Stockholm")
-NOW = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
-CLIENT = synthetic_pnr("19680704", "339")
-ADULT = synthetic_pnr("19910618", "471")
-YOUNG = synthetic_pnr("20060315", "123")  # turns 18 on 15 March 2024
-SELLER_A, SELLER_B = "0007:5599011235", "0007:5590000005"
-
-
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=LOCAL).astimezone(UTC)
-
-
-def _invoice(conn, n: int, number: str, seller: str, payable: str, lines: list[tuple[str, str, str]],
-             shifts: list[tuple[str, str, str]]) -> int:
-    doc = conn.execute(insert(t.documents).values(
-        source_name=f"{number}.xml", sha256=f"{n:064d}", size=1000, state="stored", attempts=1,
-        source_removed=False, received_at=NOW, updated_at=NOW)).inserted_primary_key[0]
-    inv = conn.execute(insert(t.invoices).values(
-        document_id=doc, kind="invoice", seller_key=seller, invoice_number=number, number_key=number,
-        issue_date=date(2024, 4, 2), currency="SEK", payable=Decimal(payable), period_start=date(2024, 3, 1),
-        period_end=date(2024, 3, 31))).inserted_primary_key[0]
-    for i, (hours, price, net) in enumerate(lines, 1):
-        conn.execute(insert(t.invoice_lines).values(
-            invoice_id=inv, line_id=str(i), quantity=Decimal(hours), unit_code="HUR", price=Decimal(price),
-            net_amount=Decimal(net), item_name="Personlig assistans, aktiv tid", seller_item_id="LSS-active",
-            description=f"Grundbeslut BO-1, utförd 2024: {hours} h à {price} kr", vat_category="E"))
-    by_assistant: dict[str, int] = {}
-    for assistant, start, end in shifts:
-        if assistant not in by_assistant:
-            by_assistant[assistant] = conn.execute(insert(t.timereports).values(
-                invoice_id=inv, assistant_pnr=assistant, client_pnr=CLIENT, month="2024-03", assistant_signed=True,
-                supervisor_signed=True, calculation_period="4 veckor", collective_agreement=None,
-                agreement_stated=True, kind_stated=True)).inserted_primary_key[0]
-        a, b = _at(start), _at(end)
-        conn.execute(insert(t.shifts).values(
-            timereport_id=by_assistant[assistant], invoice_id=inv, assistant_pnr=assistant, client_pnr=CLIENT,
-            decision_id="BO-1", kind="active", start_at=a, end_at=b, seconds=int((b - a).total_seconds()),
-            source="attachment 1"))
-    return inv
-
-
-def _registers(conn) -> None:
-    imp = conn.execute(insert(t.register_imports).values(
-        register="decisions", municipality="boras", source_name="beslut.csv", sha256="a" * 64, imported_by="test",
-        imported_at=NOW, rows=1, added=1, changed=0, removed=0, unchanged=0)).inserted_primary_key[0]
-    conn.execute(insert(t.reg_decisions).values(
-        municipality="boras", decision_id="BO-1", client_pnr=CLIENT, kind="base", valid_from=date(2024, 1, 1),
-        valid_to=date(2024, 12, 31), granted_hours=Decimal(100), granted_per="week", import_id=imp))
-    imp2 = conn.execute(insert(t.register_imports).values(
-        register="assistants", municipality="boras", source_name="assistenter.csv", sha256="b" * 64,
-        imported_by="test", imported_at=NOW, rows=2, added=2, changed=0, removed=0, unchanged=0)).inserted_primary_key[0]
-    for pnr in (ADULT, YOUNG):
-        conn.execute(insert(t.reg_assistants).values(
-            municipality="boras", assistant_pnr=pnr, valid_from=date(2020, 1, 1), name="Testa", residence_country="SE",
-            capacity_to_work=True, related_to_client=False, same_household=False, regime="atl",
-            calculation_period_weeks=4, import_id=imp2))
-
+from .store_factory import ADULT, CLIENT, NOW, SELLER_A, SELLER_B, YOUNG, boras_registers, stored_invoice
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
@@ -85,13 +26,13 @@ def store(request, tmp_path):
     s = Store(url)
     s.migrate()
     with s.engine.begin() as conn:
-        _registers(conn)
+        boras_registers(conn)
         # Påhittad (received first): the adult on 4 and 5 March, 16 h × 303 = 4848.00, all fine.
-        _invoice(conn, 1, "A-1", SELLER_A, "4848.00", [("16", "303", "4848.00")],
+        stored_invoice(conn, 1, "A-1", SELLER_A, "4848.00", [("16", "303", "4848.00")],
                  [(ADULT, "2024-03-04 08:00", "2024-03-04 16:00"), (ADULT, "2024-03-05 08:00", "2024-03-05 16:00")])
         # The careless one (received later): 5 March again, 6 March, and the young assistant on
         # 14 March, all at 350: 24 h × 350 = 8400.00.
-        _invoice(conn, 2, "B-1", SELLER_B, "8400.00", [("24", "350", "8400.00")],
+        stored_invoice(conn, 2, "B-1", SELLER_B, "8400.00", [("24", "350", "8400.00")],
                  [(ADULT, "2024-03-05 08:00", "2024-03-05 16:00"), (ADULT, "2024-03-06 08:00", "2024-03-06 16:00"),
                   (YOUNG, "2024-03-14 08:00", "2024-03-14 16:00")])
     yield s
@@ -141,7 +82,7 @@ def test_lssinvoice_check_gives_the_json_the_issue_names(store):
     assert ADULT not in result.output and YOUNG not in result.output
 
 
-def _fk_invoice(conn, lines: list[tuple[str, str, str, str, date | None]]) -> None:
+def _fkstored_invoice(conn, lines: list[tuple[str, str, str, str, date | None]]) -> None:
     """Försäkringskassan's 20-hour invoice for March: (hours, price, net, description, BT-134)."""
     doc = conn.execute(insert(t.documents).values(
         source_name="fk.xml", sha256="f" * 64, size=1000, state="stored", attempts=1, source_removed=False,
@@ -168,7 +109,7 @@ def test_fk_lines_are_read_for_their_client_and_week_from_the_store(store):
     and week 11 by the line's period (20 h, nothing to say); a line naming no client cannot
     be checked (LSS-CASE-074, a warning)."""
     with store.engine.begin() as conn:
-        _fk_invoice(conn, [
+        _fkstored_invoice(conn, [
             ("24", "303", "7272.00", f"Personnummer {CLIENT[:8]}-{CLIENT[8:]}, vecka 10 2024", None),
             ("20", "303", "6060.00", f"Personnummer {CLIENT}", date(2024, 3, 11)),
             ("5", "303", "1515.00", "vecka 12 2024", None)])
@@ -187,7 +128,7 @@ def test_a_line_whose_kind_cannot_be_read_still_bills_its_decisions_shifts(store
     """A third provider's line names decision BO-1 but no kind of time: its shift of 5 March
     is billed all the same, so it is found billed twice (8 h × 303 = 2424.00)."""
     with store.engine.begin() as conn:
-        inv = _invoice(conn, 3, "C-1", "0007:5560360793", "2424.00", [("8", "303", "2424.00")],
+        inv = stored_invoice(conn, 3, "C-1", "0007:5560360793", "2424.00", [("8", "303", "2424.00")],
                        [(ADULT, "2024-03-05 08:00", "2024-03-05 16:00")])
         conn.execute(t.invoice_lines.update().where(t.invoice_lines.c.invoice_id == inv).values(
             item_name="Assistans", seller_item_id=None, description="Beslut BO-1, mars"))

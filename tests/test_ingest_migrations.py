@@ -116,7 +116,7 @@ def test_documents_of_revision_0005_upgrade_without_a_release_they_never_recorde
     store.migrate()
     with store.engine.connect() as conn:
         row = conn.execute(select(t.documents)).one()
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0008"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0009"
     store.dispose()
     assert (row.state, row.ruleset) == ("stored", "municipal-tjorn")
     assert (row.release, row.reference_date, row.other_releases, row.last_error, row.last_error_at) == (None,) * 5

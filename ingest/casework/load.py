@@ -36,7 +36,7 @@ from invoices.registry import Municipality
 from .. import tables as t
 from ..registers import current_rows, current_versions
 
-__all__ = ["LoadInfo", "load_case_data", "reference_window"]
+__all__ = ["LoadInfo", "append_rows", "load_case_data", "reference_window"]
 
 STORED = "stored"
 FAR_FUTURE = date(9999, 12, 31)
@@ -53,7 +53,7 @@ class LoadInfo:
 _BATCH = 100_000
 
 
-def _append(con: duckdb.DuckDBPyConnection, table: str, names: tuple[str, ...], rows: Iterable[Sequence],
+def append_rows(con: duckdb.DuckDBPyConnection, table: str, names: tuple[str, ...], rows: Iterable[Sequence],
             select: str | None = None) -> int:
     """Insert ``rows`` (tuples in ``names`` order) into DuckDB ``table`` a batch at a time, as
     Arrow columns: a whole batch in one statement (``executemany`` is a statement per row,
@@ -119,9 +119,9 @@ def _invoices(conn: Connection, con: duckdb.DuckDBPyConnection, known: set[str])
         out_inv.append((r.id, r.invoice_number, r.seller_key, r[3], r.kind, claim,
                         f"{period_day.year:04d}-{period_day.month:02d}", r.payable,
                         (r.seller_key, r.invoice_number) in credited))
-    _append(con, "invoices", _INVOICE_COLUMNS, out_inv, "SELECT * REPLACE (CAST(payable AS DECIMAL(18,2)) AS payable) "
+    append_rows(con, "invoices", _INVOICE_COLUMNS, out_inv, "SELECT * REPLACE (CAST(payable AS DECIMAL(18,2)) AS payable) "
             "FROM _batch")
-    _append(con, "lines", _LINE_COLUMNS, out_lines, "SELECT * REPLACE (CAST(quantity AS DECIMAL(18,4)) AS quantity, "
+    append_rows(con, "lines", _LINE_COLUMNS, out_lines, "SELECT * REPLACE (CAST(quantity AS DECIMAL(18,4)) AS quantity, "
             "CAST(price AS DECIMAL(18,4)) AS price, CAST(net_amount AS DECIMAL(18,2)) AS net_amount) FROM _batch")
     return len(out_inv)
 
@@ -157,14 +157,14 @@ _LINE_COLUMNS = ("invoice_id", "line_id", "decision_id", "kind", "year", "client
 def _shifts(conn: Connection, con: duckdb.DuckDBPyConnection, window: tuple[date, date]) -> int:
     tr, inv, doc = t.timereports, t.invoices, t.documents
     stored = select(inv.c.id).join(doc, doc.c.id == inv.c.document_id).where(doc.c.state == STORED)
-    count = _append(con, "shifts", _SHIFT_COLUMNS, _shift_rows(conn, window), """
+    count = append_rows(con, "shifts", _SHIFT_COLUMNS, _shift_rows(conn, window), """
         SELECT shift_id, invoice_id, timereport_id, assistant, client, decision_id, kind,
                CAST(start_at AS TIMESTAMPTZ), CAST(end_at AS TIMESTAMPTZ), true, source FROM _batch""")
     reports = conn.execute(select(
         tr.c.id, tr.c.invoice_id, tr.c.assistant_pnr, tr.c.client_pnr, tr.c.month, tr.c.assistant_signed,
         tr.c.supervisor_signed, tr.c.calculation_period, tr.c.collective_agreement, tr.c.agreement_stated,
         tr.c.kind_stated).where(tr.c.invoice_id.in_(stored)).order_by(tr.c.id)).all()
-    _append(con, "timereports", ("timereport_id", "invoice_id", "assistant", "client", "month", "assistant_signed",
+    append_rows(con, "timereports", ("timereport_id", "invoice_id", "assistant", "client", "month", "assistant_signed",
                                  "supervisor_signed", "calculation_period", "collective_agreement",
                                  "agreement_stated", "kind_stated"), [tuple(r) for r in reports])
     # A shift its invoice carries as a supporting document only (a sick-pay claim's substitute
@@ -200,12 +200,12 @@ def _registers(conn: Connection, con: duckdb.DuckDBPyConnection, municipality: s
     """The registers in force (:func:`ingest.registers.current_rows`), an assistant's versions
     each valid until the day before the next; the ids of the imports they came with."""
     decisions = current_rows(conn, "decisions", municipality)
-    _append(con, "decisions", ("decision_id", "client", "kind", "valid_from", "valid_to", "granted_hours",
+    append_rows(con, "decisions", ("decision_id", "client", "kind", "valid_from", "valid_to", "granted_hours",
                                "granted_per"),
             [(r.decision_id, r.client_pnr, r.kind, r.valid_from, r.valid_to, r.granted_hours, r.granted_per)
              for r in decisions])
     fks = current_rows(conn, "fk_decisions", municipality)
-    _append(con, "fk_decisions", ("client", "valid_from", "valid_to", "fk_hours_per_week"),
+    append_rows(con, "fk_decisions", ("client", "valid_from", "valid_to", "fk_hours_per_week"),
             [(r.client_pnr, r.valid_from, r.valid_to, r.fk_hours_per_week) for r in fks])
     people = current_rows(conn, "assistants", municipality)
     versions = []
@@ -215,7 +215,7 @@ def _registers(conn: Connection, con: duckdb.DuckDBPyConnection, municipality: s
         versions.append((p.assistant_pnr, p.valid_from, valid_to, eighteenth_birthday(p.assistant_pnr),
                          p.residence_country, p.capacity_to_work, p.related_to_client, p.same_household,
                          p.employer_org_nr, p.regime, p.calculation_period_weeks))
-    _append(con, "assistants", tuple(c[0] for c in con.execute("SELECT * FROM assistants LIMIT 0").description),
+    append_rows(con, "assistants", tuple(c[0] for c in con.execute("SELECT * FROM assistants LIMIT 0").description),
             versions)
     return current_versions(conn, municipality)
 

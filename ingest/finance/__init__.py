@@ -1,0 +1,1 @@
+"""Finance: payments matched to invoices, recovery claims, and the monthly reconciliation."""
