@@ -18,13 +18,18 @@ setup: $(STAMP) artefacts
 artefacts: $(STAMP)
 	$(CLI) schemas install
 
-# The tests start a real PostgreSQL server: install Debian's when it is missing (as root).
+# The tests start a real PostgreSQL server and look at the finance report in a real browser
+# (Debian's chromium, headless): install what is missing (as root).
 services:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+	@missing=""; \
+	if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+		missing="postgresql"; fi; \
+	if ! command -v chromium >/dev/null 2>&1; then missing="$$missing chromium"; fi; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "PostgreSQL server binaries are missing: install the postgresql package" >&2; exit 1; \
+			echo "missing Debian packages: $$missing (install them)" >&2; exit 1; \
 		fi; \
 	fi
 

@@ -242,3 +242,49 @@ def test_the_workbook_reads_back_with_numbers_formats_and_the_findings_people(mo
     findings = wb["Findings"]
     people = {(r[0].value, r[1].value): (r[5].value, r[6].value) for r in findings.iter_rows(min_row=2)}
     assert people[("B-1", "LSS-CASE-010")] == (YOUNG, CLIENT)  # the case officers' sheet names them
+
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,4000")
+
+
+def test_the_html_report_is_drawn_in_a_real_browser(month, tmp_path):
+    """Headless Chromium (Debian's) renders the page offline; the screenshot holds every chart's
+    colours (bars drawn, not just written), and the page fetches nothing."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    from ingest.finance.outputs import write_outputs
+    from ingest.finance.report_html import COLOURS
+
+    browser = shutil.which("chromium")
+    assert browser, "make test installs Debian's chromium"
+    store, _, _ = month
+    import_payments(store, "boras", payment_file(tmp_path, PAID), by="Ekonom", now=LATER)
+    write_outputs(reconcile(store, "boras", "2024-03", now=LATER, by="Ekonom"), tmp_path / "out", metadata={})
+    page = tmp_path / "out" / "reconciliation.html"
+    html = page.read_text(encoding="utf-8")
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "<script" not in html
+    shot = tmp_path / "shot.png"
+    done = subprocess.run([browser, *CHROMIUM_FLAGS, f"--screenshot={shot}", page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert shot.exists(), done.stderr[-2000:]
+    image = Image.open(shot).convert("RGB")
+    counts: dict[tuple[int, int, int], int] = {}
+    for pixel in image.getdata():
+        counts[pixel] = counts.get(pixel, 0) + 1
+
+    def drawn(name: str) -> int:
+        hex_ = COLOURS[name].lstrip("#")
+        return counts.get(tuple(int(hex_[i:i + 2], 16) for i in (0, 2, 4)), 0)
+
+    # every series of every chart has bars of some area on the screen
+    assert {name: drawn(name) > 200 for name in COLOURS} == {name: True for name in COLOURS}
+    dom = subprocess.run([browser, *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                         timeout=120).stdout
+    for chart in ('id="providers"', 'id="codes"', 'id="weekly-0"', 'id="trend"'):
+        assert chart in dom
+    # 2 providers × 3 series, 3 finding codes (FK's apart), 2 weeks × (hours, granted), 1 month × 3
+    assert dom.count('class="bar"') == 2 * 3 + 3 + 2 * 2 + 1 * 3
+    assert CLIENT not in dom and CLIENT[2:] not in dom

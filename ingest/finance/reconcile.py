@@ -320,10 +320,11 @@ def reconcile(store, municipality: str, period: str, *, now: datetime, by: str, 
             month, row = _invoice_row(r, dict(sorted(codes.get(r[0], {}).items())))
             monthly[month].append(row)
         invoices = monthly.get(period, [])
+        providers_of = {m: [i for i in v if not i.fk] for m, v in monthly.items()}  # FK apart, as in the totals
         trend = [{"month": m, "invoices": len(v), "invoiced": sum((i.net for i in v), ZERO),
                   "approved": sum((i.approved or ZERO for i in v), ZERO),
                   "disputed": sum((i.disputed or ZERO for i in v), ZERO), "paid": sum((i.paid for i in v), ZERO)}
-                 for m, v in sorted(monthly.items()) if not all(i.fk for i in v)]
+                 for m, v in sorted(providers_of.items()) if v]
         payments = [PaymentRow(*r[:5], Decimal(r[5]), r[6], r[7]) for r in con.execute(
             "SELECT payment_id, source, row, number, org_nr, amount, paid_on, invoice_id FROM f_pay "
             "ORDER BY source, row, payment_id").fetchall()]

@@ -50,18 +50,19 @@ def _grouped_bars(chart_id: str, groups: list[tuple[str, dict[str, Decimal]]], s
     if not groups:
         return f'<p id="{chart_id}-empty">Nothing to show.</p>'
     top = max([v for _, vals in groups for v in vals.values()] + [Decimal(1)])
-    bar, gap, height, left = 14, 18, 220, 70
+    bar, gap, top_pad, plot, left = 14, 18, 12, 210, 90
+    height = top_pad + plot
     width = left + len(groups) * (len(series) * bar + gap) + 20
-    parts = [f'<svg class="chart" id="{chart_id}" width="{width}" height="{height + 70}" role="img" '
+    parts = [f'<svg class="chart" id="{chart_id}" width="{width}" height="{height + 90}" role="img" '
              f'aria-label="{escape(chart_id)}" xmlns="http://www.w3.org/2000/svg">',
              f'<line x1="{left}" y1="{height}" x2="{width - 10}" y2="{height}" stroke="#999"/>']
     for k in range(5):
-        y = height - height * k / 4
+        y = height - plot * k / 4
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(_short(top * k / 4, unit))}</text>')
     x = left + gap / 2
     for label, vals in groups:
         for s in series:
-            h = float(vals.get(s, 0) / top) * (height - 10)
+            h = float(vals.get(s, 0) / top) * plot
             parts.append(f'<rect class="bar" data-series="{s}" x="{x:.1f}" y="{height - h:.1f}" width="{bar}" '
                          f'height="{h:.1f}" fill="{COLOURS[s]}"><title>{escape(label)}: {s} '
                          f'{escape(_short(vals.get(s, 0), unit))}</title></rect>')
@@ -133,7 +134,7 @@ def render_html(data: dict) -> str:
     providers = [(p["name"] or p["seller"], {"invoiced": _d(p["net"]), "approved": _d(p["approved"]),
                                              "disputed": _d(p["disputed"])}) for p in data["providers"]]
     codes: dict[str, Decimal] = {}
-    for inv in data["invoices"] + data["fk_invoices"]:
+    for inv in data["invoices"]:  # the providers' (Försäkringskassan's has its own section)
         for code, amount in inv["disputed_by_code"].items():
             codes[code] = codes.get(code, Decimal(0)) + _d(amount)
     trend = [(m["month"], {"invoiced": _d(m["invoiced"]), "approved": _d(m["approved"]), "paid": _d(m["paid"])})
