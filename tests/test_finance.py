@@ -218,6 +218,10 @@ def test_reconcile_writes_the_same_bytes_twice_and_they_read_back(month, tmp_pat
     assert [(r["number"], r["net"], r["approved"], r["paid"], r["recoverable"]) for r in invoices] == [
         ("B-1", "8400.00", "2424.00", "3000.00", "576.00"), ("A-1", "4848.00", "4848.00", "4848.00", "0.00"),
         ("D-1", "0.00", "", "0.00", "0.00"), ("FK-1", "13332.00", "", "0.00", "0.00")]
+    lines = list(csv.DictReader(io.StringIO((outs[0] / "lines.csv").read_text(encoding="utf-8"))))
+    assert [(r["number"], r["line"], r["quantity"], r["price"], r["net"]) for r in lines] == [
+        ("FK-1", "1", "24", "303", "7272.00"), ("FK-1", "2", "20", "303", "6060.00"),
+        ("B-1", "1", "24", "350", "8400.00"), ("A-1", "1", "16", "303", "4848.00"), ("D-1", "1", "4", "303", "1212.00")]
 
 
 def test_the_workbook_reads_back_with_numbers_formats_and_the_findings_people(month, tmp_path):

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fsio.atomic import write_atomic
-from invoices.model import mask_pnr
+from invoices.model import mask_personal_numbers, mask_pnr
 from invoices.spreadsheet import csv_row, xlsx_append
 
 from .reconcile import Reconciliation
@@ -74,6 +74,9 @@ def as_data(rec: Reconciliation) -> dict:
                     "state": c.state, "finding_codes": list(c.finding_codes), "opened_in": c.opened_in,
                     "offset_invoice": c.offset_invoice} for c in rec.claims],
         "trend": [sums(m) for m in rec.trend],
+        "lines": [{**ln, "description": mask_personal_numbers(ln["description"] or ""),
+                   **{k: (None if ln[k] is None else f"{ln[k]:f}") for k in ("quantity", "price")},
+                   "net": _money(ln["net"])} for ln in rec.lines],
         "weekly_hours": [{"client": mask_pnr(w["client"]), "decision": w["decision"], "week": w["week"].isoformat(),
                           "hours": _money(w["hours"]), "granted": _money(w["granted"])} for w in rec.weekly_hours],
     }
@@ -98,9 +101,9 @@ def _tables(data: dict) -> dict[str, list[list]]:
          *[_num(i[k]) for k in ("invoiced", "credited", "net", "reimbursable", "disputed")], i["status"],
          *[_num(i[k]) for k in ("approved", "paid", "outstanding", "recoverable")], " ".join(i["credit_notes"])]
         for i in data["invoices"] + data["fk_invoices"]]
-    lines = [["number", "seller", "code", "amount"]] + [
-        [i["number"], i["seller"], code, _num(amount)]
-        for i in data["invoices"] + data["fk_invoices"] for code, amount in i["disputed_by_code"].items()]
+    lines = [["number", "seller", "line", "item", "item_id", "description", "quantity", "unit", "price", "net"]] + [
+        [ln["number"], ln["seller"], ln["line"], ln["item"], ln["item_id"] or "", mask_personal_numbers(ln["description"] or ""),
+         _num(ln["quantity"]), ln["unit"] or "", _num(ln["price"]), _num(ln["net"])] for ln in data["lines"]]
     findings = [["invoice", "code", "severity", "hours", "amount", "assistants", "clients", "basis", "message"]] + [
         [f["invoice"], f["code"], f["severity"], _num(f["hours"]), _num(f["amount"]), " ".join(f["assistants"]),
          " ".join(f["clients"]), f["basis"], f["message"]] for f in data["case_findings"]] + [

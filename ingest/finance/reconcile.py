@@ -124,6 +124,7 @@ class Reconciliation:
     findings_detail: list[dict]  # the case findings of the period's invoices (latest runs)
     trend: list[dict]  # per month: invoiced, approved, disputed, paid
     weekly_hours: list[dict] = field(default_factory=list)  # clients with findings: hours per week vs granted
+    lines: list[dict] = field(default_factory=list)  # the period's invoice lines
 
     @property
     def providers(self) -> list[dict]:
@@ -338,9 +339,26 @@ def reconcile(store, municipality: str, period: str, *, now: datetime, by: str, 
     with store.engine.connect() as conn:
         claims = _claims(conn, municipality, by_id)
         weekly = _weekly_hours(conn, invoices, detail, period)
+        lines = _lines(conn, by_id)
     findings = _run_findings(invoices, period_payments, [c for c in claims if c.opened_in == period and
                                                          c.invoice_id in by_id])
-    return Reconciliation(municipality, period, invoices, period_payments, claims, findings, detail, trend, weekly)
+    return Reconciliation(municipality, period, invoices, period_payments, claims, findings, detail, trend, weekly, lines)
+
+
+def _lines(conn: Connection, by_id: dict[int, InvoiceRow]) -> list[dict]:
+    ln = t.invoice_lines
+    ids = sorted(by_id)
+    out = []
+    for chunk in range(0, len(ids), 5000):
+        for r in conn.execute(select(ln.c.invoice_id, ln.c.line_id, ln.c.item_name, ln.c.seller_item_id, ln.c.description,
+                                     ln.c.quantity, ln.c.unit_code, ln.c.price, ln.c.net_amount)
+                              .where(ln.c.invoice_id.in_(ids[chunk:chunk + 5000]))):
+            inv = by_id[r.invoice_id]
+            out.append({"number": inv.number, "seller": inv.seller, "line": r.line_id, "item": r.item_name,
+                        "item_id": r.seller_item_id, "description": r.description,
+                        "quantity": None if r.quantity is None else Decimal(r.quantity), "unit": r.unit_code,
+                        "price": None if r.price is None else Decimal(r.price), "net": Decimal(r.net_amount)})
+    return sorted(out, key=lambda r: (r["seller"], r["number"], r["line"]))
 
 
 def _record_claims(store, municipality, period, invoices, runs_of, detail, now, by) -> None:
