@@ -17,6 +17,9 @@
    for the same Borås client, the registers imported, ``check`` for March 2024 in Borås and
    Tjörn, the automatic answers (AP / UQ) and a case officer's partial approval (CA); the
    demo checks that every problem of ``examples/casework`` is found where it belongs.
+5. Finance (:mod:`lssinvoice.demo_finance`): each municipality's payments imported (PD for
+   what is paid in full), one overpaid and one matching nothing, and the month reconciled
+   into ``<out>/municipalities/<slug>/reconciliation-2024-03`` (JSON, CSV, XLSX, HTML).
 
 The output folder (default ``./demo-out``) is the demo's own: it is emptied at the start of
 each run when it carries the demo's marker file, and refused when it exists without it.
@@ -54,6 +57,7 @@ def demo(out, examples, skip_official):
     from rich.console import Console
 
     from lssinvoice.demo_casework import casework_demo
+    from lssinvoice.demo_finance import finance_demo
     from validate.releases import select
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
@@ -67,9 +71,11 @@ def demo(out, examples, skip_official):
         result = provider_demo(out, console, examples=examples)
         municipal = municipal_demo(out, result.outbox, console)
         casework = casework_demo(out, console, examples=examples, pahittad=result.invoices)
+        finance = finance_demo(out, console)
     except DemoError as exc:
         raise CommandError(str(exc)) from None
-    finish(EXIT_OK if unexpected == 0 and result.ok and municipal.ok and casework.ok else EXIT_FINDINGS)
+    finish(EXIT_OK if unexpected == 0 and result.ok and municipal.ok and casework.ok and finance.ok
+           else EXIT_FINDINGS)
 
 
 def official_examples(console) -> int:

@@ -89,7 +89,9 @@ def payment_file(tmp_path, rows: list[tuple], name: str = "betalningar.csv", del
     return path
 
 
-PAID = [("A-1", "559901-1235", "4848,00", "2024-04-20"), ("B-1", "5590000005", "3000.00", "2024-04-21"),
+# B-1's 3000.00 in three parts that binary floats would not sum exactly (0.1 + 0.2 + 2999.7)
+PAID = [("A-1", "559901-1235", "4848,00", "2024-04-20"), ("B-1", "5590000005", "0.10", "2024-04-21"),
+        ("B-1", "5590000005", "0.20", "2024-04-21"), ("B-1", "5590000005", "2999.70", "2024-04-21"),
         ("X-9", "5590000005", "100,00", "2024-03-28")]
 
 
@@ -97,7 +99,7 @@ def test_payments_are_matched_answered_pd_and_imported_once(month, tmp_path):
     store, _, ids = month
     path = payment_file(tmp_path, PAID)
     outcome = import_payments(store, "boras", path, by="Ekonom", now=LATER)
-    assert (outcome.rows, outcome.matched, outcome.unmatched) == (3, 2, 1)
+    assert (outcome.rows, outcome.matched, outcome.unmatched) == (5, 4, 1)
     # A-1 paid in full after AP, B-1 paid beyond its CA: both answered PD, once.
     assert outcome.answered_paid == ("A-1", "B-1")
     with store.engine.connect() as conn:
@@ -106,7 +108,8 @@ def test_payments_are_matched_answered_pd_and_imported_once(month, tmp_path):
         paid = conn.execute(select(t.payments.c.invoice_number, t.payments.c.invoice_id, t.payments.c.amount)
                             .order_by(t.payments.c.row)).all()
     assert statuses == [(ids["A-1"], "AP"), (ids["A-1"], "PD"), (ids["B-1"], "CA"), (ids["B-1"], "PD")]
-    assert paid == [("A-1", ids["A-1"], D("4848.00")), ("B-1", ids["B-1"], D("3000.00")), ("X-9", None, D("100.00"))]
+    assert paid == [("A-1", ids["A-1"], D("4848.00")), ("B-1", ids["B-1"], D("0.10")), ("B-1", ids["B-1"], D("0.20")),
+                    ("B-1", ids["B-1"], D("2999.70")), ("X-9", None, D("100.00"))]
     again = import_payments(store, "boras", path, by="Ekonom", now=LATER)
     assert again.import_id is None and again.answered_paid == ()
 
@@ -151,7 +154,7 @@ def test_the_months_figures_to_the_ore(month, tmp_path):
     assert rec.totals(fk=True)["net"] == D("13332.00")
     # FIN-001 the unmatched payment, FIN-002 B-1 paid 576.00 beyond its approval, FIN-003 its claim
     assert [(f.code, f.subject, f.amount) for f in rec.findings] == [
-        ("FIN-001", "payment betalningar.csv row 4", D("100.00")),
+        ("FIN-001", "payment betalningar.csv row 6", D("100.00")),
         ("FIN-002", "B-1", D("576.00")),
         ("FIN-003", "B-1", D("576.00"))]
     assert [(c.number, c.amount, c.state, c.finding_codes) for c in rec.claims] == [

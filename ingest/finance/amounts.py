@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
 from .. import tables as t
@@ -24,10 +24,11 @@ def net_invoiced(conn: Connection, invoice_id: int) -> Decimal:
     inv, cn = t.invoices, t.invoices.alias("cn")
     row = conn.execute(select(inv.c.payable, inv.c.seller_key, inv.c.invoice_number).where(inv.c.id == invoice_id)).one()
     credited = conn.execute(
-        select(func.coalesce(func.sum(cn.c.payable), 0)).join(t.documents, t.documents.c.id == cn.c.document_id)
+        select(cn.c.payable).join(t.documents, t.documents.c.id == cn.c.document_id)
         .where(and_(cn.c.kind == "creditnote", cn.c.seller_key == row.seller_key,
-                    cn.c.preceding_invoice == row.invoice_number, t.documents.c.state == "stored"))).scalar()
-    return Decimal(row.payable) - Decimal(credited)
+                    cn.c.preceding_invoice == row.invoice_number, t.documents.c.state == "stored"))).scalars().all()
+    # summed here, in Decimal: SQLite would sum the stored decimal text as binary floats
+    return Decimal(row.payable) - sum((Decimal(c) for c in credited), Decimal(0))
 
 
 def approved_of(status: str | None, amount: Decimal | None, net: Decimal) -> Decimal | None:

@@ -35,7 +35,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from invoices.cells import parse_date, parse_decimal, shown
@@ -157,12 +157,15 @@ def import_payments(store, municipality: str, path: Path, *, by: str, now: datet
 
 
 def paid_amounts(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
+    """The payments matched to each invoice, summed exactly (in Decimal: SQLite would sum the
+    stored decimal text as binary floats)."""
     ids = list(invoice_ids)
-    if not ids:
-        return {}
-    return {i: Decimal(a) for i, a in conn.execute(
-        select(t.payments.c.invoice_id, func.sum(t.payments.c.amount))
-        .where(t.payments.c.invoice_id.in_(ids)).group_by(t.payments.c.invoice_id)).all()}
+    out: dict[int, Decimal] = {}
+    for chunk in range(0, len(ids), 5000):
+        for invoice_id, amount in conn.execute(select(t.payments.c.invoice_id, t.payments.c.amount)
+                                               .where(t.payments.c.invoice_id.in_(ids[chunk:chunk + 5000]))):
+            out[invoice_id] = out.get(invoice_id, Decimal(0)) + Decimal(amount)
+    return out
 
 
 def answer_paid_invoices(store, invoice_ids: Iterable[int], *, by: str, now: datetime) -> list[str]:

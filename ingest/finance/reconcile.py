@@ -367,9 +367,10 @@ def _record_claims(store, municipality, period, invoices, runs_of, detail, now, 
     if not due:
         return
     with store.engine.begin() as conn:
-        claimed = dict(conn.execute(select(t.recovery_claims.c.invoice_id, func.sum(t.recovery_claims.c.amount))
-                                    .where(t.recovery_claims.c.invoice_id.in_([i.invoice_id for i in due]))
-                                    .group_by(t.recovery_claims.c.invoice_id)).all())
+        claimed: dict[int, Decimal] = defaultdict(lambda: ZERO)  # summed in Decimal, not by SQLite
+        for invoice_id, amount in conn.execute(select(t.recovery_claims.c.invoice_id, t.recovery_claims.c.amount)
+                                               .where(t.recovery_claims.c.invoice_id.in_([i.invoice_id for i in due]))):
+            claimed[invoice_id] += Decimal(amount)
         for inv in due:
             more = inv.recoverable - Decimal(claimed.get(inv.invoice_id) or 0)
             if more <= 0:
