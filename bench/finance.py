@@ -194,7 +194,6 @@ def run_reconcile(store_url: str, out: str) -> dict:
     """Step 3 of the module notes."""
     from ingest.finance import outputs
     from ingest.finance.reconcile import reconcile
-    from ingest.finance.report_html import render_html
     from ingest.store import Store
     from fsio.atomic import write_atomic
 
@@ -209,11 +208,7 @@ def run_reconcile(store_url: str, out: str) -> dict:
     t0 = time.perf_counter()
     data = outputs.as_data(rec)
     files.append(["(data for every output)", None, time.perf_counter() - t0])
-    writers = [("reconciliation.json", lambda: (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
-                                                + "\n").encode("utf-8"))]
-    writers += [(name, (lambda rows: lambda: outputs._csv(rows))(rows)) for name, rows in outputs._tables(data).items()]
-    writers += [("reconciliation.xlsx", lambda: outputs._workbook(rec, data)),
-                ("reconciliation.html", lambda: render_html(data).encode("utf-8"))]
+    writers = outputs.renderers(rec, data)
     for name, make in writers:
         t0 = time.perf_counter()
         content = make()
