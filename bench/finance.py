@@ -196,6 +196,7 @@ def run_reconcile(store_url: str, out: str) -> dict:
     from ingest.finance.reconcile import reconcile
     from ingest.store import Store
     from fsio.atomic import write_atomic
+    from pathlib import Path
 
     store = Store(store_url)
     now = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
@@ -203,19 +204,22 @@ def run_reconcile(store_url: str, out: str) -> dict:
     rec = reconcile(store, "tjorn", PERIOD, now=now, by="bench")
     run_s = time.perf_counter() - started
     store.dispose()
-    os.makedirs(out, exist_ok=True)
+    # The target's figure: write_outputs as lssinvoice reconcile runs it (the workbook made in a
+    # second process meanwhile); then each output made alone, for its size and time.
+    t0 = time.perf_counter()
+    outputs.write_outputs(rec, Path(out), metadata={})
+    outputs_s = time.perf_counter() - t0
     files: list[list] = []
     t0 = time.perf_counter()
     data = outputs.as_data(rec)
     files.append(["(data for every output)", None, time.perf_counter() - t0])
-    writers = outputs.renderers(rec, data)
-    for name, make in writers:
+    for name, make in outputs.renderers(rec, data):
         t0 = time.perf_counter()
         content = make()
         write_atomic(os.path.join(out, name), content)
         files.append([name, len(content), time.perf_counter() - t0])
-    total = run_s + sum(f[2] for f in files)
-    return {"run_s": run_s, "files": files, "total_s": total, "peak_mb": _vm("VmHWM"),
+    total = run_s + outputs_s
+    return {"run_s": run_s, "outputs_s": outputs_s, "files": files, "total_s": total, "peak_mb": _vm("VmHWM"),
             "invoices": len(rec.invoices), "providers": len(rec.providers), "findings": len(rec.findings),
             "claims": len(rec.claims), "case_findings": len(rec.findings_detail), "payments": len(rec.payments)}
 
@@ -259,13 +263,15 @@ def finance_benchmark() -> str:
         f"({c['credit_notes']:,} credited, with their credit notes), {c['lines']:,} lines, {c['shifts']:,} shifts, "
         f"{c['findings']:,} findings, {c['payments']:,} payments",
         f"- target (issue): the reconciliation of one month, all providers, ≤ {TARGET_S:.0f} s; measured: the run plus "
-        "writing every output, median of 3 runs, each in a fresh process", "",
+        "`write_outputs` (every output, as `lssinvoice reconcile` writes them), median of 3 runs, each in a fresh process",
+        "",
         *table(["run", "reconcile s", "outputs s", "total s", "peak MB", "invoices", "providers", "case findings",
                "payments", "claims", "FIN findings"],
-              [[str(n + 1), fmt(r["run_s"], 2), fmt(r["total_s"] - r["run_s"], 2), fmt(r["total_s"], 2),
+              [[str(n + 1), fmt(r["run_s"], 2), fmt(r["outputs_s"], 2), fmt(r["total_s"], 2),
                 f"{r['peak_mb']:.0f}", f"{r['invoices']:,}", str(r["providers"]), f"{r['case_findings']:,}",
                 f"{r['payments']:,}", f"{r['claims']:,}", f"{r['findings']:,}"] for n, r in enumerate(runs)]),
-        "", "Each output of the median run:", "",
+        "", "Each output of the median run, made alone one after the other (`write_outputs` above makes the "
+            "workbook in a second process while it makes the others, so its time is not their sum):", "",
         *table(["output", "bytes", "s"], [[name, "" if size is None else f"{size:,}", fmt(s, 2)]
                                         for name, size, s in main["files"]]),
         "", f"**Verdict: {verdict(main['total_s'] <= TARGET_S)}** ({fmt(main['total_s'], 2)} s against {TARGET_S:.0f} s; "

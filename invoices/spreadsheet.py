@@ -48,7 +48,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Union
 
-__all__ = ["FORMULA_TRIGGERS", "CellValue", "starts_formula", "csv_cell", "csv_row", "xlsx_cell", "xlsx_append"]
+__all__ = ["FORMULA_TRIGGERS", "CellValue", "starts_formula", "csv_cell", "csv_row", "xlsx_cell", "xlsx_append",
+           "xlsx_streamed_row"]
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """The first characters that make a spreadsheet program read a cell as a formula (OWASP)."""
@@ -121,3 +122,31 @@ def xlsx_append(ws: Any, values: Iterable[CellValue]) -> tuple[Any, ...]:
     cells = tuple(xlsx_cell(Cell(ws), v) for v in values)
     ws.append(list(cells))
     return cells
+
+
+def xlsx_streamed_row(ws: Any, values: Iterable[CellValue], *, formats: dict[int, str] | None = None,
+                      font: Any = None) -> None:
+    """Append one row to a write-only (streaming) openpyxl worksheet, by the rules of
+    :func:`xlsx_cell`, making a cell object only where one is needed: a text that openpyxl
+    would write as a plain string anyway (not beginning with a formula trigger or ``#``, which
+    openpyxl reads as an error literal), and a number or date without a format, go as values;
+    every other value (a text that could be a formula, a number in ``formats`` {column index:
+    number format}, any cell of a row with ``font``) is a cell set by :func:`xlsx_cell`."""
+    from openpyxl.cell import WriteOnlyCell
+
+    formats = formats or {}
+    row: list[Any] = []
+    for i, value in enumerate(values):
+        value = _checked(value)
+        plain = font is None and i not in formats and not (
+            isinstance(value, str) and (starts_formula(value) or value.startswith("#")))
+        if plain and not (i in formats and isinstance(value, (int, Decimal))):
+            row.append(value)
+            continue
+        cell = xlsx_cell(WriteOnlyCell(ws), value)
+        if font is not None:
+            cell.font = font
+        if i in formats and isinstance(value, (int, Decimal)):
+            cell.number_format = formats[i]
+        row.append(cell)
+    ws.append(row)

@@ -295,3 +295,21 @@ def test_the_html_report_is_drawn_in_a_real_browser(month, tmp_path):
     # 2 providers × 3 series, 3 finding codes (FK's apart), 2 weeks × (hours, granted), 1 month × 3
     assert dom.count('class="bar"') == 2 * 3 + 3 + 2 * 2 + 1 * 3
     assert CLIENT not in dom and CLIENT[2:] not in dom
+
+
+def test_a_large_months_workbook_made_in_a_second_process_is_the_same_bytes(month, tmp_path, monkeypatch):
+    from ingest.finance import outputs
+
+    store, _, _ = month
+    rec = reconcile(store, "boras", "2024-03", now=LATER, by="Ekonom")
+    outputs.write_outputs(rec, tmp_path / "here", metadata={})
+    monkeypatch.setattr(outputs, "PARALLEL_FROM", 0)  # every month is "large"
+    outputs.write_outputs(rec, tmp_path / "apart", metadata={})
+    for name in ("reconciliation.xlsx", "reconciliation.json", "invoices.csv"):
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "apart" / name).read_bytes()
+
+    def broken() -> bytes:
+        raise ValueError("no disk")
+
+    with pytest.raises(RuntimeError, match="the workbook could not be made: ValueError: no disk"):
+        outputs._made_apart(broken)()
