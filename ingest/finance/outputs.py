@@ -158,19 +158,23 @@ def _workbook(rec: Reconciliation, data: dict) -> bytes:
             "invoiced", "credited", "net", "reimbursable", "disputed", "approved", "paid", "outstanding", "recoverable")]])
     _sheet(wb, "Summary", summary, money(*range(3, 12)))
     tables = _tables(data)
-    header = tables["invoices.csv"][0]
+    # A provider's sheet: its invoices, without the columns that name it (the sheet does).
+    keep = [i for i, col in enumerate(tables["invoices.csv"][0]) if col not in ("seller", "seller_name", "fk")]
+    header = [tables["invoices.csv"][0][i] for i in keep]
     by_seller: dict[str, list[list]] = {}
+    names: dict[str, str] = {}
     for row in tables["invoices.csv"][1:]:
-        by_seller.setdefault(row[1], []).append(row)
+        by_seller.setdefault(row[1], []).append([row[i] for i in keep])
+        names.setdefault(row[1], row[2])
     used: set[str] = set()
     for seller in sorted(by_seller):
         rows = by_seller[seller]
-        name = f"{rows[0][2]}"[:24] or seller
+        name = f"{names[seller]}"[:24] or seller
         title = "".join(ch for ch in name if ch not in "[]:*?/\\").strip() or seller[-10:]
         while title in used or title in ("Summary", "Findings", "Payments", "Claims"):
             title = f"{title[:26]}~{len(used)}"
         used.add(title)
-        _sheet(wb, title, [header] + rows, money(4, 5, 6, 7, 8, 10, 11, 12, 13))
+        _sheet(wb, title, [header] + rows, money(1, 2, 3, 4, 5, 7, 8, 9, 10))
     numbers = {i.invoice_id: i.number for i in rec.invoices}
     findings = [["invoice", "code", "severity", "hours", "amount", "assistants (personnummer)",
                  "clients (personnummer)", "basis", "message"]] + [
@@ -268,9 +272,11 @@ def write_outputs(rec: Reconciliation, out: Path, *, metadata: dict) -> dict[str
     """Write every output into ``out`` (created owner-only); returns each file's size in bytes.
     A large month's workbook is made in a second process meanwhile (:func:`_made_apart`)."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # The second process starts first and makes its own data (as_data is deterministic), so
+    # the two processes share nothing and start at once.
+    apart = {"reconciliation.xlsx": _made_apart(lambda: _workbook(rec, as_data(rec)))} \
+        if len(rec.invoices) >= PARALLEL_FROM else {}
     makers = renderers(rec, as_data(rec))
-    apart = {name: _made_apart(make) for name, make in makers
-             if name.endswith(".xlsx") and len(rec.invoices) >= PARALLEL_FROM}
     files = {name: make() for name, make in makers if name not in apart}
     files |= {name: get() for name, get in apart.items()}
     files["run.json"] = (json.dumps(metadata, indent=1, sort_keys=True) + "\n").encode("utf-8")
