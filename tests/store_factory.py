@@ -75,3 +75,13 @@ def with_parties(conn, invoice_id: int, seller_name: str, seller: str) -> None:
     conn.execute(insert(t.parties), [
         dict(invoice_id=invoice_id, role="seller", endpoint=seller, name=seller_name, legal_id=seller.split(":")[1]),
         dict(invoice_id=invoice_id, role="buyer", endpoint="0007:2120001561", name="Borås Stad", legal_id="2120001561")])
+
+
+def fk_register(conn) -> None:
+    """Försäkringskassan's decision for CLIENT: 120 hours a week in 2024."""
+    imp = conn.execute(insert(t.register_imports).values(
+        register="fk_decisions", municipality="boras", source_name="fk.csv", sha256="c" * 64, imported_by="test",
+        imported_at=NOW, rows=1, added=1, changed=0, removed=0, unchanged=0)).inserted_primary_key[0]
+    conn.execute(insert(t.reg_fk_decisions).values(
+        municipality="boras", client_pnr=CLIENT, valid_from=date(2024, 1, 1), valid_to=date(2024, 12, 31),
+        fk_hours_per_week=Decimal(120), import_id=imp))

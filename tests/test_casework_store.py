@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,7 +17,9 @@ from invoices.casework.fk import FK_SELLER
 from invoices.registry import load_registry
 from lssinvoice.cli import main
 
-from .store_factory import ADULT, CLIENT, NOW, SELLER_A, SELLER_B, YOUNG, boras_registers, stored_invoice
+from .store_factory import (
+    ADULT, CLIENT, NOW, SELLER_A, SELLER_B, YOUNG, boras_registers, fk_register, stored_invoice,
+)
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
@@ -82,7 +84,7 @@ def test_lssinvoice_check_gives_the_json_the_issue_names(store):
     assert ADULT not in result.output and YOUNG not in result.output
 
 
-def _fkstored_invoice(conn, lines: list[tuple[str, str, str, str, date | None]]) -> None:
+def _fk_invoice(conn, lines: list[tuple[str, str, str, str, date | None]]) -> None:
     """Försäkringskassan's 20-hour invoice for March: (hours, price, net, description, BT-134)."""
     doc = conn.execute(insert(t.documents).values(
         source_name="fk.xml", sha256="f" * 64, size=1000, state="stored", attempts=1, source_removed=False,
@@ -96,12 +98,7 @@ def _fkstored_invoice(conn, lines: list[tuple[str, str, str, str, date | None]])
             invoice_id=inv, line_id=str(i), quantity=Decimal(hours), unit_code="HUR", price=Decimal(price),
             net_amount=Decimal(net), item_name="Assistansersättning, kommunens 20 timmar", description=desc,
             period_start=start, vat_category="E"))
-    imp = conn.execute(insert(t.register_imports).values(
-        register="fk_decisions", municipality="boras", source_name="fk.csv", sha256="c" * 64, imported_by="test",
-        imported_at=NOW, rows=1, added=1, changed=0, removed=0, unchanged=0)).inserted_primary_key[0]
-    conn.execute(insert(t.reg_fk_decisions).values(
-        municipality="boras", client_pnr=CLIENT, valid_from=date(2024, 1, 1), valid_to=date(2024, 12, 31),
-        fk_hours_per_week=Decimal(120), import_id=imp))
+    fk_register(conn)
 
 
 def test_fk_lines_are_read_for_their_client_and_week_from_the_store(store):
@@ -109,7 +106,7 @@ def test_fk_lines_are_read_for_their_client_and_week_from_the_store(store):
     and week 11 by the line's period (20 h, nothing to say); a line naming no client cannot
     be checked (LSS-CASE-074, a warning)."""
     with store.engine.begin() as conn:
-        _fkstored_invoice(conn, [
+        _fk_invoice(conn, [
             ("24", "303", "7272.00", f"Personnummer {CLIENT[:8]}-{CLIENT[8:]}, vecka 10 2024", None),
             ("20", "303", "6060.00", f"Personnummer {CLIENT}", date(2024, 3, 11)),
             ("5", "303", "1515.00", "vecka 12 2024", None)])

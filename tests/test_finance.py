@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from ingest import tables as t
 from ingest.casework.decide import Action, decide_invoice
@@ -26,7 +26,9 @@ from invoices.input_errors import InputErrors
 from invoices.registry import load_registry
 from lssinvoice.cli import main
 
-from .store_factory import ADULT, CLIENT, NOW, SELLER_A, SELLER_B, YOUNG, boras_registers, stored_invoice, with_parties
+from .store_factory import (
+    ADULT, CLIENT, NOW, SELLER_A, SELLER_B, YOUNG, boras_registers, fk_register, stored_invoice, with_parties,
+)
 
 BORAS = load_registry(use_env=False).get("boras")
 LATER = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
@@ -63,12 +65,7 @@ def month(db):
                      .values(period_start=date(2024, 3, 4)))
         conn.execute(update(t.invoice_lines).where(t.invoice_lines.c.invoice_id == fk, t.invoice_lines.c.line_id == "2")
                      .values(period_start=date(2024, 3, 11)))
-        imp = conn.execute(insert(t.register_imports).values(
-            register="fk_decisions", municipality="boras", source_name="fk.csv", sha256="c" * 64, imported_by="test",
-            imported_at=NOW, rows=1, added=1, changed=0, removed=0, unchanged=0)).inserted_primary_key[0]
-        conn.execute(insert(t.reg_fk_decisions).values(
-            municipality="boras", client_pnr=CLIENT, valid_from=date(2024, 1, 1), valid_to=date(2024, 12, 31),
-            fk_hours_per_week=D(120), import_id=imp))
+        fk_register(conn)
         for inv, name, seller in ((a1, "Påhittad Assistans AB", SELLER_A), (b1, "Slarvig Omsorg AB", SELLER_B),
                                   (d1, "Påhittad Assistans AB", SELLER_A), (cn, "Påhittad Assistans AB", SELLER_A),
                                   (fk, "Försäkringskassan", FK_SELLER)):
