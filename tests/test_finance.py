@@ -310,3 +310,32 @@ def test_a_large_months_workbook_made_in_a_second_process_is_the_same_bytes(mont
 
     with pytest.raises(RuntimeError, match="the workbook could not be made: ValueError: no disk"):
         outputs._made_apart(broken)()
+
+
+def test_a_later_invoice_for_the_same_week_opens_a_recovery_claim_on_the_paid_one(month, tmp_path):
+    """After A-1 is paid, a third provider bills the same client's week 10 (BO-1, 100 h a week):
+    twelve assistants on 4 March 00:00-08:00, 96 h. The week now holds 120 reimbursable hours,
+    20 past the grant, cut in time order (LSS-CASE-030): B-1's 6 March (8 h) and A-1's 5 March
+    (8 h) and 4 March 12:00-16:00 (4 h). A-1, paid 4848.00, is now owed 4 h × 303 = 1212.00:
+    a claim of 3636.00; B-1 is owed nothing more: 2424.00 beyond its 576.00."""
+    from .factories import synthetic_pnr
+
+    store, _, _ = month
+    import_payments(store, "boras", payment_file(tmp_path, PAID), by="Ekonom", now=LATER)
+    first = reconcile(store, "boras", "2024-03", now=LATER, by="Ekonom")
+    assert [(c.number, c.amount) for c in first.claims] == [("B-1", D("576.00"))]
+    others = [synthetic_pnr(f"1980{m:02d}15", "234") for m in range(1, 13)]
+    with store.engine.begin() as conn:
+        stored_invoice(conn, 20, "E-1", "0007:5560360793", "29088.00", [("96", "303", "29088.00")],
+                       [(p, "2024-03-04 00:00", "2024-03-04 08:00") for p in others])
+    check_period(store.engine, BORAS, "2024-03", load_profiles(use_env=False), by="test", now=LATER,
+                 fk_amounts={2024: D("303")})
+    rec = reconcile(store, "boras", "2024-03", now=LATER, by="Ekonom")
+    rows = {i.number: i for i in rec.invoices}
+    assert (rows["A-1"].reimbursable, rows["A-1"].recoverable) == (D("1212.00"), D("3636.00"))
+    assert rows["A-1"].disputed_by_code == {"LSS-CASE-030": D("3636.00")}
+    assert rows["E-1"].disputed == D("0.00")
+    assert [(c.number, c.amount, c.finding_codes) for c in rec.claims] == [
+        ("B-1", D("576.00"), ("LSS-CASE-001", "LSS-CASE-010", "LSS-CASE-041")),
+        ("B-1", D("2424.00"), ("LSS-CASE-001", "LSS-CASE-010", "LSS-CASE-030")),
+        ("A-1", D("3636.00"), ("LSS-CASE-030",))]
