@@ -21,9 +21,9 @@ from invoices.registry import (
     packaged_dir,
 )
 
-FK_TABLE = {
-    2012: "267", 2013: "275", 2014: "280", 2015: "284", 2019: "299.80", 2020: "304.30",
-    2021: "315.00", 2023: "324.50", 2024: "332.60",
+FK_TABLE = {  # DOMAIN.md "FK standard hourly amount", every sourced year
+    2012: "267", 2013: "275", 2014: "280", 2015: "284", 2016: "288", 2017: "291", 2018: "295.40",
+    2019: "299.80", 2020: "304.30", 2021: "315.00", 2022: "319.70", 2023: "324.50", 2024: "332.60",
 }
 
 EXTRA_TOML = """
@@ -104,7 +104,7 @@ def test_fk_standard_amounts_exact():
     assert str(fk_standard_amount(2024)) == "332.60"
 
 
-@pytest.mark.parametrize("year", [2011, 2016, 2017, 2018, 2022, 2025])
+@pytest.mark.parametrize("year", [2010, 2011, 2025, 2026])
 def test_fk_unknown_year_is_never_guessed(year):
     with pytest.raises(RateUnknown) as exc:
         fk_standard_amount(year)
@@ -156,10 +156,11 @@ def test_rate_unknown_messages_name_municipality_and_year(reg):
     assert str(exc.value) == "Västerås stad: no sourced hourly rate for 2024 (known: 2019, 2020, 2021)"
 
     with pytest.raises(RateUnknown) as exc:
-        reg.get("tjorn").hourly_rate(2022)
+        reg.get("tjorn").hourly_rate(2025)
     msg = str(exc.value)
-    assert msg.startswith("Tjörns kommun: no sourced hourly rate for 2022")
-    assert "FK's amount for 2022 is not in the table" in msg
+    assert msg.startswith("Tjörns kommun: no sourced hourly rate for 2025")
+    assert "FK's amount for 2025 is not in the table" in msg
+    assert reg.get("tjorn").hourly_rate(2022) == Decimal("319.70")  # FK's 2022 amount, sourced
 
 
 def test_channels(reg):
