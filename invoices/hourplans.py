@@ -147,8 +147,8 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
                   options: BuildOptions | None = None) -> Plan:
     """The invoices for one month of hours under base decisions or temporary extensions.
 
-    ``reports``: every time report read (any month, any client; only ``period``'s are used,
-    and all of them for the overlap check). ``decisions``: every decision read; those whose
+    ``reports``: every time report read (any month, any client; ``period``'s are billed, and
+    all of them are context for the source checks: overlaps and working time). ``decisions``: every decision read; those whose
     ``municipality`` names this buyer (:meth:`~invoices.registry.Municipality.matches`) are billed.
     """
     kind = DecisionKind(kind)
@@ -162,7 +162,10 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
     clients = {d.client_pnr for d in here}
     period_reports = [r for r in reports if r.month == period]
     selected = [r for r in period_reports if r.client.pnr in clients]
-    findings = source_checks(selected, period_reports, decisions, options.policy)
+    # Every report given is context (another client's, another municipality's, another
+    # month's): working time counts all of an assistant's work (9 d § 4 LSS, Tjörn: "oavsett
+    # för vilken insatsberättigad") and its limits run over calculation periods.
+    findings = source_checks(selected, reports, decisions, options.policy)
     per_decision = _decision_shifts(kind, [d for d in here if d.kind is kind], selected, m, period, findings)
     _refuse_unbilled(m, per_decision, options, findings)
 

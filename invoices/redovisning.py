@@ -185,7 +185,10 @@ def plan_redovisning(provider: Provider, reports: Sequence[TimeReport], decision
     clients = {d.client_pnr for d in decisions if m.matches(d.municipality)}
     period_reports = [r for r in reports if r.month == period]
     selected = [r for r in period_reports if r.client.pnr in clients]
-    findings = source_checks(selected, period_reports, decisions, options.policy)
+    # Every report given is context (another client's, another municipality's, another
+    # month's): working time counts all of an assistant's work (9 d § 4 LSS, Tjörn: "oavsett
+    # för vilken insatsberättigad") and its limits run over calculation periods.
+    findings = source_checks(selected, reports, decisions, options.policy)
 
     # client -> [(report, shift)] under this municipality's decisions
     per_client: dict[str, list[tuple[TimeReport, Shift]]] = defaultdict(list)

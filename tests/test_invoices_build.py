@@ -313,6 +313,33 @@ def test_hours_beyond_the_decision_are_refused():
            "the decision" in plan.errors[0].message
 
 
+def test_rest_counts_the_assistants_work_for_every_municipality():
+    """Anna works a Borås evening (6 March 12:00-20:00) and a Tjörn morning (7 March 06:00-12:00):
+    10 h of rest between them. Tjörn's invoice is warned (9 d § 4 LSS, arbetstidslagen 13 §:
+    all of the assistant's work counts, whichever client: "oavsett för vilken
+    insatsberättigad"); the Tjörn morning is the work that broke the rest."""
+    tjorn = report(shift("2024-03-07", "06:00", "12:00", source="tjorn.csv row 2"))
+    boras = report(shift("2024-03-06", "12:00", "20:00", client=CLIENT2, decision="D-BORAS", source="boras.csv row 2"),
+                   client=CLIENT2)
+    decisions = [decision(), decision("D-BORAS", municipality="Borås Stad", client=CLIENT2)]
+    plan = plan_invoices(PROVIDER, [tjorn, boras], decisions, TJORN, "2024-03", "base", OPTS)
+    assert [(f.code, f.severity, f.where) for f in plan.findings] == [("LSS-SRC-050", "warning", "tjorn.csv row 2")]
+    assert "the longest rest in the 24 hours from 2024-03-06 12:00 was 10 h 00 min" in plan.findings[0].message
+    alone = plan_invoices(PROVIDER, [tjorn], [decision()], TJORN, "2024-03", "base", OPTS)
+    assert alone.findings == []
+
+
+def test_reports_of_earlier_months_count_for_the_rest_across_the_month():
+    """29 February 14:00-23:00, then 1 March 06:00-12:00: 7 h of rest (arbetstidslagen 13 §).
+    February's report, given with March's, is context; the finding is on March's invoice,
+    whose morning broke the rest. Without February there is nothing to see."""
+    feb = report(shift("2024-02-29", "14:00", "23:00", source="feb.csv row 2"), month="2024-02")
+    mar = report(shift("2024-03-01", "06:00", "12:00", source="mar.csv row 2"))
+    plan = plan_invoices(PROVIDER, [feb, mar], [decision()], TJORN, "2024-03", "base", OPTS)
+    assert [(f.code, f.where) for f in plan.findings] == [("LSS-SRC-050", "mar.csv row 2")]
+    assert plan_invoices(PROVIDER, [mar], [decision()], TJORN, "2024-03", "base", OPTS).findings == []
+
+
 def test_overlap_with_another_clients_shift_is_found():
     mine = report(shift("2024-03-04", "08:00", "16:00"))
     other = report(shift("2024-03-04", "15:00", "20:00", client=CLIENT2, decision="D-OTHER"), client=CLIENT2)
