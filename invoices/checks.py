@@ -153,6 +153,11 @@ class CheckPolicy:
     def with_levels(self, overrides: Mapping[str, str]) -> "CheckPolicy":
         return CheckPolicy({**self.overrides, **overrides})
 
+    def under(self, defaults: Mapping[str, str]) -> "CheckPolicy":
+        """This policy over ``defaults`` (a buyer's levels, :attr:`invoices.registry.Municipality.source_levels`):
+        a code this policy sets keeps its level, any other takes the default's."""
+        return CheckPolicy({**defaults, **self.overrides})
+
     def apply(self, findings: Iterable[SourceFinding]) -> list[SourceFinding]:
         out = []
         for f in findings:

@@ -165,7 +165,8 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
     # Every report given is context (another client's, another municipality's, another
     # month's): working time counts all of an assistant's work (9 d § 4 LSS, Tjörn: "oavsett
     # för vilken insatsberättigad") and its limits run over calculation periods.
-    findings = source_checks(selected, reports, decisions, options.policy)
+    policy = options.policy.under({code: level.value for code, level in m.source_levels.items()})
+    findings = source_checks(selected, reports, decisions, policy)
     per_decision = _decision_shifts(kind, [d for d in here if d.kind is kind], selected, m, period, findings)
     _refuse_unbilled(m, per_decision, options, findings)
 

@@ -188,7 +188,8 @@ def plan_redovisning(provider: Provider, reports: Sequence[TimeReport], decision
     # Every report given is context (another client's, another municipality's, another
     # month's): working time counts all of an assistant's work (9 d § 4 LSS, Tjörn: "oavsett
     # för vilken insatsberättigad") and its limits run over calculation periods.
-    findings = source_checks(selected, reports, decisions, options.policy)
+    policy = options.policy.under({code: level.value for code, level in m.source_levels.items()})
+    findings = source_checks(selected, reports, decisions, policy)
 
     # client -> [(report, shift)] under this municipality's decisions
     per_client: dict[str, list[tuple[TimeReport, Shift]]] = defaultdict(list)
@@ -287,9 +288,15 @@ def _client_report(provider: Provider, m: Municipality, period: str,
     total_hours = round_hours(all_secs)
     rows.append(("Totalt", round_hours(total_secs[ShiftKind.ACTIVE]), round_hours(total_secs[ShiftKind.WAITING]),
                  total_hours, None, total_amount))
+    # Say "signed by both" only when every report is: a report that is not (its check turned
+    # down to a warning, say) is named by its row instead.
+    unsigned = sorted({report_of[pnr].assistant.name for _, pnr, _ in order
+                       if not (report_of[pnr].signatures.assistant and report_of[pnr].signatures.supervisor)})
+    signed = ("signerade av assistent och arbetsledare/ombud." if not unsigned else
+              "se kolumnerna Signerad av assistent och Signerad av arbetsledare/ombud: inte signerade av båda: "
+              + ", ".join(unsigned) + ".")
     rows += [(), (ROUNDING_NOTE,),
-             ("Tidrapporter: en per assistent bifogas i e-tjänsten (filerna tidrapport-*.csv), "
-              "signerade av assistent och arbetsledare/ombud.",)]
+             ("Tidrapporter: en per assistent bifogas i e-tjänsten (filerna tidrapport-*.csv), " + signed,)]
 
     # the time reports to attach, one per assistant, numbered (no names in file names)
     comments = {id(s): f"ej redovisad: {KIND_LABEL[s.kind]} (ingen regel hos {m.display_name})"

@@ -195,9 +195,23 @@ class Municipality(Frozen):
     # (the hours are cut), ``warning`` (shown, nothing cut) or ``off``; a code left out keeps
     # its default level (invoices.casework).
     case_levels: dict[str, Sourced[Literal["error", "warning", "off"]]] = {}
+    # The level this buyer's requirements give a provider's source check (``LSS-SRC-*``,
+    # :mod:`invoices.checks`) on invoices or reports for it; ``--check CODE=LEVEL`` still
+    # overrides. A code left out keeps its default level.
+    source_levels: dict[str, Sourced[Literal["error", "warning", "off"]]] = {}
     origin: str = ""  # the file this entry was read from
 
     _fk: FkTable | None = PrivateAttr(default=None)
+
+    @field_validator("source_levels")
+    @classmethod
+    def _source_codes(cls, v: dict) -> dict:
+        from .checks import CODES
+
+        unknown = sorted(code for code in v if code not in CODES)
+        if unknown:
+            raise ValueError(f"source_levels: unknown source check code(s) {', '.join(unknown)}")
+        return v
 
     @field_validator("format")
     @classmethod

@@ -126,7 +126,8 @@ def plan_sickpay(provider: Provider, reports: Sequence[TimeReport], decisions: S
     sick_reports = [r for r in client_reports if r.assistant.pnr == occasion.sick_assistant.pnr and r.month in months]
     checked = evidence_reports + [r for r in sick_reports if r not in evidence_reports]
     all_in_months = [r for r in reports if r.month in months]
-    findings = source_checks(checked, all_in_months, decisions, options.policy)
+    policy = options.policy.under({code: level.value for code, level in m.source_levels.items()})
+    findings = source_checks(checked, all_in_months, decisions, policy)
 
     parties = parties_for(provider, m, options)
     attachments = _attachments(claim, spec, period, checked, evidence_reports, sick_reports)

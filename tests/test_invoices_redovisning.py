@@ -197,15 +197,25 @@ def test_municipality_that_takes_invoices_is_refused():
     assert e.value.code == "invoices_taken" and "lssinvoice invoice create" in e.value.message
 
 
-def test_checks_run_first():
+def test_checks_run_first_and_vasteras_requires_the_supervisors_signature():
+    """Västerås: "Tidrapporterna ska vara undertecknade av assistenter och arbetsledare/chef
+    eller ombud" (seed 001): a missing supervisor's signature is an error there (its registry
+    entry's [source_levels]), a warning elsewhere; --check still overrides."""
     plan = vasteras_plan(report(shift("2021-03-01", "08:00", "16:00"), signed=(False, False)), period="2021-03")
-    assert [f.code for f in plan.errors] == ["LSS-SRC-030"] and [f.code for f in plan.warnings] == ["LSS-SRC-031"]
-    lenient = BuildOptions(issue_date=date(2021, 4, 2), policy=CheckPolicy({"LSS-SRC-030": "off"}))
+    assert [f.code for f in plan.errors] == ["LSS-SRC-030", "LSS-SRC-031"] and plan.warnings == []
+    plan = vasteras_plan(report(shift("2021-03-01", "08:00", "16:00"), signed=(True, False)), period="2021-03")
+    assert [f.code for f in plan.errors] == ["LSS-SRC-031"]
+    lenient = BuildOptions(issue_date=date(2021, 4, 2),
+                           policy=CheckPolicy({"LSS-SRC-030": "off", "LSS-SRC-031": "warning"}))
     plan = vasteras_plan(report(shift("2021-03-01", "08:00", "16:00"), signed=(False, False)), period="2021-03",
                          options=lenient)
-    assert plan.ok
+    assert plan.ok and [f.code for f in plan.warnings] == ["LSS-SRC-031"]
     row = next(r for r in plan.reports[0].rows if r and r[0] == "D-BASE")
     assert row[7:9] == ("nej", "nej")  # the signature status is shown as it is
+    # ... and the report does not claim what a row denies
+    note = next(r[0] for r in plan.reports[0].rows if r and str(r[0]).startswith("Tidrapporter:"))
+    assert "signerade av assistent och arbetsledare/ombud." not in note
+    assert note.endswith(f"inte signerade av båda: {ANNA.name}.")
 
 
 def test_on_call_refused_or_left_out():

@@ -299,6 +299,8 @@ def test_missing_folder_is_an_error(tmp_path):
         ('source = "test: a user-added buyer"', 'source = ""', "name.source"),
         ('2024 = {', '20x4 = {', "not a year"),
         ('"310.50"', '"310.505"', "at most 2 decimals"),
+        ('format = 1', 'format = 1\nsource_levels = { "LSS-SRC-999" = { value = "error", source = "test" } }',
+         "unknown source check code\\(s\\) LSS-SRC-999"),
     ],
 )
 def test_malformed_user_file_names_file_and_field(tmp_path, old, new, message):
