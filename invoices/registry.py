@@ -202,6 +202,7 @@ class Municipality(Frozen):
     origin: str = ""  # the file this entry was read from
 
     _fk: FkTable | None = PrivateAttr(default=None)
+    _entered: dict[int, Sourced[Decimal]] = PrivateAttr(default_factory=dict)  # invoices.rate_overrides
 
     @field_validator("source_levels")
     @classmethod
@@ -286,7 +287,7 @@ class Municipality(Frozen):
     # --- rates ----------------------------------------------------------------------------
 
     def known_rate_years(self) -> tuple[int, ...]:
-        years: set[int] = set()
+        years: set[int] = set(self._entered)
         for rule in self.rate_rules:
             if rule.kind == "by_year":
                 years.update(rule.amounts)
@@ -295,7 +296,10 @@ class Municipality(Frozen):
         return tuple(sorted(years))
 
     def sourced_hourly_rate(self, year: int) -> Sourced[Decimal]:
-        """The hourly rate for ``year`` with its source; :class:`RateUnknown` when unsourced."""
+        """The hourly rate for ``year`` with its source; :class:`RateUnknown` when unsourced.
+        A rate an administrator entered for the year (:mod:`invoices.rate_overrides`) comes first."""
+        if year in self._entered:
+            return self._entered[year]
         matches = [r for r in self.rate_rules if r.covers(year)]
         known = self.known_rate_years()
         if len(matches) > 1:
@@ -523,6 +527,10 @@ def load_registry(
     exist is an error (a typo must not silently drop a buyer).
     """
     fk = load_fk_table(fk_table)
+    entered = _entered_rates(use_env)
+    if entered.fk:
+        fk = fk.model_copy(update={"amounts": {**fk.amounts, **{
+            y: Sourced[Decimal](value=v, source=f"entered ({entered.origin}): {src}") for y, (v, src) in entered.fk.items()}}})
     dirs = [packaged_dir()] + (_env_dirs() if use_env else []) + [Path(d) for d in (extra_dirs or [])]
     found: dict[str, Municipality] = {}
     for d in dirs:
@@ -531,7 +539,20 @@ def load_registry(
         for path in sorted(d.glob("*.toml")):
             m = load_municipality(path, fk)
             found[m.slug] = m
+    for slug, years in entered.municipalities.items():
+        if slug not in found:
+            raise RegistryError(f"{entered.origin}: rates entered for {slug!r}, which the registry does not know")
+        found[slug]._entered = {y: Sourced[Decimal](value=v, source=f"entered ({entered.origin}): {src}")
+                                for y, (v, src) in years.items()}
     return Registry(found.values(), fk)
+
+
+def _entered_rates(use_env: bool):
+    """The rates an administrator entered (:mod:`invoices.rate_overrides`); none when the
+    environment is not used (a test's or a benchmark's own registry)."""
+    from .rate_overrides import RateOverrides, load_overrides
+
+    return load_overrides() if use_env else RateOverrides()
 
 
 __all__ = [

@@ -27,6 +27,7 @@ COMMANDS = {
     "reconcile": ("lssinvoice.cmd_finance", "reconcile"),
     "payments": ("lssinvoice.cmd_finance", "payments"),
     "recovery": ("lssinvoice.cmd_finance", "recovery"),
+    "rates": ("lssinvoice.cmd_rates", "rates"),
 }
 
 

@@ -46,6 +46,8 @@ ENVIRONMENT = (
              "none", ("check",)),
     Variable(CASE_POLICY_VAR, "the automatic answer after a check run (findings=manual|query,"
              "warnings=findings|clean), instead of --policy", "findings=manual,warnings=findings", ("check", "case policy")),
+    Variable("LSSINVOICE_RATES", "the file of rates entered with `rates set`", "rates.toml in the user's "
+             "configuration folder", ("rates show", "rates set", "invoice create", "redovisning", "check")),
     Variable("LSSINVOICE_ARTEFACTS", "where the verified official artefacts are installed",
              "<user cache>/lssinvoice/artefacts", ("schemas install", "schemas status", *_VALIDATING)),
     Variable("LSSINVOICE_MIRROR", "an offline mirror to install the artefacts from",

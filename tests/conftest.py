@@ -21,6 +21,15 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def no_entered_rates(tmp_path_factory):
+    """The rates entered with `lssinvoice rates set` are the user's: tests read none (a test
+    that enters some points LSSINVOICE_RATES at its own file)."""
+    import os
+
+    os.environ["LSSINVOICE_RATES"] = str(tmp_path_factory.mktemp("rates") / "rates.toml")
+
+
+@pytest.fixture(scope="session", autouse=True)
 def installed_artefacts():
     from schemas import artefacts
 
