@@ -15,9 +15,10 @@ Lines (hours)
     ``HUR``; price = the year's hourly rate. Rounding: :mod:`invoices.hours`.
 
 InvoicePeriod (BG-14)
-    The month. A time report holds the shifts that *start* in its month, so a night shift
-    starting on the month's last evening ends in the next month; the period's end is then
-    that shift's last day (so the line periods stay inside it, PEPPOL-EN16931-R110/R111).
+    The month, exactly. Its hours are the time inside it in real elapsed time, whichever
+    report holds a shift (:func:`invoices.hours.month_parts`): a night shift from 31 March
+    22:00 to 1 April 06:00 bills 2 h on March's invoice and 6 h on April's (the attached time
+    reports show the parts), so no hour of April is billed in March.
 
 Time kinds a municipality does not bill
     ``on_call`` (jour) and ``standby`` (beredskap) have no sourced billing rule at any
@@ -65,9 +66,9 @@ from .hours import (
     KIND_ORDER,
     ZERO,
     hours_text,
-    last_day,
     line_amount,
     month_bounds,
+    month_parts,
     parse_period,
     round_hours,
     shift_sources,
@@ -160,13 +161,16 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
     period = parse_period(period)
     here = [d for d in decisions if m.matches(d.municipality)]
     clients = {d.client_pnr for d in here}
-    period_reports = [r for r in reports if r.month == period]
-    selected = [r for r in period_reports if r.client.pnr in clients]
+    # The month's shifts in real time, whichever report holds them (a night shift into the
+    # next month is cut at midnight); the rest, and other clients' reports, are context.
+    inside, outside = month_parts(reports, period)
+    selected = [r for r in inside if r.client.pnr in clients]
+    context = [r for r in inside if r.client.pnr not in clients] + outside
     # Every report given is context (another client's, another municipality's, another
     # month's): working time counts all of an assistant's work (9 d § 4 LSS, Tjörn: "oavsett
     # för vilken insatsberättigad") and its limits run over calculation periods.
     policy = options.policy.under({code: level.value for code, level in m.source_levels.items()})
-    findings = source_checks(selected, reports, decisions, policy)
+    findings = source_checks(selected, selected + context, decisions, policy)
     per_decision = _decision_shifts(kind, [d for d in here if d.kind is kind], selected, m, period, findings)
     _refuse_unbilled(m, per_decision, options, findings)
 
@@ -277,7 +281,7 @@ def _hours_draft(month: _Month, group: list[tuple[Decision, Pairs]], omitted: li
     if not billed:
         return None
     bounds = month_bounds(month.period)
-    inv_period = (bounds[0], max([bounds[1]] + [last_day(s) for _, shifts in billed for s in shifts]))
+    inv_period = bounds  # the month: its shifts are cut at its boundaries (hours.month_parts)
     lines: list[Line] = []
     for d, shifts in billed:
         lines += hour_lines(d, shifts, m, inv_period, month.findings, first_id=len(lines) + 1)

@@ -22,11 +22,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from .model import STOCKHOLM, DecisionKind, Shift, ShiftKind
+from .model import STOCKHOLM, DecisionKind, Shift, ShiftKind, TimeReport
 from .sickpay import round_money
 
 __all__ = [
     "DECISION_LABEL", "KIND_LABEL", "KIND_ORDER", "ZERO", "hours_text", "last_day", "line_amount", "month_bounds",
+    "month_parts",
     "parse_period", "round_hours", "shift_sources", "year_pieces",
 ]
 
@@ -86,6 +87,40 @@ def year_pieces(shift: Shift) -> list[tuple[int, int]]:
 def last_day(shift: Shift) -> date:
     """The local date of the shift's last moment (a shift ending at 00:00 ends the day before)."""
     return (shift.end_utc - timedelta(microseconds=1)).astimezone(STOCKHOLM).date()
+
+
+def month_parts(reports: Iterable[TimeReport], period: str) -> tuple[list[TimeReport], list[TimeReport]]:
+    """The reports cut at the month's boundaries in real time (local midnight of the 1st, the
+    instant, DST or not): (the parts inside ``period``, each a report of that month, in the
+    order given; the parts outside it, as the reports they came from). A night shift from
+    31 March 22:00 to 1 April 06:00 is 2 h of March and 6 h of April, whichever month's
+    report holds it. A shift keeps its source row."""
+    first, last = month_bounds(period)
+    lo = datetime.combine(first, time(0), tzinfo=STOCKHOLM).astimezone(timezone.utc)
+    hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=STOCKHOLM).astimezone(timezone.utc)
+
+    def piece(s, a, b):
+        if a == s.start_utc and b == s.end_utc:
+            return s
+        return s.model_copy(update={"start": a.astimezone(STOCKHOLM), "end": b.astimezone(STOCKHOLM)})
+
+    inside, outside = [], []
+    for r in reports:
+        ins, outs = [], []
+        for s in r.shifts:
+            a, b = max(s.start_utc, lo), min(s.end_utc, hi)
+            if b > a:
+                ins.append(piece(s, a, b))
+            if s.start_utc < lo:
+                outs.append(piece(s, s.start_utc, min(s.end_utc, lo)))
+            if s.end_utc > hi:
+                outs.append(piece(s, max(s.start_utc, hi), s.end_utc))
+        if ins:
+            inside.append(r if len(ins) == len(r.shifts) and not outs and r.month == period
+                          else r.model_copy(update={"month": period, "shifts": tuple(ins)}))
+        if outs:
+            outside.append(r.model_copy(update={"shifts": tuple(outs)}))
+    return inside, outside
 
 
 def parse_period(text: str) -> str:

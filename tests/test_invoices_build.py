@@ -186,18 +186,29 @@ def test_dst_night_in_the_examples_counts_eight_hours():
     assert night.hours == Decimal(8)  # 22:00-07:00 wall clock, one hour skipped
 
 
-def test_shift_running_into_next_month_extends_the_period(tmp_path):
-    plan = tjorn_plan(report(shift("2024-03-31", "22:00", "06:00")))
-    (draft,) = plan.drafts
-    assert draft.period == (date(2024, 3, 1), date(2024, 4, 1))
-    (line,) = draft.lines
-    assert (line.quantity, line.period.start, line.period.end) == (Decimal("8.00"), date(2024, 3, 1), date(2024, 4, 1))
-    result, written = issue_all(plan, tmp_path)
+def test_a_night_into_the_next_month_is_billed_in_each_month_in_real_time(tmp_path):
+    """31 March 22:00 - 1 April 06:00: 2 h on March's invoice, 6 h on April's (issue 13: a
+    shift on 1 April does not go on March's invoice), whichever month's report holds it; both
+    invoices' periods are their months exactly."""
+    night = report(shift("2024-03-31", "22:00", "06:00"))
+    (march,) = tjorn_plan(night).drafts
+    assert march.period == (date(2024, 3, 1), date(2024, 3, 31))
+    (line,) = march.lines
+    assert (line.quantity, line.net_amount, line.period.start, line.period.end) == (
+        Decimal("2.00"), Decimal("665.20"), date(2024, 3, 1), date(2024, 3, 31))
+    (april,) = tjorn_plan(night, period="2024-04").drafts
+    assert april.period == (date(2024, 4, 1), date(2024, 4, 30))
+    assert [(ln.quantity, ln.net_amount) for ln in april.lines] == [(Decimal("6.00"), Decimal("1995.60"))]
+    result, written = issue_all(tjorn_plan(night), tmp_path)
     assert result.ok
-    assert texts(xml(written["T-2024-00001"]), "cac:InvoicePeriod/cbc:EndDate") == ["2024-04-01"]
-    # a shift ending exactly at midnight stays inside the month
+    root = xml(written["T-2024-00001"])
+    assert texts(root, "cac:InvoicePeriod/cbc:EndDate") == ["2024-03-31"]
+    # the attached time report shows the part billed, from its row
+    csv_text = attachments(written["T-2024-00001"])
+    assert any("2024-03-31,22:00,00:00" in content.decode("utf-8") for content in csv_text.values())
+    # a shift ending exactly at midnight stays wholly inside the month
     draft = tjorn_plan(report(shift("2024-03-31", "16:00", "00:00"))).drafts[0]
-    assert draft.period == (date(2024, 3, 1), date(2024, 3, 31))
+    assert draft.period == (date(2024, 3, 1), date(2024, 3, 31)) and draft.lines[0].quantity == Decimal("8.00")
 
 
 # ----------------------------------------------------------------------- year change
@@ -238,30 +249,35 @@ def testkommun(tmp_path):
     return load_registry([folder], use_env=False).get("testkommun")
 
 
-def test_new_year_shift_without_a_sourced_rate_is_refused():
+def test_new_year_night_bills_its_january_part_in_january_at_a_rate_known_or_refused():
+    night = report(shift("2024-12-31", "22:00", "06:00"))
+    (december,) = tjorn_plan(night, period="2024-12").drafts  # 2 h of 2024 at 2024's amount
+    assert [(ln.quantity, ln.price) for ln in december.lines] == [(Decimal("2.00"), Decimal("332.60"))]
     with pytest.raises(BuildRefused) as e:
-        tjorn_plan(report(shift("2024-12-31", "22:00", "06:00")), period="2024-12")
+        tjorn_plan(night, period="2025-01")
     assert e.value.code == "rate_unknown"
     assert "Tjörns kommun" in e.value.message and "2025" in e.value.message
 
 
-def test_new_year_shift_splits_at_the_two_years_rates(tmp_path, testkommun):
-    plan = plan_invoices(PROVIDER, [report(shift("2024-12-31", "22:00", "06:00"))],
-                         [decision(municipality="testkommun")], testkommun, "2024-12", "base", OPTS)
-    (draft,) = plan.drafts
-    got = [(ln.quantity, ln.price, ln.net_amount, ln.period.start, ln.period.end) for ln in draft.lines]
+def test_new_year_night_is_priced_at_each_years_rate_on_each_months_invoice(tmp_path, testkommun):
+    night = report(shift("2024-12-31", "22:00", "06:00"))
+    got = []
+    for period in ("2024-12", "2025-01"):
+        plan = plan_invoices(PROVIDER, [night], [decision(municipality="testkommun")], testkommun, period, "base", OPTS)
+        (draft,) = plan.drafts
+        got += [(ln.quantity, ln.price, ln.net_amount, ln.period.start, ln.period.end) for ln in draft.lines]
     assert got == [
         (Decimal("2.00"), Decimal("332.60"), Decimal("665.20"), date(2024, 12, 1), date(2024, 12, 31)),
-        (Decimal("6.00"), Decimal("350.00"), Decimal("2100.00"), date(2025, 1, 1), date(2025, 1, 1)),
+        (Decimal("6.00"), Decimal("350.00"), Decimal("2100.00"), date(2025, 1, 1), date(2025, 1, 31)),
     ]
-    assert draft.total == Decimal("2765.20")
-    assert draft.period == (date(2024, 12, 1), date(2025, 1, 1))
+    plan = plan_invoices(PROVIDER, [night], [decision(municipality="testkommun")], testkommun, "2024-12", "base", OPTS)
+    (draft,) = plan.drafts
     assert draft.due_date == date(2024, 4, 22)  # the entry's 20 days
     result, written = issue_all(plan, tmp_path)
     assert result.ok
     root = xml(written["T-2024-00001"])
     assert texts(root, "cbc:BuyerReference") == ["TEST01"]
-    assert texts(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["2765.20"]
+    assert texts(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["665.20"]
 
 
 # --------------------------------------------------------------------------- refusals
