@@ -73,6 +73,7 @@ from .hours import (
     KIND_LABEL,
     KIND_ORDER,
     line_amount,
+    month_parts,
     parse_period,
     round_hours,
     shift_sources,
@@ -183,13 +184,14 @@ def plan_redovisning(provider: Provider, reports: Sequence[TimeReport], decision
     here = [d for d in decisions if m.matches(d.municipality) and d.kind in KINDS]
     by_id = {d.id: d for d in here}
     clients = {d.client_pnr for d in decisions if m.matches(d.municipality)}
-    period_reports = [r for r in reports if r.month == period]
-    selected = [r for r in period_reports if r.client.pnr in clients]
-    # Every report given is context (another client's, another municipality's, another
-    # month's): working time counts all of an assistant's work (9 d § 4 LSS, Tjörn: "oavsett
-    # för vilken insatsberättigad") and its limits run over calculation periods.
+    # The month's shifts in real time, whichever report holds them (invoices.hours.month_parts);
+    # every other report given, and the parts outside the month, are context: working time
+    # counts all of an assistant's work (9 d § 4 LSS) and its limits run over calculation periods.
+    inside, outside = month_parts(reports, period)
+    selected = [r for r in inside if r.client.pnr in clients]
+    context = [r for r in inside if r.client.pnr not in clients] + outside
     policy = options.policy.under({code: level.value for code, level in m.source_levels.items()})
-    findings = source_checks(selected, reports, decisions, policy)
+    findings = source_checks(selected, selected + context, decisions, policy)
 
     # client -> [(report, shift)] under this municipality's decisions
     per_client: dict[str, list[tuple[TimeReport, Shift]]] = defaultdict(list)

@@ -145,21 +145,23 @@ TEST_HEADER = dict(provider=("Testbolaget Assistans AB", "559901-1235"),
                    contact=("Fakturafrågor Test", "031-000 00 00", "faktura@test.invalid"))
 
 
-def test_split_over_2020_2021_at_each_years_rate():
-    plan = vasteras_plan(report(shift("2020-12-31", "22:00", "06:00")), period="2020-12")
-    (rep,) = plan.reports
+def test_new_year_night_reported_in_each_month_at_each_years_rate():
+    """31 December 2020 22:00 - 1 January 2021 06:00: December's report holds 2 h at 2020's
+    rate, January's the 6 h at 2021's (the month cut in real time, invoices.hours.month_parts)."""
+    night = report(shift("2020-12-31", "22:00", "06:00"))
     anna = (ANNA.name, f"{ANNA.pnr[:8]}-{ANNA.pnr[8:]}")
-    expected = header(CLIENT.name, f"{CLIENT.pnr[:8]}-{CLIENT.pnr[8:]}", "D-BASE (grundbeslut)", "2020-12",
-                      **TEST_HEADER) + [
-        ("D-BASE", *anna, "2020", D("2.00"), D("0.00"), D("2.00"), "ja", "ja", "4 veckor", "inget"),
-        ("D-BASE", *anna, "2021", D("6.00"), D("0.00"), D("6.00"), "ja", "ja", "4 veckor", "inget"),
-        (), HEADER_YEARS,
-        ("2020", D("2.00"), D("0.00"), D("2.00"), D("289.00"), D("578.00")),
-        ("2021", D("6.00"), D("0.00"), D("6.00"), D("299.00"), D("1794.00")),
-        ("Totalt", D("8.00"), D("0.00"), D("8.00"), None, D("2372.00")),
-    ] + FOOTER
-    assert csv_grid(rep.csv_bytes()) == as_csv(expected)
-    assert_xlsx(rep.xlsx_bytes(), expected)
+    for period, year, hours, rate, amount in (("2020-12", "2020", D("2.00"), D("289.00"), D("578.00")),
+                                              ("2021-01", "2021", D("6.00"), D("299.00"), D("1794.00"))):
+        (rep,) = vasteras_plan(night, period=period).reports
+        expected = header(CLIENT.name, f"{CLIENT.pnr[:8]}-{CLIENT.pnr[8:]}", "D-BASE (grundbeslut)", period,
+                          **TEST_HEADER) + [
+            ("D-BASE", *anna, year, hours, D("0.00"), hours, "ja", "ja", "4 veckor", "inget"),
+            (), HEADER_YEARS,
+            (year, hours, D("0.00"), hours, rate, amount),
+            ("Totalt", hours, D("0.00"), hours, None, amount),
+        ] + FOOTER
+        assert csv_grid(rep.csv_bytes()) == as_csv(expected)
+        assert_xlsx(rep.xlsx_bytes(), expected)
 
 
 def test_rounding_half_up_2019_rate():
