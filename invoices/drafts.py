@@ -84,12 +84,15 @@ class BuildOptions:
     """``issue_date``: the invoice date (BT-2); the due date follows from it.
     ``policy``: levels of the source checks. ``omit_unbilled``: leave shifts of kinds the
     municipality does not bill off the invoice (reported) instead of refusing.
-    ``payment_terms_days``: overrides the registry's payment terms."""
+    ``payment_terms_days``: overrides the registry's payment terms. ``extra_attachments``:
+    files the provider adds to every invoice (``--attach``, :mod:`invoices.attachment_files`),
+    after the time reports, as ``BILAGA-<n>``."""
 
     issue_date: date
     policy: CheckPolicy = field(default_factory=CheckPolicy)
     omit_unbilled: bool = False
     payment_terms_days: int | None = None
+    extra_attachments: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,13 @@ def source_checks(selected: Sequence[TimeReport], all_reports: Sequence[TimeRepo
     another month's) as context: overlaps with them and working time across them count."""
     chosen = {id(r) for r in selected}
     return run_checks(selected, decisions, policy, context=[r for r in all_reports if id(r) not in chosen])
+
+
+def added_attachments(options: BuildOptions) -> list[Attachment]:
+    """The provider's own files (``options.extra_attachments``) as attachments ``BILAGA-<n>``."""
+    return [Attachment.embedded(f"BILAGA-{i}", extra.content, filename=extra.filename, mime_code=extra.mime_code,
+                                description=extra.description)
+            for i, extra in enumerate(options.extra_attachments, start=1)]
 
 
 def timereport_attachment(index: int, period: str, label: str, content: bytes, description: str) -> Attachment:

@@ -48,6 +48,7 @@ from peppol.model import Attachment, Line, Period
 
 from .checks import SourceFinding
 from .drafts import (
+    added_attachments,
     BuildOptions,
     BuildRefused,
     InvoiceDraft,
@@ -287,6 +288,7 @@ def _hours_draft(month: _Month, group: list[tuple[Decision, Pairs]], omitted: li
         lines += hour_lines(d, shifts, m, inv_period, month.findings, first_id=len(lines) + 1)
     ids = ", ".join(d.id for d, _ in group)
     attachments, with_base = _attachments(month, group, ids, comments)
+    attachments += added_attachments(month.options)
     parties = month.parties
     draft = InvoiceDraft(
         claim_kind=month.kind.value, buyer_name=m.display_name, seller=parties.seller, buyer=parties.buyer,

@@ -53,7 +53,7 @@ from typing import Any
 from .input_errors import InputError, InputErrors
 from .model import validate_pnr
 from .sickpay import Base, SickPayBases, SickPayPercentages, SickPayRefused
-from .underlag import MIME_BY_SUFFIX
+from .attachment_files import ExtraAttachment, read_attachment_file
 
 __all__ = ["OccasionSpec", "ExtraAttachment", "read_occasion", "occasion_template_toml"]
 
@@ -62,14 +62,6 @@ _OCCASION_KEYS = ("client_pnr", "sick_assistant_pnr", "sick_assistant_name", "si
 _PERCENT_KEYS = ("holiday_pay", "employer_contributions", "insurance", "pension")
 _BASE_KEYS = ("employer_contributions", "insurance", "pension")
 _ATTACHMENT_KEYS = ("files",)
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ExtraAttachment:
-    filename: str
-    content: bytes
-    mime_code: str
 
 
 @dataclass(frozen=True)
@@ -255,22 +247,10 @@ def read_occasion(path: str | Path) -> OccasionSpec:
         add("[attachments] files", "must be a list of file names in quotes")
         files = []
     for f in files:
-        p = (path.parent / f)
-        mime = MIME_BY_SUFFIX.get(p.suffix.lower())
-        if mime is None:
-            add("[attachments] files", f"{f}: not an allowed attachment type (pdf, png, jpg, csv, xlsx, ods)")
-            continue
         try:
-            content = p.read_bytes()
-        except OSError as exc:
-            add("[attachments] files", f"{f}: cannot be read ({exc.__class__.__name__})")
-            continue
-        if not content:
-            add("[attachments] files", f"{f}: the file is empty")
-        elif len(content) > MAX_ATTACHMENT_BYTES:
-            add("[attachments] files", f"{f}: larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB")
-        else:
-            extras.append(ExtraAttachment(p.name, content, mime))
+            extras.append(read_attachment_file(path.parent / f))
+        except ValueError as exc:
+            add("[attachments] files", str(exc))
 
     if errors:
         raise InputErrors(errors)

@@ -23,7 +23,7 @@ from peppol import codes
 from peppol.model import Attachment, Line
 
 from .claims import ClaimRecord, refuse_if_recorded
-from .drafts import BuildOptions, BuildRefused, InvoiceDraft, Plan, persons_in, refuse_personal_data
+from .drafts import BuildOptions, BuildRefused, added_attachments, InvoiceDraft, Plan, persons_in, refuse_personal_data
 from .drafts import require_invoices, source_checks, timereport_attachment, vat_exemption
 from .hours import ZERO, month_bounds, parse_period
 from .model import Assistant, Client, Decision, DecisionKind, Provider, TimeReport
@@ -131,6 +131,7 @@ def plan_sickpay(provider: Provider, reports: Sequence[TimeReport], decisions: S
 
     parties = parties_for(provider, m, options)
     attachments = _attachments(claim, spec, period, checked, evidence_reports, sick_reports)
+    attachments += added_attachments(options)
     notes: list[str] = []
     if not sick_reports:
         notes.append("the sick assistant has no time report among those given; the municipality asks for a copy "

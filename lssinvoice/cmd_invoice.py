@@ -369,9 +369,12 @@ def invoice():
 @click.option("--issue-date", "issue_date", default=None, metavar="YYYY-MM-DD", help="Invoice date [default: today].")
 @click.option("--payment-terms", "payment_terms", type=click.IntRange(0, 365), default=None, metavar="DAYS",
               help="Payment terms in days [default: the municipality's, from the registry].")
+@click.option("--attach", "attach", multiple=True, metavar="FILE:DESCRIPTION",
+              help="A file to attach to every invoice (fullmakt, uppdragsavtal, ...): PDF, PNG, JPEG, CSV, XLSX or "
+                   "ODS (BR-CL-24), at most 10 MB, with what it is (repeatable).")
 @_with_rules
 def create(provider, timereports, decisions, municipality, period, out, checks, omit_unbilled, registry_dirs,
-           fmt, kind, sickpay, sbdh, series, issue_date, payment_terms, rules_at, rules_release):
+           fmt, kind, sickpay, sbdh, series, issue_date, payment_terms, attach, rules_at, rules_release):
     """Make the month's invoice(s) for one municipality: checked, numbered, validated, written.
 
     One invoice per decision (base or temporary extension), or one per sickness occasion
@@ -379,18 +382,25 @@ def create(provider, timereports, decisions, municipality, period, out, checks, 
     with the OpenPeppol release in force today (--at, --rules), before anything is written.
     Exit status: 0 written, 1 refused or findings (nothing written), 2 usage, input or I/O error.
     """
+    from invoices.attachment_files import parse_attach_option
+
     reporter = Reporter("invoice create", fmt)
     rules = _rules(rules_release, rules_at)
     try:
+        extra = tuple(parse_attach_option(a) for a in attach)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--attach") from None
+    try:
         reporter.done(_create(reporter, provider, timereports, decisions, municipality, period, out, checks,
                               omit_unbilled, registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms,
-                              rules))
+                              rules, extra))
     except _Exit as e:
         reporter.done(e.code)
 
 
 def _create(reporter, provider, timereports, decisions, municipality, period, out, checks, omit_unbilled,
-            registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms, rules=(None, None)) -> int:
+            registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms, rules=(None, None),
+            extra_attachments=()) -> int:
     from invoices.build import BuildOptions, BuildRefused, plan_invoices, plan_sickpay, require_invoices
     from invoices.claims import SickPayLedger
     from invoices.inputs import InputErrors
@@ -422,7 +432,7 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
         reporter.error(f"the folder of the series file {series_path} does not exist")
         return EXIT_USAGE
     options = BuildOptions(issue_date=when, policy=policy, omit_unbilled=omit_unbilled,
-                           payment_terms_days=payment_terms)
+                           payment_terms_days=payment_terms, extra_attachments=extra_attachments)
     ledger = None
     try:
         if kind == "sickpay":

@@ -405,3 +405,46 @@ def test_numbers_and_void_explain_a_number_left_by_a_crash(runner, ex, tmp_path)
 def test_numbers_without_a_series_is_a_usage_error(runner, ex):
     result = runner.invoke(main, ["invoice", "numbers", "--provider", str(ex / "provider.toml")])
     assert result.exit_code == 2 and "no number series yet" in result.output
+
+
+PDF_BYTES = b"%PDF-1.4\n% synthetic power of attorney\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def test_attach_adds_the_providers_own_files_to_every_invoice(runner, ex, tmp_path):
+    from lxml import etree
+
+    from .factories import NS
+
+    (tmp_path / "fullmakt.pdf").write_bytes(PDF_BYTES)
+    (tmp_path / "schema.csv").write_text("vecka;timmar\n10;40\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = create(runner, ex, out, "--attach", f"{tmp_path / 'fullmakt.pdf'}:Fullmakt från den enskilde",
+                    "--attach", f"{tmp_path / 'schema.csv'}:Grundschema mars 2024", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (written,) = sorted(out.glob("*.xml"))
+    root = etree.fromstring(written.read_bytes())
+    refs = root.xpath("//cac:AdditionalDocumentReference", namespaces=NS)
+    added = [(r.findtext("cbc:ID", namespaces=NS), r.findtext("cbc:DocumentDescription", namespaces=NS),
+              r.find("cac:Attachment/cbc:EmbeddedDocumentBinaryObject", namespaces=NS).get("mimeCode"),
+              r.find("cac:Attachment/cbc:EmbeddedDocumentBinaryObject", namespaces=NS).get("filename"))
+             for r in refs if r.findtext("cbc:ID", namespaces=NS).startswith("BILAGA-")]
+    assert added == [("BILAGA-1", "Fullmakt från den enskilde", "application/pdf", "fullmakt.pdf"),
+                     ("BILAGA-2", "Grundschema mars 2024", "text/csv", "schema.csv")]
+
+
+@pytest.mark.parametrize("name, content, attach, message", [
+    ("avtal.docx", b"PK\x03\x04x", "{path}:Uppdragsavtal", "not an allowed attachment type (BR-CL-24"),
+    ("fullmakt.pdf", b"not a pdf", "{path}:Fullmakt", "the content is not a PDF file (renamed?)"),
+    ("tom.pdf", b"", "{path}:Tom", "the file is empty"),
+    ("fullmakt.pdf", PDF_BYTES, "{path}", "give FILE:DESCRIPTION"),
+    ("fullmakt.pdf", PDF_BYTES, "{path}:Fullmakt för 19750315-1289", "the description holds a personnummer"),
+    ("stor.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "{path}:Stor", "larger than 10 MB"),
+])
+def test_attach_refuses_what_an_invoice_cannot_carry(runner, ex, tmp_path, name, content, attach, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    out = tmp_path / "out"
+    result = create(runner, ex, out, "--attach", attach.format(path=path))
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not out.exists() or not list(out.glob("*.xml"))
+    assert "19750315-1289" not in result.output
