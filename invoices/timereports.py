@@ -30,6 +30,9 @@ Swedish headings
     ``supervisor_signed``           Signerad av arbetsledare, Attesterad
     ``calculation_period``          Beräkningsperiod
     ``collective_agreement``        Kollektivavtal
+    ``assistant_lives_in_eea``      Bor inom EES
+    ``assistant_capacity_to_work``  Arbetsförmåga
+    ``hours`` (ignored)             Timmar (the row's hours, as our attachments write them)
     ``comment`` (ignored)           Kommentar
     ==============================  ==========================================================
 
@@ -104,17 +107,21 @@ TIMEREPORT_HEADINGS: dict[str, tuple[str, ...]] = {
                    "Brukare personnummer", "Personnummer brukare"),
     "client_name": ("Brukare", "Brukarens namn", "Kund", "Kundens namn", "Kund namn"),
     "date": ("Datum",),
-    "start": ("Start", "Från", "Starttid"),
-    "end": ("Slut", "Till", "Sluttid"),
-    "kind": ("Typ", "Tidstyp"),
-    "decision_id": ("Beslut", "Beslutsnummer"),
+    "start": ("Starttid", "Start", "Från"),
+    "end": ("Sluttid", "Slut", "Till"),
+    "kind": ("Tidstyp", "Typ"),
+    "decision_id": ("Beslutsnummer", "Beslut"),
     "assistant_signed": ("Signerad av assistent",),
     "supervisor_signed": ("Signerad av arbetsledare", "Attesterad"),
     "calculation_period": ("Beräkningsperiod",),
     "collective_agreement": ("Kollektivavtal",),
+    "assistant_lives_in_eea": ("Bor inom EES",),
+    "assistant_capacity_to_work": ("Arbetsförmåga",),
+    "hours": ("Timmar",),
     "comment": ("Kommentar",),
 }
-"""The Swedish headings read as each column (see the module notes)."""
+"""The Swedish headings read as each column (see the module notes); the first of each is the
+one our attachments write (:func:`invoices.underlag.timereport_csv`)."""
 _ALIASES = header_names(TIMEREPORT_HEADINGS)
 _IDENTIFYING = frozenset({"date", "start", "end"})
 
@@ -322,7 +329,7 @@ def _group(rows: list[_ShiftRow], out: Collector) -> list[TimeReport]:
 def _table(source: Path | TableBytes, out: Collector, *, identify: bool = False) -> Table | None:
     """The time-report table of one file or attachment (the one reader of both)."""
     return read_table(source, out, known=TIMEREPORT_COLUMNS, required=TIMEREPORT_REQUIRED,
-                      ignored=IGNORED_COLUMNS, optional_required=("kind",), aliases=_ALIASES,
+                      ignored=IGNORED_COLUMNS + ("hours",), optional_required=("kind",), aliases=_ALIASES,
                       identify=(lambda columns: _IDENTIFYING <= columns) if identify else None)
 
 

@@ -6,14 +6,20 @@ renders them, and :func:`free_text_problems` checks that no free-text field of a
 document carries a name or personnummer (the rule is enforced, not only followed).
 
 Time report CSV
-    The attachment is the time report in the very format the provider's time reports are
-    read in (:mod:`invoices.inputs`): UTF-8, ``,`` delimiter, CRLF line ends, the columns
-    ``TIMEREPORT_COLUMNS`` plus ``comment``. So a municipality can read an attachment back
-    with ``invoices.inputs.read_timereports`` and get the same shifts (tested). One row per
-    shift, in time order; ``date`` is the local date the shift starts, ``start``/``end``
-    local wall times (``end`` <= ``start`` means the next day, as in the input). The
-    ``comment`` column says when a row is not billed (a kind the municipality does not take)
-    or is supporting evidence only (the base decision's report on an extension invoice).
+    The attachment is the provider's own record, in Swedish, that a case officer reads and
+    that a program reads back (:func:`invoices.timereports.read_timereports` gets the same
+    shifts; tested): UTF-8, ``,`` delimiter, CRLF line ends, the columns
+    ``TIMEREPORT_COLUMNS`` under their Swedish headings (Personnummer assistent, Datum,
+    Starttid, Tidstyp, ...) plus ``Timmar`` and ``Kommentar``. One row per shift, in time
+    order; ``Datum`` is the local date the shift starts, ``Starttid``/``Sluttid`` local wall
+    times (``Sluttid`` <= ``Starttid`` means the next day, as in the input); ``Tidstyp`` aktiv
+    tid, väntetid, jour or beredskap; yes/no as ja/nej. ``Timmar`` is the row's hours in
+    **real elapsed time** (a night across the spring DST change shows 7.00 h where the clock
+    says 8, with a note in ``Kommentar``); after the rows, comment rows (``# Summa aktiv tid:
+    217.00 h``) give the report's hours per kind, summed in seconds and rounded once, which
+    is what the invoice line of that kind counts for this assistant. ``Kommentar`` also says
+    when a row is not billed (a kind the municipality does not take) or is supporting
+    evidence only (the base decision's report on an extension invoice).
     Every cell goes through :func:`invoices.spreadsheet.csv_cell`: a name or other text that
     begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (it is
     text, not a formula, in a spreadsheet; it reads back with the ``'``). The columns a reader
@@ -29,9 +35,10 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
+from .hours import KIND_LABEL, KIND_ORDER, round_hours
 from .model import STOCKHOLM, Person, Shift, TimeReport, validate_pnr
 from .spreadsheet import csv_row
-from .timereports import TIMEREPORT_COLUMNS
+from .timereports import TIMEREPORT_COLUMNS, TIMEREPORT_HEADINGS
 
 __all__ = [
     "CSV_MIME",
@@ -65,7 +72,7 @@ def format_pnr(pnr: str) -> str:
 
 
 def _yes_no(value: bool) -> str:
-    return "yes" if value else "no"
+    return "ja" if value else "nej"
 
 
 def _wall(moment: datetime) -> datetime:
@@ -91,12 +98,26 @@ def _shift_cells(shift: Shift) -> tuple[str, str, str]:
     return start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}"
 
 
+def _heading(column: str) -> str:
+    return TIMEREPORT_HEADINGS[column][0]
+
+
+def _elapsed_note(shift: Shift) -> str:
+    """A note when the row's real elapsed time differs from its clock times (a DST night)."""
+    wall = (_wall(shift.end) - _wall(shift.start)).total_seconds()
+    if wall == shift.seconds:
+        return ""
+    change = "klockan ställdes fram en timme (sommartid)" if shift.seconds < wall else \
+        "klockan ställdes tillbaka en timme (normaltid)"
+    return f"{change}: verklig tid {round_hours(shift.seconds)} h"
+
+
 def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
                    comments: Mapping[int, str] | None = None) -> bytes:
-    """One time report as CSV bytes (see the module notes).
+    """One time report as CSV bytes, in Swedish (see the module notes).
 
     ``shifts``: the rows to include (default: all of the report's shifts), written in time
-    order. ``comments``: text for the ``comment`` column, keyed by ``id()`` of the shift.
+    order. ``comments``: text for the ``Kommentar`` column, keyed by ``id()`` of the shift.
     """
     rows = sorted(report.shifts if shifts is None else shifts,
                   key=lambda s: (s.start_utc, s.end_utc, s.decision_id))
@@ -104,14 +125,18 @@ def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
     if report.collective_agreement:
         agreement = report.collective_agreement
     elif report.collective_agreement_stated:
-        agreement = "none"
+        agreement = "inget"
     else:
         agreement = ""
+    columns = (*TIMEREPORT_COLUMNS, "hours", "comment")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(csv_row((*TIMEREPORT_COLUMNS, "comment")))
+    writer.writerow(csv_row(_heading(c) for c in columns))
+    per_kind: dict = {}
     for s in rows:
         day, start, end = _shift_cells(s)
+        per_kind[s.kind] = per_kind.get(s.kind, 0) + s.seconds
+        note = "; ".join(n for n in (comments.get(id(s), ""), _elapsed_note(s)) if n)
         values = {
             "assistant_pnr": format_pnr(report.assistant.pnr),
             "assistant_name": report.assistant.name,
@@ -120,7 +145,7 @@ def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
             "date": day,
             "start": start,
             "end": end,
-            "kind": s.kind.value,
+            "kind": KIND_LABEL[s.kind],
             "decision_id": s.decision_id,
             "assistant_signed": _yes_no(report.signatures.assistant),
             "supervisor_signed": _yes_no(report.signatures.supervisor),
@@ -128,9 +153,17 @@ def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
             "collective_agreement": agreement,
             "assistant_lives_in_eea": _yes_no(report.assistant.lives_in_eea),
             "assistant_capacity_to_work": _yes_no(report.assistant.capacity_to_work),
-            "comment": comments.get(id(s), ""),
+            "hours": round_hours(s.seconds),
+            "comment": note,
         }
-        writer.writerow(csv_row(values[c] for c in (*TIMEREPORT_COLUMNS, "comment")))
+        writer.writerow(csv_row(values[c] for c in columns))
+    # Totals per kind, as comment rows (a reader skips rows starting with '#'): the hours of
+    # this report that its invoice line of the kind counts (each line sums every assistant's).
+    writer.writerow([])
+    for kind in sorted(per_kind, key=lambda k: KIND_ORDER.index(k)):
+        writer.writerow(csv_row((f"# Summa {KIND_LABEL[kind]}: {round_hours(per_kind[kind])} h",)))
+    writer.writerow(csv_row(("# Timmar i verklig tid (Europe/Stockholm), summerade i sekunder och avrundade "
+                             "till två decimaler en gång (half-up).",)))
     return buf.getvalue().encode("utf-8")
 
 

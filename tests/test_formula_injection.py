@@ -194,15 +194,15 @@ def test_uploaded_time_reports_cell_by_cell_and_read_back(tmp_path):
     client_pnr = format_pnr(CLIENT.pnr)
     got = {}
     for name, data in rep.timereports:
-        grid = csv_grid(data)
-        assert grid[0][:2] == ["assistant_pnr", "assistant_name"] and grid[0][-1] == "comment"
+        grid = [row for row in csv_grid(data) if row and not row[0].startswith("#")]
+        assert grid[0][:2] == ["Personnummer assistent", "Assistent"] and grid[0][-2:] == ["Timmar", "Kommentar"]
         got[grid[1][1]] = grid[1:]
         (tmp_path / name).write_bytes(data)
     assert got == {
         "'+1+1": [[format_pnr(ANNA.pnr), "'+1+1", client_pnr, "'" + HYPERLINK, "2021-03-01", "08:00", "15:30",
-                   "active", "D-BASE", "yes", "yes", "'\t=1", "'\r=1", "yes", "yes", ""]],
+                   "aktiv tid", "D-BASE", "ja", "ja", "'\t=1", "'\r=1", "ja", "ja", "7.50", ""]],
         "'-2+3": [[format_pnr(BERTIL.pnr), "'-2+3", client_pnr, "'" + HYPERLINK, "2021-03-02", "08:00", "12:00",
-                   "active", "D-BASE", "yes", "yes", "'@SUM(A1)", "none", "yes", "yes", ""]],
+                   "aktiv tid", "D-BASE", "ja", "ja", "'@SUM(A1)", "inget", "ja", "ja", "4.00", ""]],
     }
     # the provider-side reader still reads them: same people (names with the leading '), same shifts
     back = sorted(read_timereports(tmp_path), key=lambda r: r.assistant.pnr)
@@ -224,10 +224,14 @@ def test_embedded_time_report_of_an_invoice(tmp_path):
     (content,) = attachments(written["T-2024-00001"]).values()
     pnr, client_pnr = format_pnr(CECILIA.pnr), format_pnr(CLIENT.pnr)
     assert csv_grid(content)[1:] == [
-        [pnr, "'@SUM(A1)", client_pnr, "'" + HYPERLINK, "2024-03-04", "08:00", "15:30", "active", "D-BASE",
-         "yes", "yes", "'-2+3", "'+1+1", "yes", "yes", ""],
-        [pnr, "'@SUM(A1)", client_pnr, "'" + HYPERLINK, "2024-03-05", "22:00", "07:00", "waiting", "D-BASE",
-         "yes", "yes", "'-2+3", "'+1+1", "yes", "yes", ""],
+        [pnr, "'@SUM(A1)", client_pnr, "'" + HYPERLINK, "2024-03-04", "08:00", "15:30", "aktiv tid", "D-BASE",
+         "ja", "ja", "'-2+3", "'+1+1", "ja", "ja", "7.50", ""],
+        [pnr, "'@SUM(A1)", client_pnr, "'" + HYPERLINK, "2024-03-05", "22:00", "07:00", "väntetid", "D-BASE",
+         "ja", "ja", "'-2+3", "'+1+1", "ja", "ja", "9.00", ""],
+        [],
+        ["# Summa aktiv tid: 7.50 h"], ["# Summa väntetid: 9.00 h"],
+        ["# Timmar i verklig tid (Europe/Stockholm), summerade i sekunder och avrundade till två decimaler en gång "
+         "(half-up)."],
     ]
     path = tmp_path / "back.csv"
     path.write_bytes(content)
@@ -257,7 +261,7 @@ def test_sickpay_calculation_csv():
     assert rows["Sjuklön"][0] == "1159.20" and rows["Semesterersättning"][0] == "139.10"
     assert rows["Summa"] == ["1772.44", "summan av de avrundade raderna"]
     names = {row[1] for name, content in files.items() if name.startswith("tidrapport-")
-             for row in csv_grid(content)[1:]}
+             for row in csv_grid(content)[1:] if row and not row[0].startswith("#")}
     assert names == {"'-2+3", "'\t=1"}   # the sick assistant's and the substitute's time reports
 
 

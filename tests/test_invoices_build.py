@@ -389,9 +389,9 @@ def test_on_call_left_out_explicitly_is_reported(tmp_path):
     result, written = issue_all(plan, tmp_path)
     assert result.ok
     (content,) = attachments(written["T-2024-00001"]).values()
-    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
-    assert [(r["kind"], r["comment"][:15]) for r in rows] == [
-        ("active", ""), ("on_call", "ej fakturerad: "), ("standby", "ej fakturerad: ")]
+    rows = [r for r in csv.DictReader(io.StringIO(content.decode("utf-8"))) if r["Datum"]]
+    assert [(r["Tidstyp"], r["Timmar"], r["Kommentar"][:15]) for r in rows] == [
+        ("aktiv tid", "8.00", ""), ("jour", "6.00", "ej fakturerad: "), ("beredskap", "6.00", "ej fakturerad: ")]
 
 
 def test_nothing_to_bill_is_refused():
@@ -798,3 +798,20 @@ def test_no_floats_anywhere_in_amounts():
     for ln in plan.drafts[0].lines:
         assert all(isinstance(v, Decimal) for v in (ln.quantity, ln.price, ln.net_amount))
     assert re.fullmatch(r"\d+\.\d{2}", str(plan.drafts[0].total))
+
+
+def test_the_attached_time_report_shows_each_rows_real_hours_and_the_totals_the_line_bills(tmp_path):
+    """The case officer adds up the rows and gets the line: 30-31 March 22:00-07:00 is 8 h of
+    real time (the clocks go forward at 02:00), not the 9 the clock says; 4 March 7.50 h."""
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "15:30"), shift("2024-03-30", "22:00", "07:00")))
+    (draft,) = plan.drafts
+    assert [ln.quantity for ln in draft.lines] == [Decimal("15.50")]
+    result, written = issue_all(plan, tmp_path)
+    (content,) = attachments(written["T-2024-00001"]).values()
+    grid = list(csv.reader(io.StringIO(content.decode("utf-8"))))
+    assert grid[0][4:8] + grid[0][-2:] == ["Datum", "Starttid", "Sluttid", "Tidstyp", "Timmar", "Kommentar"]
+    assert [(r[4], r[5], r[6], r[7], r[-2], r[-1]) for r in grid[1:3]] == [
+        ("2024-03-04", "08:00", "15:30", "aktiv tid", "7.50", ""),
+        ("2024-03-30", "22:00", "07:00", "aktiv tid", "8.00", "klockan ställdes fram en timme (sommartid): verklig tid "
+                                                              "8.00 h")]
+    assert grid[4] == ["# Summa aktiv tid: 15.50 h"]

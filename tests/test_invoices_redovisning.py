@@ -232,8 +232,8 @@ def test_on_call_refused_or_left_out():
     (rep,) = plan.reports
     assert rep.total_hours == D("8.00") and rep.total_amount == D("2392.00")
     (name, data), = rep.timereports
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
-    assert [(x["kind"], x["comment"].split(":")[0]) for x in rows] == [("active", ""), ("on_call", "ej redovisad")]
+    rows = [x for x in csv.DictReader(io.StringIO(data.decode("utf-8"))) if x["Datum"]]
+    assert [(x["Tidstyp"], x["Kommentar"].split(":")[0]) for x in rows] == [("aktiv tid", ""), ("jour", "ej redovisad")]
 
 
 def test_nothing_to_report_is_refused():
