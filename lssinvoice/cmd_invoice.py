@@ -431,6 +431,8 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
     if not series_path.parent.is_dir():
         reporter.error(f"the folder of the series file {series_path} does not exist")
         return EXIT_USAGE
+    if not _one_series(reporter, prov, series_path):
+        return EXIT_USAGE
     options = BuildOptions(issue_date=when, policy=policy, omit_unbilled=omit_unbilled,
                            payment_terms_days=payment_terms, extra_attachments=extra_attachments)
     ledger = None
@@ -465,6 +467,18 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
         return EXIT_USAGE
     print_produced(reporter, f"{m.display_name}, {period}: {kind}")
     return code
+
+
+def _one_series(reporter, prov, series_path: Path) -> bool:
+    """The series file is this provider's one for its prefix (:mod:`invoices.series_index`)."""
+    from invoices.series_index import SeriesConflict, claim_series
+
+    try:
+        claim_series(prov.org_nr, prov.invoice_prefix, series_path)
+    except (SeriesConflict, OSError) as exc:
+        reporter.error(str(exc))
+        return False
+    return True
 
 
 def _issue_date(value: str | None) -> date:
@@ -525,6 +539,8 @@ def _credit(reporter, provider, original, out, reason, sbdh, series, issue_date,
     except BuildRefused as exc:
         return _refused(reporter, exc)
     series_path = series or default_series_path(provider)
+    if not _one_series(reporter, prov, series_path):
+        return EXIT_USAGE
     ledger_file = ledger_path(series_path)
     ledger = SickPayLedger(ledger_file) if ledger_file.exists() else None
     try:

@@ -48,6 +48,8 @@ ENVIRONMENT = (
              "warnings=findings|clean), instead of --policy", "findings=manual,warnings=findings", ("check", "case policy")),
     Variable("LSSINVOICE_RATES", "the file of rates entered with `rates set`", "rates.toml in the user's "
              "configuration folder", ("rates show", "rates set", "invoice create", "redovisning", "check")),
+    Variable("LSSINVOICE_SERIES_INDEX", "the index of the number series in use (one per provider and prefix)",
+             "series-index.json in the user's data folder", ("invoice create", "invoice credit")),
     Variable("LSSINVOICE_ARTEFACTS", "where the verified official artefacts are installed",
              "<user cache>/lssinvoice/artefacts", ("schemas install", "schemas status", *_VALIDATING)),
     Variable("LSSINVOICE_MIRROR", "an offline mirror to install the artefacts from",

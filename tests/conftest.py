@@ -29,6 +29,13 @@ def no_entered_rates(tmp_path_factory):
     os.environ["LSSINVOICE_RATES"] = str(tmp_path_factory.mktemp("rates") / "rates.toml")
 
 
+@pytest.fixture(autouse=True)
+def own_series_index(tmp_path, monkeypatch):
+    """Each test its own index of number series (invoices.series_index): tests that make the
+    same example provider's invoices in different folders are different installations."""
+    monkeypatch.setenv("LSSINVOICE_SERIES_INDEX", str(tmp_path / "series-index.json"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def installed_artefacts():
     from schemas import artefacts

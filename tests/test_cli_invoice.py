@@ -448,3 +448,23 @@ def test_attach_refuses_what_an_invoice_cannot_carry(runner, ex, tmp_path, name,
     assert result.exit_code == 2 and message in result.output, result.output
     assert not out.exists() or not list(out.glob("*.xml"))
     assert "19750315-1289" not in result.output
+
+
+def test_a_second_number_series_for_the_same_provider_is_refused(runner, ex, tmp_path):
+    """The default series beside the profile numbers the first month; pointing --series at a
+    new file for the same provider and prefix would start at 00001 again: refused, naming the
+    file in use. The first file moved away, the new one takes over."""
+    first = create(runner, ex, tmp_path / "out1")
+    assert first.exit_code == 0, first.output
+    in_use = ex / "provider.series.json"
+    assert in_use.exists()
+    second = create(runner, ex, tmp_path / "out2", "--series", str(tmp_path / "new.series.json"))
+    assert second.exit_code == 2
+    message = " ".join(second.output.split())
+    assert "already numbers its invoices with prefix" in message and str(in_use.resolve()) in message
+    assert not (tmp_path / "out2").exists() or not list((tmp_path / "out2").glob("*.xml"))
+    again = create(runner, ex, tmp_path / "out3", "--series", str(in_use))  # the same file: fine
+    assert again.exit_code == 0, again.output
+    in_use.rename(tmp_path / "moved.series.json")
+    moved = create(runner, ex, tmp_path / "out4", "--series", str(tmp_path / "moved.series.json"))
+    assert moved.exit_code == 0, moved.output
