@@ -162,7 +162,8 @@ def test_supervisor_signature_check_can_be_made_an_error(runner, ex, tmp_path):
     warned = create(runner, ex, out, "--format", "json", "--series", str(tmp_path / "s1.json"))
     assert warned.exit_code == 0
     assert [f["code"] for f in result_of(warned.stdout, "invoice create")["findings"]] == ["LSS-SRC-031"]
-    strict = create(runner, ex, tmp_path / "out2", "--check", "lss-src-031=error", "--format", "json")
+    strict = create(runner, ex, tmp_path / "out2", "--check", "lss-src-031=error", "--format", "json",
+                    "--series", str(tmp_path / "s1.json"))
     assert strict.exit_code == 1
     data = result_of(strict.stdout, "invoice create", 1)
     assert data["status"] == "findings" and data["produced"] == []
