@@ -35,6 +35,20 @@ def _levels(pairs: tuple[str, ...]) -> dict[str, str]:
     return levels
 
 
+def _store_municipality(db: str) -> str:
+    """The municipality the store's registers and runs name (:func:`ingest.whose.municipality_of_store`)."""
+    from ingest.reading import open_existing
+    from ingest.whose import municipality_of_store
+
+    store = open_existing(db)
+    try:
+        return municipality_of_store(store.engine)
+    except LookupError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.dispose()
+
+
 def _text(data: dict) -> None:
     click.echo(f"check run {data['run_id']} of {data['period']} ({data['municipality']}): "
                f"{len(data['invoices'])} invoice(s); digest {data['digest'][:16]}")
@@ -54,8 +68,9 @@ def _text(data: dict) -> None:
 @click.option("--db", default=settings.default_db, show_default="$LSSINVOICE_DB, else sqlite under $LSSINVOICE_DATA",
               help="Database URL of the store the invoices were ingested into.")
 @click.option("--period", required=True, callback=_period, help="The month to check, YYYY-MM.")
-@click.option("--municipality", envvar=settings.MUNICIPALITY_VAR, show_envvar=True, required=True,
-              help="Whose registers and rates (a registry slug, name or org nr).")
+@click.option("--municipality", envvar=settings.MUNICIPALITY_VAR, show_envvar=True, default=None,
+              help="Whose registers and rates (a registry slug, name or org nr) [default: the one the store's "
+                   "registers name].")
 @click.option("--registry", "registry_dirs", multiple=True, type=click.Path(path_type=Path),
               help="A folder of municipality files adding to or overriding the registry (repeatable).")
 @click.option("--agreements", "agreement_dirs", multiple=True, type=click.Path(path_type=Path),
@@ -86,6 +101,8 @@ def check(db, period, municipality, registry_dirs, agreement_dirs, levels, by, a
         raise click.BadParameter(str(exc), param_hint="--policy") from None
     try:
         registry = load_registry(extra_dirs=list(registry_dirs))
+        if municipality is None:
+            municipality = _store_municipality(db)
         buyer = registry.find(municipality)
         profiles = load_profiles(agreement_dirs)
         open_existing(db).dispose()  # a store that does not exist or is not at this schema: an error

@@ -49,7 +49,8 @@ def _store(db: str, migrate: bool = False):
 @click.command("reconcile", epilog=settings.epilog("reconcile"))
 @DB
 @click.option("--period", required=True, callback=_period, help="The month to reconcile, YYYY-MM.")
-@MUNICIPALITY
+@click.option("--municipality", envvar=settings.MUNICIPALITY_VAR, show_envvar=True, default=None,
+              help="Whose month (a registry slug, name or org nr) [default: the one the store's registers name].")
 @REGISTRY
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The folder to write reconciliation.{json,xlsx,html}, the CSVs and run.json into.")
@@ -63,7 +64,9 @@ def reconcile(db, period, municipality, registry_dirs, out_dir, by, fmt):
     from ingest.reading import shown_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    slug = _slug(municipality, registry_dirs)
+    from lssinvoice.cmd_check import _store_municipality
+
+    slug = _slug(municipality or _store_municipality(db), registry_dirs)
     who, now = by or getpass.getuser(), datetime.now(UTC)
     store = _store(db)
     try:

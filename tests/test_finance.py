@@ -337,3 +337,21 @@ def test_a_later_invoice_for_the_same_week_opens_a_recovery_claim_on_the_paid_on
         ("B-1", D("576.00"), ("LSS-CASE-001", "LSS-CASE-010", "LSS-CASE-041")),
         ("B-1", D("2424.00"), ("LSS-CASE-001", "LSS-CASE-010", "LSS-CASE-030")),
         ("A-1", D("3636.00"), ("LSS-CASE-030",))]
+
+
+def test_the_municipality_defaults_to_the_one_the_store_names(month, tmp_path, monkeypatch):
+    store, _, _ = month
+    monkeypatch.delenv("LSSINVOICE_MUNICIPALITY", raising=False)
+    result = CliRunner().invoke(main, ["reconcile", "--db", store.url, "--period", "2024-03", "--out",
+                                       str(tmp_path / "out"), "--format", "json"])
+    assert result.exit_code == 0, result.output  # nothing paid yet: no finding, 7272.00 outstanding
+    data = json.loads(result.output)["result"]
+    assert (data["municipality"], data["totals"]["outstanding"]) == ("boras", "7272.00")
+    checked = CliRunner().invoke(main, ["check", "--db", store.url, "--period", "2024-03", "--format", "json",
+                                        "--no-answer"])
+    assert json.loads(checked.output)["result"]["municipality"] == "boras"
+    with store.engine.begin() as conn:
+        conn.execute(update(t.check_runs).where(t.check_runs.c.id == 1).values(municipality="tjorn"))
+    several = CliRunner().invoke(main, ["reconcile", "--db", store.url, "--period", "2024-03", "--out",
+                                        str(tmp_path / "o2")])
+    assert several.exit_code == 2 and "several municipalities (boras, tjorn): give --municipality" in several.output
