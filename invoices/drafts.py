@@ -93,6 +93,12 @@ class BuildOptions:
     omit_unbilled: bool = False
     payment_terms_days: int | None = None
     extra_attachments: tuple = ()
+    # Hours billed before (invoices.billed): the ledger's records, the numbers voided in the
+    # series, and how a month billed before may be billed again (--replace / --supplement).
+    billed: tuple = ()
+    inactive_numbers: tuple = ()
+    replace: str | None = None
+    supplement: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ class InvoiceDraft:
     credits: str | None = None           # the invoice number a credit note credits
     occasion: SicknessOccasion | None = None
     claim: SickPayClaim | None = None
+    month: str | None = None             # the month of hours it bills (invoices.billed)
+    billed_shifts: tuple = ()            # (decision id, shift keys) it bills (invoices.billed)
 
     @property
     def total(self) -> Decimal:

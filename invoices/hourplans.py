@@ -20,6 +20,11 @@ InvoicePeriod (BG-14)
     22:00 to 1 April 06:00 bills 2 h on March's invoice and 6 h on April's (the attached time
     reports show the parts), so no hour of April is billed in March.
 
+Hours billed before (:mod:`invoices.billed`)
+    A decision's month of a kind that an earlier invoice billed is refused (``already_billed``),
+    unless ``BuildOptions.supplement`` (only the shifts no earlier invoice holds) or
+    ``BuildOptions.replace`` names that invoice after it was credited.
+
 Time kinds a municipality does not bill
     ``on_call`` (jour) and ``standby`` (beredskap) have no sourced billing rule at any
     buyer. Such shifts under the decisions being billed are refused (``kind_not_billed``,
@@ -46,6 +51,7 @@ from decimal import Decimal
 from peppol import codes
 from peppol.model import Attachment, Line, Period
 
+from .billed import billed_before, shift_key
 from .checks import SourceFinding
 from .drafts import (
     added_attachments,
@@ -95,6 +101,19 @@ def rate_for_year(m: Municipality, year: int, findings: Sequence[SourceFinding] 
             "rate_unknown",
             f"{exc}. Work done in {year} cannot be priced: rates are never guessed — add the sourced rate "
             f"to the registry (a municipality file of your own, see invoices/data/README.md)", findings) from None
+
+
+def _replaced(options: BuildOptions, period: str, kind: DecisionKind) -> None:
+    """``replace=NUMBER`` names an invoice of this month and kind that was credited."""
+    if options.replace is None:
+        return
+    rec = next((r for r in options.billed if r.invoice_number == options.replace), None)
+    if rec is None or rec.month != period or rec.kind != kind.value:
+        raise BuildRefused("replace_unknown", f"--replace {options.replace}: no {kind.value} invoice of {period} "
+                           "with that number is in the billed-hours ledger")
+    if not rec.credited_by:
+        raise BuildRefused("replace_not_credited", f"--replace {options.replace}: that invoice is not credited; "
+                           "credit it first (`lssinvoice invoice credit`)")
 
 
 def hour_lines(decision: Decision, shifts: Sequence[Shift], m: Municipality, period: tuple[date, date],
@@ -172,7 +191,8 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
     # för vilken insatsberättigad") and its limits run over calculation periods.
     policy = options.policy.under({code: level.value for code, level in m.source_levels.items()})
     findings = source_checks(selected, selected + context, decisions, policy)
-    per_decision = _decision_shifts(kind, [d for d in here if d.kind is kind], selected, m, period, findings)
+    _replaced(options, period, kind)
+    per_decision = _decision_shifts(kind, [d for d in here if d.kind is kind], selected, m, period, findings, options)
     _refuse_unbilled(m, per_decision, options, findings)
 
     month = _Month(m, period, kind, options, findings, decisions, selected,
@@ -191,13 +211,33 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
     return Plan(kind.value, period, m.display_name, drafts, findings, omitted, notes)
 
 
+def _not_billed_before(d: Decision, kind: DecisionKind, period: str, pairs: Pairs, options: BuildOptions,
+                       findings: list[SourceFinding]) -> Pairs:
+    """The pairs of ``d``'s month still to bill (:mod:`invoices.billed`): all of them when the
+    month was not billed, or its invoice was credited and is replaced; the new shifts only with
+    ``supplement``; otherwise refused (``already_billed``) naming the earlier invoice."""
+    earlier = billed_before(options.billed, d.id, period, kind.value, options.inactive_numbers)
+    if not earlier:
+        return pairs
+    numbers = ", ".join(r.invoice_number for r in earlier)
+    if options.supplement:
+        held = {k for r in earlier for k in r.decisions[d.id]}
+        return [(r, s) for r, s in pairs if shift_key(s.assistant_pnr, s) not in held]
+    raise BuildRefused(
+        "already_billed",
+        f"decision {d.id}, {period} ({DECISION_LABEL[kind]}) was billed on invoice {numbers}: credit it and bill "
+        f"the month anew (--replace {earlier[0].invoice_number} after `invoice credit`), or bill only hours not "
+        "billed before (--supplement)", findings)
+
+
 def _decision_shifts(kind: DecisionKind, targets: list[Decision], selected: list[TimeReport], m: Municipality,
-                     period: str, findings: list[SourceFinding]) -> list[tuple[Decision, Pairs]]:
+                     period: str, findings: list[SourceFinding], options: BuildOptions) -> list[tuple[Decision, Pairs]]:
     """Each target decision with its (report, shift) pairs; refused (``nothing_to_bill``) if none has any."""
     per_decision: list[tuple[Decision, Pairs]] = []
     for d in targets:
         pairs = [(r, s) for r in selected for s in r.shifts
                  if s.decision_id == d.id and s.client_pnr == d.client_pnr]
+        pairs = _not_billed_before(d, kind, period, pairs, options, findings)
         if pairs:
             per_decision.append((d, pairs))
     if not per_decision:
@@ -291,6 +331,8 @@ def _hours_draft(month: _Month, group: list[tuple[Decision, Pairs]], omitted: li
     attachments += added_attachments(month.options)
     parties = month.parties
     draft = InvoiceDraft(
+        month=month.period, billed_shifts=tuple((d.id, tuple(shift_key(s.assistant_pnr, s) for s in shifts))
+                                                for d, shifts in billed),
         claim_kind=month.kind.value, buyer_name=m.display_name, seller=parties.seller, buyer=parties.buyer,
         buyer_reference=parties.buyer_reference, period=inv_period, issue_date=month.options.issue_date,
         due_date=parties.due_date, payment_terms=parties.payment_terms,

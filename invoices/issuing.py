@@ -78,7 +78,7 @@ class IssueFailed(Exception):
 
 def issue(drafts: Plan | Sequence[InvoiceDraft], *, series: NumberSeries, write: Callable[[Issued], None],
           validator=None, sbdh: bool = False, ledger: SickPayLedger | None = None,
-          created: datetime | None = None) -> IssueResult:
+          created: datetime | None = None, hours_ledger=None) -> IssueResult:
     """Number, build, validate and (through ``write``) write the drafts; see the module notes.
 
     All documents are validated before the first is written: any fatal finding in any of
@@ -86,7 +86,8 @@ def issue(drafts: Plan | Sequence[InvoiceDraft], *, series: NumberSeries, write:
     (``result.ok`` is False, ``result.invalid`` has the findings). ``write`` is called once
     per document, in order; if it raises, the numbers not yet written are voided and
     :class:`IssueFailed` is raised (those already written stay committed). Sick-pay claims
-    are recorded in ``ledger`` just before their invoice is written.
+    are recorded in ``ledger``, the hours an invoice bills in ``hours_ledger``
+    (:class:`invoices.billed.HoursLedger`), just before their invoice is written.
     """
     if isinstance(drafts, Plan):
         if drafts.errors:
@@ -129,6 +130,10 @@ def issue(drafts: Plan | Sequence[InvoiceDraft], *, series: NumberSeries, write:
             if ledger is not None and item.draft.occasion is not None:
                 voided = [e.number for e in series.journal() if e.status == "void"]
                 ledger.record(item.draft.occasion, item.number, voided)
+            if hours_ledger is not None and item.draft.billed_shifts:
+                voided = [e.number for e in series.journal() if e.status == "void"]
+                hours_ledger.record(item.number, item.draft.claim_kind, item.draft.month,
+                                    dict(item.draft.billed_shifts), voided)
             write(item)
         except BaseException as exc:
             void_all([b.number for b in built[i:]],
@@ -141,6 +146,8 @@ def issue(drafts: Plan | Sequence[InvoiceDraft], *, series: NumberSeries, write:
         series.commit(item.number, item.sha256)
         if ledger is not None and item.draft.credits:
             ledger.mark_credited(item.draft.credits, item.number)
+        if hours_ledger is not None and item.draft.credits:
+            hours_ledger.mark_credited(item.draft.credits, item.number)
         result.issued.append(item)
     return result
 

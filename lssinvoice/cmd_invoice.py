@@ -146,6 +146,11 @@ def ledger_path(series: Path) -> Path:
     return series.with_name(series.stem + ".sickpay-claims.json")
 
 
+def billed_path(series: Path) -> Path:
+    """The billed-hours ledger beside the series (:mod:`invoices.billed`)."""
+    return series.with_name(series.stem + ".billed.json")
+
+
 def write_new(path: Path, data: bytes) -> None:
     """Create ``path`` with ``data`` atomically (temp file, fsync, hard link); an existing
     file is never overwritten (FileExistsError). Like every file we write with personal data
@@ -161,7 +166,8 @@ def write_replace(path: Path, data: bytes) -> None:
 
 
 def issue_and_write(drafts, *, series_path: Path, prefix: str, out: Path, outbox: Path | None,
-                    ledger=None, reporter: Reporter, rules: tuple[str | None, date | None] = (None, None)):
+                    ledger=None, reporter: Reporter, rules: tuple[str | None, date | None] = (None, None),
+                    hours_ledger=None):
     """Issue the drafts (invoices.build.issue) writing UBL into ``out`` and, when ``outbox``
     is given, the SBDH-wrapped documents into it. ``rules``: (release, reference date) for the
     validation (default: the releases accepted today, the day the invoices are sent). Returns
@@ -186,7 +192,7 @@ def issue_and_write(drafts, *, series_path: Path, prefix: str, out: Path, outbox
     try:
         release, at = rules
         result = issue(drafts, series=series, write=write, sbdh=outbox is not None, ledger=ledger,
-                       validator=Validator(release=release, at=at))
+                       validator=Validator(release=release, at=at), hours_ledger=hours_ledger)
     except IssueFailed as exc:
         result = exc.result
         reporter.error(f"writing failed: {exc}; the numbers not written were voided")
@@ -369,12 +375,17 @@ def invoice():
 @click.option("--issue-date", "issue_date", default=None, metavar="YYYY-MM-DD", help="Invoice date [default: today].")
 @click.option("--payment-terms", "payment_terms", type=click.IntRange(0, 365), default=None, metavar="DAYS",
               help="Payment terms in days [default: the municipality's, from the registry].")
+@click.option("--replace", "replace", default=None, metavar="NUMBER",
+              help="Bill a month again in full after its invoice NUMBER was credited (`invoice credit`).")
+@click.option("--supplement", is_flag=True,
+              help="Bill only the hours of a month not billed before (hours added after its first invoice).")
 @click.option("--attach", "attach", multiple=True, metavar="FILE:DESCRIPTION",
               help="A file to attach to every invoice (fullmakt, uppdragsavtal, ...): PDF, PNG, JPEG, CSV, XLSX or "
                    "ODS (BR-CL-24), at most 10 MB, with what it is (repeatable).")
 @_with_rules
 def create(provider, timereports, decisions, municipality, period, out, checks, omit_unbilled, registry_dirs,
-           fmt, kind, sickpay, sbdh, series, issue_date, payment_terms, attach, rules_at, rules_release):
+           fmt, kind, sickpay, sbdh, series, issue_date, payment_terms, replace, supplement, attach, rules_at,
+           rules_release):
     """Make the month's invoice(s) for one municipality: checked, numbered, validated, written.
 
     One invoice per decision (base or temporary extension), or one per sickness occasion
@@ -390,17 +401,19 @@ def create(provider, timereports, decisions, municipality, period, out, checks, 
         extra = tuple(parse_attach_option(a) for a in attach)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--attach") from None
+    if replace and supplement:
+        raise click.UsageError("--replace and --supplement do not go together")
     try:
         reporter.done(_create(reporter, provider, timereports, decisions, municipality, period, out, checks,
                               omit_unbilled, registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms,
-                              rules, extra))
+                              rules, extra, replace, supplement))
     except _Exit as e:
         reporter.done(e.code)
 
 
 def _create(reporter, provider, timereports, decisions, municipality, period, out, checks, omit_unbilled,
             registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms, rules=(None, None),
-            extra_attachments=()) -> int:
+            extra_attachments=(), replace=None, supplement=False) -> int:
     from invoices.build import BuildOptions, BuildRefused, plan_invoices, plan_sickpay, require_invoices
     from invoices.claims import SickPayLedger
     from invoices.inputs import InputErrors
@@ -433,8 +446,19 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
         return EXIT_USAGE
     if not _one_series(reporter, prov, series_path):
         return EXIT_USAGE
+    from invoices.billed import HoursLedger
+
+    hours_ledger = HoursLedger(billed_path(series_path))
+    try:
+        billed = tuple(hours_ledger.records())
+        voided_numbers = tuple(e.number for e in NumberSeries(series_path, prov.invoice_prefix).journal()
+                               if e.status == "void")
+    except SeriesError as exc:
+        reporter.error(str(exc))
+        return EXIT_USAGE
     options = BuildOptions(issue_date=when, policy=policy, omit_unbilled=omit_unbilled,
-                           payment_terms_days=payment_terms, extra_attachments=extra_attachments)
+                           payment_terms_days=payment_terms, extra_attachments=extra_attachments,
+                           billed=billed, inactive_numbers=voided_numbers, replace=replace, supplement=supplement)
     ledger = None
     try:
         if kind == "sickpay":
@@ -459,7 +483,7 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
         out.mkdir(parents=True, exist_ok=True)
         code = issue_and_write(plan.drafts, series_path=series_path, prefix=prov.invoice_prefix, out=out,
                                outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter,
-                               rules=rules)
+                               rules=rules, hours_ledger=hours_ledger)
     except BuildRefused as exc:
         return _refused(reporter, exc)
     except (SeriesError, OSError) as exc:
@@ -543,11 +567,15 @@ def _credit(reporter, provider, original, out, reason, sbdh, series, issue_date,
         return EXIT_USAGE
     ledger_file = ledger_path(series_path)
     ledger = SickPayLedger(ledger_file) if ledger_file.exists() else None
+    from invoices.billed import HoursLedger
+
+    hours_file = billed_path(series_path)
+    hours_ledger = HoursLedger(hours_file) if hours_file.exists() else None
     try:
         out.mkdir(parents=True, exist_ok=True)
         code = issue_and_write(plan.drafts, series_path=series_path, prefix=prov.invoice_prefix, out=out,
                                outbox=out / "outbox" if sbdh else None, ledger=ledger, reporter=reporter,
-                               rules=rules)
+                               rules=rules, hours_ledger=hours_ledger)
     except (SeriesError, OSError) as exc:
         reporter.error(str(exc))
         return EXIT_USAGE

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from decimal import Decimal
 from click.testing import CliRunner
 
 from invoices.inputs import read_decisions, read_provider, read_timereports
@@ -158,17 +159,16 @@ def test_assistant_under_18_named_relative_to_the_shift_no_birth_date(runner, ex
 
 def test_supervisor_signature_check_can_be_made_an_error(runner, ex, tmp_path):
     _edit_report(ex, "tjorn-2024-03", "anna.csv", "supervisor_signed", "nej")
-    out = tmp_path / "out"
-    warned = create(runner, ex, out, "--format", "json", "--series", str(tmp_path / "s1.json"))
-    assert warned.exit_code == 0
-    assert [f["code"] for f in result_of(warned.stdout, "invoice create")["findings"]] == ["LSS-SRC-031"]
-    strict = create(runner, ex, tmp_path / "out2", "--check", "lss-src-031=error", "--format", "json",
-                    "--series", str(tmp_path / "s1.json"))
+    series = ("--series", str(tmp_path / "s1.json"))
+    strict = create(runner, ex, tmp_path / "out2", "--check", "lss-src-031=error", "--format", "json", *series)
     assert strict.exit_code == 1
     data = result_of(strict.stdout, "invoice create", 1)
     assert data["status"] == "findings" and data["produced"] == []
     assert [(f["code"], f["severity"]) for f in data["findings"]] == [("LSS-SRC-031", "error")]
     assert not (tmp_path / "out2").exists()
+    warned = create(runner, ex, tmp_path / "out", "--format", "json", *series)  # nothing was billed: it goes
+    assert warned.exit_code == 0
+    assert [f["code"] for f in result_of(warned.stdout, "invoice create")["findings"]] == ["LSS-SRC-031"]
 
 
 def test_bad_check_option_is_a_usage_error(runner, ex, tmp_path):
@@ -464,8 +464,49 @@ def test_a_second_number_series_for_the_same_provider_is_refused(runner, ex, tmp
     message = " ".join(second.output.split())
     assert "already numbers its invoices with prefix" in message and str(in_use.resolve()) in message
     assert not (tmp_path / "out2").exists() or not list((tmp_path / "out2").glob("*.xml"))
-    again = create(runner, ex, tmp_path / "out3", "--series", str(in_use))  # the same file: fine
-    assert again.exit_code == 0, again.output
+    again = create(runner, ex, tmp_path / "out3", "--series", str(in_use), "--format", "json")  # the same file
+    assert again.exit_code == 1  # taken as the series; the month itself was billed (invoices.billed)
+    assert result_of(again.stdout, "invoice create", 1)["refusal"]["code"] == "already_billed"
     in_use.rename(tmp_path / "moved.series.json")
     moved = create(runner, ex, tmp_path / "out4", "--series", str(tmp_path / "moved.series.json"))
     assert moved.exit_code == 0, moved.output
+
+
+def test_a_month_is_billed_once_then_supplemented_or_replaced_after_a_credit(runner, ex, tmp_path):
+    """March billed; billing it again is refused naming the invoice; an hour added to Anna's
+    report is billed alone with --supplement; after the first invoice is credited, --replace
+    bills the month anew in full."""
+    first = create(runner, ex, tmp_path / "o1", "--format", "json")
+    assert first.exit_code == 0, first.output
+    (base,) = [p for p in result_of(first.stdout, "invoice create")["produced"] if p["decision_id"] == "TJ-2024-01"]
+    again = create(runner, ex, tmp_path / "o2", "--format", "json")
+    assert again.exit_code == 1
+    refusal = result_of(again.stdout, "invoice create", 1)["refusal"]
+    assert refusal["code"] == "already_billed" and base["number"] in refusal["message"]
+    path = ex / "timereports" / "tjorn-2024-03" / "anna.csv"
+    row = path.read_text(encoding="utf-8").splitlines()[1].split(",")
+    row[4:7] = ["2024-03-29", "18:00", "19:00"]  # an hour reported late
+    path.write_text(path.read_text(encoding="utf-8") + ",".join(row) + "\r\n", encoding="utf-8")
+    extra = create(runner, ex, tmp_path / "o3", "--supplement", "--format", "json")
+    assert extra.exit_code == 0, extra.output
+    (supplement,) = result_of(extra.stdout, "invoice create")["produced"]
+    assert (supplement["decision_id"], supplement["total"]) == ("TJ-2024-01", "332.60")  # 1 h at 332.60
+    not_credited = create(runner, ex, tmp_path / "o4", "--replace", base["number"], "--format", "json")
+    assert result_of(not_credited.stdout, "invoice create", 1)["refusal"]["code"] == "replace_not_credited"
+    credit = runner.invoke(main, ["invoice", "credit", "--provider", str(ex / "provider.toml"), "--original",
+                                  base["file"], "--out", str(tmp_path / "o5"), "--reason", "fel timmar",
+                                  "--issue-date", "2024-04-10"])
+    assert credit.exit_code == 0, credit.output
+    # the credited invoice no longer counts, the supplement still does: replacing bills the rest
+    replaced = create(runner, ex, tmp_path / "o6", "--replace", base["number"], "--format", "json")
+    assert replaced.exit_code == 1
+    assert result_of(replaced.stdout, "invoice create", 1)["refusal"]["code"] == "already_billed"
+    both = create(runner, ex, tmp_path / "o7", "--replace", base["number"], "--supplement")
+    assert both.exit_code == 2 and "do not go together" in both.output
+    credit2 = runner.invoke(main, ["invoice", "credit", "--provider", str(ex / "provider.toml"), "--original",
+                                   supplement["file"], "--out", str(tmp_path / "o8"), "--issue-date", "2024-04-10"])
+    assert credit2.exit_code == 0, credit2.output
+    anew = create(runner, ex, tmp_path / "o9", "--replace", base["number"], "--format", "json")
+    assert anew.exit_code == 0, anew.output
+    renewed = [p for p in result_of(anew.stdout, "invoice create")["produced"] if p["decision_id"] == "TJ-2024-01"]
+    assert [p["total"] for p in renewed] == [f"{Decimal(base['total']) + Decimal('332.60'):.2f}"]
