@@ -18,13 +18,15 @@ setup: $(STAMP) artefacts
 artefacts: $(STAMP)
 	$(CLI) schemas install
 
-# The tests start a real PostgreSQL server and look at the finance report in a real browser
-# (Debian's chromium, headless): install what is missing (as root).
+# The tests start a real PostgreSQL server, look at the finance report in a real browser
+# (Debian's chromium, headless) and read the PDF copies back (poppler-utils: pdftotext,
+# pdftoppm): install what is missing (as root).
 services:
 	@missing=""; \
 	if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
 		missing="postgresql"; fi; \
 	if ! command -v chromium >/dev/null 2>&1; then missing="$$missing chromium"; fi; \
+	if ! command -v pdftoppm >/dev/null 2>&1; then missing="$$missing poppler-utils"; fi; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

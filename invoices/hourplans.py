@@ -52,6 +52,7 @@ from peppol import codes
 from peppol.model import Attachment, Line, Period
 
 from .billed import billed_before, shift_key
+from .pdf_copies import pdf_twin, timereport_pdf
 from .checks import SourceFinding
 from .drafts import (
     added_attachments,
@@ -387,11 +388,13 @@ def _attachments(month: _Month, group: list[tuple[Decision, Pairs]], ids: str,
     period = month.period
     numbering = {pnr: i for i, pnr in enumerate(sorted(set(own) | set(base)), start=1)}
     attachments: list[Attachment] = []
+    pdfs: list[Attachment] = []  # each report's PDF copy, after the CSVs (their numbers unchanged)
     for pnr in sorted(own, key=numbering.get):
         r, ss = own[pnr]
         attachments.append(timereport_attachment(
             len(attachments) + 1, period, ids, timereport_csv(r, ss, comments),
             f"Tidrapport {period}, assistent {numbering[pnr]}, {DECISION_LABEL[month.kind]} {ids}"))
+        pdfs.append(pdf_twin(attachments[-1], timereport_pdf(r, ss, comments)))
     for pnr in sorted(base, key=numbering.get):
         r, ss = base[pnr]
         base_ids = ", ".join(sorted({s.decision_id for s in ss}))
@@ -399,4 +402,5 @@ def _attachments(month: _Month, group: list[tuple[Decision, Pairs]], ids: str,
         attachments.append(timereport_attachment(
             len(attachments) + 1, period, f"grundbeslut-{base_ids}", timereport_csv(r, ss, base_comments),
             f"Tidrapport {period}, assistent {numbering[pnr]}, grundbeslut {base_ids} (underlag)"))
-    return attachments, bool(base)
+        pdfs.append(pdf_twin(attachments[-1], timereport_pdf(r, ss, base_comments)))
+    return attachments + pdfs, bool(base)

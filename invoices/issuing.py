@@ -169,10 +169,19 @@ def _reserve(drafts: Sequence[InvoiceDraft], series: NumberSeries) -> list[str]:
 
 def _build(number: str, draft: InvoiceDraft, sbdh: bool, created: datetime | None) -> Issued:
     """The document with this number as UBL (and in its SBDH envelope when asked)."""
+    from peppol.model import Attachment
     from peppol.sbdh import wrap
     from peppol.ubl import to_ubl
 
+    from .pdf_copies import PDF_MIME, invoice_pdf
+    from .underlag import safe_filename_part
+
     doc = draft.document(number)
+    # A readable copy of the document itself, listing the attachments it carries.
+    what = "faktura" if doc.kind == "invoice" else "kreditnota"
+    copy = Attachment.embedded(f"{what.upper()}-PDF", invoice_pdf(doc), filename=f"{what}-{safe_filename_part(number)}.pdf",
+                               mime_code=PDF_MIME, description=f"Läsbar kopia av {what}n {number} (PDF)")
+    doc = doc.model_copy(update={"attachments": [*doc.attachments, copy]})
     ubl = to_ubl(doc)
     env = None
     if sbdh:

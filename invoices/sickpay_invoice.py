@@ -28,6 +28,7 @@ from .drafts import require_invoices, source_checks, timereport_attachment, vat_
 from .hours import ZERO, month_bounds, parse_period
 from .model import Assistant, Client, Decision, DecisionKind, Provider, TimeReport
 from .occasion import OccasionSpec
+from .pdf_copies import pdf_twin, timereport_pdf
 from .parties import parties_for
 from .registry import Municipality
 from .sickpay import Component, SickPayClaim, SickPayRefused, SicknessOccasion, compute_sickpay_claim, round_money
@@ -182,16 +183,20 @@ def _attachments(claim: SickPayClaim, spec: OccasionSpec, period: str, checked: 
         filename=f"merkostnad-sjuklon-{occasion.first_day.isoformat()}.csv", mime_code=CSV_MIME,
         description=f"Merkostnad sjuklön: beräkning och uppgifter om sjukdomstillfället {occasion.first_day}")]
     numbering = {pnr: i for i, pnr in enumerate(sorted({r.assistant.pnr for r in checked}), start=1)}
+    pdfs: list[Attachment] = []  # each report's PDF copy, after the CSVs (their numbers unchanged)
     for r in sorted(evidence_reports, key=lambda r: (r.month, numbering[r.assistant.pnr])):
         attachments.append(timereport_attachment(
             len(attachments) + 1, r.month, label, timereport_csv(r),
             f"Tidrapport {r.month}, vikarie (assistent {numbering[r.assistant.pnr]})"))
+        pdfs.append(pdf_twin(attachments[-1], timereport_pdf(r)))
     for r in sorted(sick_reports, key=lambda r: r.month):
         if r in evidence_reports:
             continue
         attachments.append(timereport_attachment(
             len(attachments) + 1, r.month, label, timereport_csv(r),
             f"Tidrapport {r.month}, den sjuke ordinarie assistenten (assistent {numbering[r.assistant.pnr]})"))
+        pdfs.append(pdf_twin(attachments[-1], timereport_pdf(r)))
+    attachments += pdfs
     for i, extra in enumerate(spec.attachments, start=1):
         attachments.append(Attachment.embedded(
             f"BI-{i}", extra.content, filename=extra.filename, mime_code=extra.mime_code,

@@ -291,10 +291,17 @@ def texts(root: etree._Element, path: str) -> list[str]:
     return [e.text for e in root.xpath(path, namespaces=NS)]
 
 
-def attachments(item) -> dict[str, bytes]:
+def attachments(item, *, pdf: bool = False) -> dict[str, bytes]:
+    """The embedded attachments by file name; the PDF copies (invoices.pdf_copies) only with ``pdf``."""
     root = xml(item)
     return {e.get("filename"): base64.b64decode(e.text)
-            for e in root.xpath("//cbc:EmbeddedDocumentBinaryObject", namespaces=NS)}
+            for e in root.xpath("//cbc:EmbeddedDocumentBinaryObject", namespaces=NS)
+            if pdf or e.get("mimeCode") != "application/pdf"}
+
+
+def not_pdf(draft_attachments) -> list:
+    """A draft's attachments without the time reports' PDF copies (invoices.pdf_copies)."""
+    return [a for a in draft_attachments if a.mime_code != "application/pdf"]
 
 
 def without_attachments(item) -> str:

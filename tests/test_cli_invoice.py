@@ -65,7 +65,7 @@ def test_create_base_json_and_default_series_beside_the_profile(runner, ex, tmp_
                               "due_date", "lines", "attachments", "total", "currency")} == {
         "number": "PA-2024-00001", "kind": "base", "buyer": "Tjörns kommun", "buyer_reference": "TK2044",
         "decision_id": "TJ-2024-01", "period": "2024-03", "issue_date": "2024-04-02", "due_date": "2024-05-02",
-        "lines": 2, "attachments": 3, "total": "86808.60", "currency": "SEK"}
+        "lines": 2, "attachments": 6, "total": "86808.60", "currency": "SEK"}  # 3 reports as CSV and as PDF
     assert p["file"] == str(out / "PA-2024-00001.xml") and Path(p["file"]).is_file()
     assert p["sbdh_file"] == str(out / "outbox" / "PA-2024-00001.xml")
     env = unwrap(Path(p["sbdh_file"]).read_bytes())

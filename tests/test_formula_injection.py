@@ -252,7 +252,7 @@ def test_sickpay_calculation_csv():
     ]
     spec = occasion_spec(collective_agreement="@SUM(A1)", wage=D("172.5"), wage_per="hour")
     (draft,) = sick_plan(reports, spec=spec).drafts
-    files = {a.filename: a.content for a in draft.attachments}
+    files = {a.filename: a.content for a in draft.attachments if a.mime_code != "application/pdf"}
     rows = {row[0]: row[1:] for row in csv_grid(files["merkostnad-sjuklon-2024-03-11.csv"]) if row}
     assert rows["Den enskildes namn"] == ["'" + HYPERLINK, ""]
     assert rows["Sjuk assistent, namn"] == ["'-2+3", ""]

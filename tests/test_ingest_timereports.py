@@ -85,6 +85,11 @@ def ingest(tmp_path, db: str, files: dict[str, bytes]) -> dict[str, tuple[str, s
     return {o.name: (o.state, o.reason_code) for o in summary.outcomes}
 
 
+def _our_pdf_copy(filename: str | None) -> bool:
+    """A PDF copy the provider side attaches (invoices.pdf_copies): a time report's or the invoice's."""
+    return bool(filename) and filename.endswith(".pdf") and filename.startswith(("tidrapport-", "faktura-"))
+
+
 def stored(db: str) -> dict:
     """What the store holds about time reports, by invoice number."""
     store = Store(db)
@@ -94,7 +99,10 @@ def stored(db: str) -> dict:
         by_doc = dict(conn.execute(select(d.c.id, d.c.source_name)).all())
         out = {
             "attachments": [(numbers[r.invoice_id], r.filename, r.recognised_as, r.rows, r.content is None)
-                            for r in conn.execute(select(att).order_by(att.c.id))],
+                            for r in conn.execute(select(att).order_by(att.c.id))
+                            if not _our_pdf_copy(r.filename)],  # the provider side's PDF copies: not read
+            "pdfs": [(numbers[r.invoice_id], r.filename, r.recognised_as)
+                     for r in conn.execute(select(att).order_by(att.c.id)) if _our_pdf_copy(r.filename)],
             "reports": [(numbers[r.invoice_id], r.filename, r.assistant_pnr, r.client_pnr, r.month, r.assistant_signed,
                          r.supervisor_signed, r.calculation_period, r.collective_agreement, r.agreement_stated,
                          r.kind_stated)
@@ -172,6 +180,12 @@ def test_provider_invoices_shifts_stored_exactly(tmp_path, db):
     ]
     assert got["shift_report_matches"]
     assert got["findings"] == []
+    # each time report also as PDF, and each invoice's readable copy: stored, never read as a report
+    assert got["pdfs"] == [
+        ("T-2024-00001", "tidrapport-2024-03-D-BASE-01.pdf", None), ("T-2024-00001", "tidrapport-2024-03-D-BASE-02.pdf", None),
+        ("T-2024-00001", "faktura-T-2024-00001.pdf", None),
+        ("T-2024-00002", "tidrapport-2024-10-D-BASE-01.pdf", None), ("T-2024-00002", "tidrapport-2024-10-D-BASE-02.pdf", None),
+        ("T-2024-00002", "faktura-T-2024-00002.pdf", None)]
 
 
 # ------------------------------------------------------------------ what providers' systems export

@@ -42,6 +42,7 @@ from peppol import codes
 from peppol.sbdh import unwrap
 
 from .factories import (
+    not_pdf,
     ANNA, BERTIL, CECILIA, CLIENT, CLIENT2, EXAMPLES, ISSUE_DATE, MINOR, NS, OPTS, PROVIDER, REGISTRY, SICK_REPORTS,
     TJORN, VASTERAS, attachments, decision, issue_all, occasion_spec, report, series, shift, sick_plan,
     synthetic_pnr, texts, tjorn_plan, without_attachments, xml,
@@ -139,7 +140,9 @@ def test_tjorn_march_2024_at_fk_amount(tmp_path):
     assert root.xpath("cac:InvoiceLine/cbc:InvoicedQuantity/@unitCode", namespaces=NS) == ["HUR"]
     assert texts(root, "cac:InvoiceLine/cbc:LineExtensionAmount") == ["2494.50"]
     assert texts(root, "cac:InvoiceLine/cac:Price/cbc:PriceAmount") == ["332.60"]
-    assert root.xpath("//cbc:EmbeddedDocumentBinaryObject/@mimeCode", namespaces=NS) == ["text/csv"]
+    # the time report as CSV and PDF, then the invoice's own readable copy (invoices.pdf_copies)
+    assert root.xpath("//cbc:EmbeddedDocumentBinaryObject/@mimeCode", namespaces=NS) == [
+        "text/csv", "application/pdf", "application/pdf"]
     # committed with the SHA-256 of exactly these bytes
     (entry,) = series(tmp_path).journal()
     assert (entry.status, entry.document_sha256) == ("committed", item.sha256)
@@ -416,9 +419,12 @@ def test_extension_invoice_is_separate_and_carries_the_base_reports(tmp_path):
     assert len(files) == 3  # the extension's report, and both assistants' base reports
     descriptions = texts(xml(written["T-2024-00001"]), "cac:AdditionalDocumentReference/cbc:DocumentDescription")
     # assistants are numbered within the invoice (in personnummer order: Bertil 1, Anna 2), never named
-    assert descriptions == ["Tidrapport 2024-03, assistent 2, tillfällig utökning D-EXT",
-                            "Tidrapport 2024-03, assistent 1, grundbeslut D-BASE (underlag)",
-                            "Tidrapport 2024-03, assistent 2, grundbeslut D-BASE (underlag)"]
+    reports = ["Tidrapport 2024-03, assistent 2, tillfällig utökning D-EXT",
+               "Tidrapport 2024-03, assistent 1, grundbeslut D-BASE (underlag)",
+               "Tidrapport 2024-03, assistent 2, grundbeslut D-BASE (underlag)"]
+    # each as CSV, then each as PDF, then the invoice's readable copy (invoices.pdf_copies)
+    assert descriptions == reports + [f"{d} (PDF)" for d in reports] + [
+        "Läsbar kopia av fakturan T-2024-00001 (PDF)"]
 
 
 def test_extension_without_base_reports_is_refused():
@@ -590,7 +596,8 @@ def test_example_invoices(tmp_path, slug, folder, kind, lines, total, n_attachme
     (draft,) = plan.drafts
     assert [(ln.item_name.split(", ")[1], str(ln.quantity), str(ln.price), str(ln.net_amount))
             for ln in draft.lines] == lines
-    assert str(draft.total) == total and len(draft.attachments) == n_attachments
+    assert str(draft.total) == total and len(not_pdf(draft.attachments)) == n_attachments
+    assert len(draft.attachments) == 2 * n_attachments  # each time report also as PDF (invoices.pdf_copies)
     result, written = issue_all(plan, tmp_path, series=NumberSeries(tmp_path / "s.json", provider.invoice_prefix))
     assert result.ok and list(written) == ["PA-2024-00001"]
 
@@ -815,3 +822,43 @@ def test_the_attached_time_report_shows_each_rows_real_hours_and_the_totals_the_
         ("2024-03-30", "22:00", "07:00", "aktiv tid", "8.00", "klockan ställdes fram en timme (sommartid): verklig tid "
                                                               "8.00 h")]
     assert grid[4] == ["# Summa aktiv tid: 15.50 h"]
+
+
+def test_the_invoice_and_its_time_reports_carry_readable_pdf_copies(tmp_path):
+    """Read back as a person would: the text (pdftotext) holds the parties, the line, the total,
+    the payment account and the attachments listed; the time report's the rows and the total;
+    a page renders (pdftoppm) to an image that is not blank."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    assert shutil.which("pdftotext") and shutil.which("pdftoppm"), "make test installs Debian's poppler-utils"
+    plan = tjorn_plan(report(shift("2024-03-04", "08:00", "15:30"), shift("2024-03-30", "22:00", "07:00")))
+    result, written = issue_all(plan, tmp_path)
+    assert result.ok
+    files = attachments(written["T-2024-00001"], pdf=True)
+    assert sorted(files) == ["faktura-T-2024-00001.pdf", "tidrapport-2024-03-D-BASE-01.csv",
+                             "tidrapport-2024-03-D-BASE-01.pdf"]
+
+    def text_of(name: str) -> str:
+        (tmp_path / name).write_bytes(files[name])
+        done = subprocess.run(["pdftotext", "-layout", str(tmp_path / name), "-"], capture_output=True, text=True,
+                              timeout=60)
+        return " ".join(done.stdout.split())
+
+    invoice = text_of("faktura-T-2024-00001.pdf")
+    for expected in ("Faktura T-2024-00001", "Tjörns kommun", "Köparens referens TK2044", "15.50", "332.60",
+                     "5155.30 SEK", "Att betala", "tidrapport-2024-03-D-BASE-01.csv",
+                     "tidrapport-2024-03-D-BASE-01.pdf"):
+        assert expected in invoice, expected
+    assert ANNA.name not in invoice and ANNA.pnr[2:8] not in invoice  # the copy of the invoice: no personal data
+    timereport = text_of("tidrapport-2024-03-D-BASE-01.pdf")
+    for expected in ("Tidrapport 2024-03", ANNA.name, "2024-03-04 08:00 15:30 aktiv tid D-BASE 7.50",
+                     "2024-03-30 22:00 07:00 aktiv tid D-BASE 8.00", "sommartid", "Summa aktiv tid 15.50 h"):
+        assert expected in timereport, expected
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(tmp_path / "faktura-T-2024-00001.pdf"),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    dark = sum(n for n, value in image.getcolors(maxcolors=256) if value < 128)
+    assert dark > 500  # text drawn on the page
