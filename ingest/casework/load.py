@@ -18,7 +18,7 @@ Shift instants are stored in UTC; a naive value read back from SQLite is UTC.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -34,6 +34,7 @@ from invoices.checks import eighteenth_birthday
 from invoices.registry import Municipality
 
 from .. import tables as t
+from ..batches import batches
 from ..registers import current_rows, current_versions
 
 __all__ = ["LoadInfo", "append_rows", "load_case_data", "reference_window"]
@@ -60,23 +61,12 @@ def append_rows(con: duckdb.DuckDBPyConnection, table: str, names: tuple[str, ..
     about a thousand rows a second). ``select`` maps the batch (``_batch``, columns ``names``)
     to the table's columns (default: as they are)."""
     count = 0
-    for batch in _batches(rows):
+    for batch in batches(rows, _BATCH):
         columns = list(zip(*batch))
         _batch = pa.table({name: pa.array(col) for name, col in zip(names, columns)})  # noqa: F841 (DuckDB reads it)
         con.execute(f"INSERT INTO {table} {select or 'SELECT * FROM _batch'}")
         count += len(batch)
     return count
-
-
-def _batches(rows: Iterable[Sequence]) -> Iterator[list[Sequence]]:
-    batch: list[Sequence] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def reference_window(period: str) -> tuple[date, date]:

@@ -23,6 +23,7 @@ from invoices.casework.run import CaseRun, CheckContext, run_checks
 from invoices.registry import Municipality
 
 from .. import tables as t
+from ..batches import batches
 from .load import LoadInfo, load_case_data
 
 __all__ = ["CheckOutcome", "check_period"]
@@ -86,8 +87,6 @@ def _invoice_of_shift(conn, shift_ids: set[int]) -> dict[int, int]:
     if not shift_ids:
         return {}
     out: dict[int, int] = {}
-    ids = sorted(shift_ids)
-    for i in range(0, len(ids), 5000):
-        chunk = ids[i:i + 5000]
+    for chunk in batches(sorted(shift_ids)):
         out.update(conn.execute(select(t.shifts.c.id, t.shifts.c.invoice_id).where(t.shifts.c.id.in_(chunk))).all())
     return out

@@ -44,6 +44,7 @@ from invoices.model import validate_orgnr
 from invoices.tables import RowReader, header_names, read_table
 
 from .. import tables as t
+from ..batches import batches
 from ..rows import column_problem, number_key
 
 __all__ = ["PaymentImport", "PaymentRow", "import_payments", "read_payments"]
@@ -161,9 +162,9 @@ def paid_amounts(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, Deci
     stored decimal text as binary floats)."""
     ids = list(invoice_ids)
     out: dict[int, Decimal] = {}
-    for chunk in range(0, len(ids), 5000):
+    for chunk in batches(ids):
         for invoice_id, amount in conn.execute(select(t.payments.c.invoice_id, t.payments.c.amount)
-                                               .where(t.payments.c.invoice_id.in_(ids[chunk:chunk + 5000]))):
+                                               .where(t.payments.c.invoice_id.in_(chunk))):
             out[invoice_id] = out.get(invoice_id, Decimal(0)) + Decimal(amount)
     return out
 

@@ -48,6 +48,7 @@ from invoices.casework.fk import FK_SELLER
 from invoices.model import STOCKHOLM
 
 from .. import tables as t
+from ..batches import batches
 from ..casework.load import append_rows
 from .amounts import approved_of
 
@@ -252,8 +253,7 @@ def _case_findings(conn: Connection, runs_of: dict[int, int]) -> list[dict]:
     for invoice_id, run_id in pairs:
         by_run[run_id].append(invoice_id)
     for run_id, ids in sorted(by_run.items()):
-        for chunk in range(0, len(ids), 5000):
-            part = ids[chunk:chunk + 5000]
+        for part in batches(ids):
             for r in conn.execute(select(f.c.invoice_id, f.c.key, f.c.code, f.c.severity, f.c.basis, f.c.hours,
                                          f.c.amount, f.c.message, f.c.shift_ids)
                                   .where(f.c.run_id == run_id, f.c.invoice_id.in_(part))):
@@ -262,9 +262,8 @@ def _case_findings(conn: Connection, runs_of: dict[int, int]) -> list[dict]:
                             "message": r.message, "shift_ids": json.loads(r.shift_ids or "[]")})
     ids = sorted({i for row in out for i in row["shift_ids"]})
     people: dict[int, tuple[str, str]] = {}
-    for chunk in range(0, len(ids), 5000):
-        for sid, a, c in conn.execute(select(s.c.id, s.c.assistant_pnr, s.c.client_pnr)
-                                      .where(s.c.id.in_(ids[chunk:chunk + 5000]))):
+    for chunk in batches(ids):
+        for sid, a, c in conn.execute(select(s.c.id, s.c.assistant_pnr, s.c.client_pnr).where(s.c.id.in_(chunk))):
             people[sid] = (a, c)
     for row in out:
         found = [people[i] for i in row["shift_ids"] if i in people]
@@ -282,10 +281,10 @@ def _weekly_hours(conn: Connection, invoices: list[InvoiceRow], detail: list[dic
     ids = [i.invoice_id for i in invoices if not i.fk]
     s, d = t.shifts, t.reg_decisions
     hours: dict[tuple[str, str, date], int] = defaultdict(int)
-    for chunk in range(0, len(ids), 5000):
+    for chunk in batches(ids):
         for client, decision, start, secs in conn.execute(
                 select(s.c.client_pnr, s.c.decision_id, s.c.start_at, s.c.seconds)
-                .where(s.c.invoice_id.in_(ids[chunk:chunk + 5000]), s.c.client_pnr.in_(clients))):
+                .where(s.c.invoice_id.in_(chunk), s.c.client_pnr.in_(clients))):
             local = (start if start.tzinfo else start.replace(tzinfo=UTC)).astimezone(STOCKHOLM)
             monday = local.date() - timedelta(days=local.weekday())
             hours[(client, decision, monday)] += secs
@@ -349,10 +348,10 @@ def _lines(conn: Connection, by_id: dict[int, InvoiceRow]) -> list[dict]:
     ln = t.invoice_lines
     ids = sorted(by_id)
     out = []
-    for chunk in range(0, len(ids), 5000):
+    for chunk in batches(ids):
         for r in conn.execute(select(ln.c.invoice_id, ln.c.line_id, ln.c.item_name, ln.c.seller_item_id, ln.c.description,
                                      ln.c.quantity, ln.c.unit_code, ln.c.price, ln.c.net_amount)
-                              .where(ln.c.invoice_id.in_(ids[chunk:chunk + 5000]))):
+                              .where(ln.c.invoice_id.in_(chunk))):
             inv = by_id[r.invoice_id]
             out.append({"number": inv.number, "seller": inv.seller, "line": r.line_id, "item": r.item_name,
                         "item_id": r.seller_item_id, "description": r.description,

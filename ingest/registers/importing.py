@@ -35,6 +35,7 @@ from invoices.agreements import Profile
 from invoices.model import mask_personal_numbers
 
 from .. import tables as t
+from ..batches import batches
 from ..rows import column_problem
 from ..store import Store
 from .reading import RegisterFile, read_register_files
@@ -95,8 +96,8 @@ def _in_force(conn: Connection, file: RegisterFile, municipality: str) -> dict[t
 
 
 def _supersede(conn: Connection, table, ids: list[int], import_id: int) -> None:
-    for i in range(0, len(ids), _CHUNK):
-        conn.execute(update(table).where(table.c.id.in_(ids[i:i + _CHUNK])).values(superseded_by=import_id))
+    for chunk in batches(ids, _CHUNK):
+        conn.execute(update(table).where(table.c.id.in_(chunk)).values(superseded_by=import_id))
 
 
 def _apply(conn: Connection, file: RegisterFile, municipality: str, by: str, now: datetime) -> RegisterImport:
@@ -118,8 +119,8 @@ def _apply(conn: Connection, file: RegisterFile, municipality: str, by: str, now
     _supersede(conn, reg.table, replaced + removed, import_id)
     new_rows = [reg.values(r) | {"municipality": municipality, "import_id": import_id}  # in file order
                 for key, r in incoming.items() if key not in current or current[key][1] != r]
-    for i in range(0, len(new_rows), _CHUNK):
-        conn.execute(insert(reg.table), new_rows[i:i + _CHUNK])
+    for chunk in batches(new_rows, _CHUNK):
+        conn.execute(insert(reg.table), chunk)
     outcome = RegisterImport(reg.name, file.source_name, file.sha256, import_id=import_id, **counts)
     conn.execute(insert(t.audit_log).values(
         at=now, actor=by, action="register-import", subject=f"{municipality} {reg.name}",
