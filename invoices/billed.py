@@ -27,18 +27,17 @@ and the hours blocking: the safe side; voiding the number releases them).
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from .model import Shift
-from .series import JsonFileStore, SeriesError
+from .claims import JsonLedger
+from .series import SeriesError
 
 __all__ = ["BilledRecord", "HoursLedger", "billed_before", "shift_key"]
 
-LEDGER_FORMAT = 1
 
 
 def shift_key(assistant_pnr: str, shift: Shift) -> str:
@@ -69,18 +68,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class HoursLedger:
+class HoursLedger(JsonLedger):
     """The billed-hours ledger at ``path`` (a JSON file; its folder must exist)."""
 
-    def __init__(self, path: str | os.PathLike[str]):
-        self.store = JsonFileStore(path)
-
-    def _invoices(self, state: dict[str, Any]) -> list[dict[str, Any]]:
-        if not state:
-            state.update(format=LEDGER_FORMAT, invoices=[])
-        if state.get("format") != LEDGER_FORMAT or not isinstance(state.get("invoices"), list):
-            raise SeriesError(f"{self.store.path}: not a billed-hours ledger of format {LEDGER_FORMAT}")
-        return state["invoices"]
+    ITEMS = "invoices"
+    WHAT = "billed-hours ledger"
 
     @staticmethod
     def _record(raw: dict[str, Any]) -> BilledRecord:
@@ -88,7 +80,7 @@ class HoursLedger:
 
     def records(self) -> list[BilledRecord]:
         state = self.store.read()
-        return [self._record(r) for r in self._invoices(state)] if state else []
+        return [self._record(r) for r in self._items(state)] if state else []
 
     def record(self, invoice_number: str, kind: str, month: str, decisions: dict[str, tuple[str, ...]],
                inactive_numbers: Iterable[str] = ()) -> None:
@@ -97,7 +89,7 @@ class HoursLedger:
         inactive = list(inactive_numbers)
 
         def change(state: dict[str, Any]) -> None:
-            invoices = self._invoices(state)
+            invoices = self._items(state)
             existing = [self._record(r) for r in invoices]
             for decision_id, keys in decisions.items():
                 for rec in billed_before(existing, decision_id, month, kind, inactive):
@@ -109,16 +101,3 @@ class HoursLedger:
                              "credited_by": None})
 
         self.store.update(change)
-
-    def mark_credited(self, invoice_number: str, credit_note_number: str) -> int:
-        """Record that ``invoice_number`` was credited; returns how many records it released."""
-
-        def change(state: dict[str, Any]) -> int:
-            n = 0
-            for r in self._invoices(state):
-                if r["invoice_number"] == invoice_number and not r.get("credited_by"):
-                    r["credited_by"] = credit_note_number
-                    n += 1
-            return n
-
-        return self.store.update(change)

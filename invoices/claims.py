@@ -34,7 +34,7 @@ from typing import Any
 from .series import JsonFileStore, SeriesError
 from .sickpay import SickPayRefused, SicknessOccasion
 
-__all__ = ["ClaimRecord", "SickPayLedger", "pair_pseudonym", "refuse_if_recorded"]
+__all__ = ["ClaimRecord", "JsonLedger", "SickPayLedger", "pair_pseudonym", "refuse_if_recorded"]
 
 LEDGER_FORMAT = 1
 
@@ -88,27 +88,56 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class SickPayLedger:
-    """The claims ledger at ``path`` (a JSON file; its folder must exist)."""
+class JsonLedger:
+    """A ledger of invoices kept beside the number series (a JSON file with the series' own
+    storage, :class:`invoices.series.JsonFileStore`; its folder must exist): a list of entries
+    under :attr:`ITEMS`, each naming its ``invoice_number`` and, once a credit note cancelled
+    that invoice, ``credited_by``. The sick-pay claims and the billed hours
+    (:mod:`invoices.billed`) are two such ledgers."""
+
+    ITEMS = ""  # the key of the entries' list
+    WHAT = ""  # what the ledger is, for an error
 
     def __init__(self, path: str | os.PathLike[str]):
         self.store = JsonFileStore(path)
 
     def __repr__(self) -> str:
-        return f"SickPayLedger({str(self.store.path)!r})"
+        return f"{type(self).__name__}({str(self.store.path)!r})"
 
-    def _claims(self, state: dict[str, Any]) -> list[dict[str, Any]]:
+    def _items(self, state: dict[str, Any]) -> list[dict[str, Any]]:
         if not state:
-            state.update(format=LEDGER_FORMAT, claims=[])
-        if state.get("format") != LEDGER_FORMAT or not isinstance(state.get("claims"), list):
-            raise SeriesError(f"{self.store.path}: not a sick-pay claims ledger of format {LEDGER_FORMAT}")
-        return state["claims"]
+            state.update({"format": LEDGER_FORMAT, self.ITEMS: []})
+        if state.get("format") != LEDGER_FORMAT or not isinstance(state.get(self.ITEMS), list):
+            raise SeriesError(f"{self.store.path}: not a {self.WHAT} of format {LEDGER_FORMAT}")
+        return state[self.ITEMS]
+
+    def mark_credited(self, invoice_number: str, credit_note_number: str) -> int:
+        """Record that ``invoice_number`` was credited; returns how many entries it released."""
+
+        def change(state: dict[str, Any]) -> int:
+            n = 0
+            for entry in self._items(state):
+                if entry["invoice_number"] == invoice_number and not entry.get("credited_by"):
+                    entry["credited_by"] = credit_note_number
+                    n += 1
+            return n
+
+        if not self.store.path.exists():
+            return 0
+        return self.store.update(change)
+
+
+class SickPayLedger(JsonLedger):
+    """The claims ledger at ``path`` (a JSON file; its folder must exist)."""
+
+    ITEMS = "claims"
+    WHAT = "sick-pay claims ledger"
 
     def records(self) -> list[ClaimRecord]:
         state = self.store.read()
         if not state:
             return []
-        return [ClaimRecord(**{**c, "sick_days": tuple(c["sick_days"])}) for c in self._claims(state)]
+        return [ClaimRecord(**{**c, "sick_days": tuple(c["sick_days"])}) for c in self._items(state)]
 
     def record(self, occasion: SicknessOccasion, invoice_number: str,
                inactive_numbers: Iterable[str] = ()) -> None:
@@ -117,7 +146,7 @@ class SickPayLedger:
         inactive = list(inactive_numbers)
 
         def change(state: dict[str, Any]) -> None:
-            claims = self._claims(state)
+            claims = self._items(state)
             existing = [ClaimRecord(**{**c, "sick_days": tuple(c["sick_days"])}) for c in claims]
             refuse_if_recorded(occasion, existing, inactive)
             claims.append({
@@ -130,19 +159,4 @@ class SickPayLedger:
             })
 
         self.store.update(change)
-
-    def mark_credited(self, invoice_number: str, credit_note_number: str) -> int:
-        """Record that ``invoice_number`` was credited; returns how many claims it released."""
-
-        def change(state: dict[str, Any]) -> int:
-            n = 0
-            for c in self._claims(state):
-                if c["invoice_number"] == invoice_number and not c.get("credited_by"):
-                    c["credited_by"] = credit_note_number
-                    n += 1
-            return n
-
-        if not self.store.path.exists():
-            return 0
-        return self.store.update(change)
 
