@@ -143,7 +143,7 @@ def _sheet(wb, title: str, rows: list[list], money_columns: set[int]) -> None:
             xlsx_streamed_row(ws, row, formats={i: SEK for i in money_columns})
 
 
-def _workbook(rec: Reconciliation, data: dict) -> bytes:
+def _workbook(rec: Reconciliation, data: dict, tables: dict[str, list[list]] | None = None) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -157,7 +157,7 @@ def _workbook(rec: Reconciliation, data: dict) -> bytes:
         summary.append([label, "", totals["invoices"], *[_num(totals[k]) for k in (
             "invoiced", "credited", "net", "reimbursable", "disputed", "approved", "paid", "outstanding", "recoverable")]])
     _sheet(wb, "Summary", summary, money(*range(3, 12)))
-    tables = _tables(data)
+    tables = tables if tables is not None else _tables(data)
     # A provider's sheet: its invoices, without the columns that name it (the sheet does).
     keep = [i for i, col in enumerate(tables["invoices.csv"][0]) if col not in ("seller", "seller_name", "fk")]
     header = [tables["invoices.csv"][0][i] for i in keep]
@@ -218,9 +218,10 @@ def renderers(rec: Reconciliation, data: dict) -> list[tuple[str, Callable[[], b
     """Each output's name and the function that makes its bytes (``data``: :func:`as_data`)."""
     from .report_html import render_html
 
+    tables = _tables(data)  # the CSVs' rows, and the workbook's from them
     return [("reconciliation.json", partial(_json, data)),
-            *[(name, partial(_csv, rows)) for name, rows in _tables(data).items()],
-            ("reconciliation.xlsx", partial(_workbook, rec, data)),
+            *[(name, partial(_csv, rows)) for name, rows in tables.items()],
+            ("reconciliation.xlsx", partial(_workbook, rec, data, tables)),
             ("reconciliation.html", lambda: render_html(data).encode("utf-8"))]
 
 
