@@ -19,9 +19,11 @@ Read from the calculation (rows named by the labels of :data:`invoices.sickpay.L
 Anything else is refused with :class:`StatementUnreadable`, naming the row: the municipality
 then has no stated figures, which its check reports (LSS-CASE-083), never a guess.
 
+>>> from stdnum import luhn  # synthetic personnummer: a birth date and serial with their check digit
+>>> client, sick = (f"{d}-{s}{luhn.calc_check_digit(d[2:] + s)}" for d, s in (("19800101", "987"), ("19900101", "123")))
 >>> text = (
-...     "uppgift,värde,underlag\\r\\nDen enskildes personnummer,19121212-1212,\\r\\n"
-...     "\\"Sjuk assistent, personnummer\\",19900101-1239,\\r\\nSjukdagar,\\"2026-03-02, 2026-03-03\\",\\r\\n"
+...     f"uppgift,värde,underlag\\r\\nDen enskildes personnummer,{client},\\r\\n"
+...     f"\\"Sjuk assistent, personnummer\\",{sick},\\r\\nSjukdagar,\\"2026-03-02, 2026-03-03\\",\\r\\n"
 ...     "\\"Karensavdrag, datum\\",2026-03-02,\\r\\n\\r\\nrad,belopp (kr),beräkning\\r\\n"
 ...     "Sjuklön,1000.00,sjuklön i kronor\\r\\nSemesterersättning,120.00,12 % av 1000.00 kr\\r\\n"
 ...     "Lagstadgad arbetsgivaravgift,351.90,31.42 % av 1120.00 kr\\r\\n"

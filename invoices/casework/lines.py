@@ -26,10 +26,12 @@ description or note (:func:`invoices.model.personal_numbers_in`); the week is th
 week of the line's period (BT-134; a week split over two months is one week), else of an ISO
 week written "2024-W11" or "vecka 11 2024" / "v. 11, 2024".
 
->>> ref = fk_line_reference("Assistansersättning 20 tim", "197503151289 vecka 11 2024", None, None)
->>> ref.client, ref.week
-('197503151289', datetime.date(2024, 3, 11))
->>> fk_line_reference("x", "19750315-1289", None, date(2024, 3, 1)).week  # a Friday: its week's Monday
+>>> from stdnum import luhn  # a synthetic personnummer: born 1975-03-15, serial 128, its check digit
+>>> pnr = "19750315128" + luhn.calc_check_digit("750315128")
+>>> ref = fk_line_reference("Assistansersättning 20 tim", f"{pnr} vecka 11 2024", None, None)
+>>> ref.client == pnr, ref.week
+(True, datetime.date(2024, 3, 11))
+>>> fk_line_reference("x", f"{pnr[:8]}-{pnr[8:]}", None, date(2024, 3, 1)).week  # a Friday: its week's Monday
 datetime.date(2024, 2, 26)
 """
 from __future__ import annotations
