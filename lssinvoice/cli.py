@@ -19,7 +19,7 @@ COMMANDS = {
     "conformance": ("lssinvoice.cmd_validate", "conformance"),
     "demo": ("lssinvoice.cmd_demo", "demo"),
     "invoice": ("lssinvoice.cmd_invoice", "invoice"),
-    "redovisning": ("lssinvoice.cmd_invoice", "redovisning"),
+    "redovisning": ("lssinvoice.cmd_redovisning", "redovisning"),
     "ingest": ("lssinvoice.cmd_ingest", "ingest"),
     "check": ("lssinvoice.cmd_check", "check"),
     "case": ("lssinvoice.cmd_case", "case"),

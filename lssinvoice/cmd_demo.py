@@ -172,7 +172,8 @@ def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXA
     from invoices.occasion import read_occasion
     from invoices.redovisning import plan_redovisning
     from invoices.registry import load_registry
-    from lssinvoice.cmd_invoice import Reporter, issue_and_write, write_redovisning
+    from lssinvoice.cmd_invoice import Reporter, issue_and_write
+    from lssinvoice.cmd_redovisning import write_redovisning
     from validate.engine import Validator
 
     console = console or Console(highlight=False)
