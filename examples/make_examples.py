@@ -19,7 +19,11 @@ from invoices.spreadsheet import csv_row  # every CSV cell the project writes go
 HERE = Path(__file__).resolve().parent
 COLUMNS = ("assistant_pnr", "assistant_name", "client_pnr", "client_name", "date", "start", "end", "kind",
            "decision_id", "assistant_signed", "supervisor_signed", "calculation_period",
-           "collective_agreement")
+           "collective_agreement", "assistant_lives_in_eea", "assistant_capacity_to_work",
+           "assistant_related_to_client", "assistant_lives_with_client")
+# What every example report states about its assistant (9 d § 2-3, 11 a § LSS): lives in the
+# EEA, able to work, not related to the client, not living with the client.
+FACTS = ("ja", "ja", "nej", "nej")
 
 CLIENTS = {
     "klara": ("19750315-1289", "Klara Exempelsson"),     # Tjörn
@@ -59,7 +63,7 @@ def write_reports(folder: str, client: str, rows: dict[str, list[tuple]], agreem
             w.writerow(csv_row(COLUMNS))
             for day, start, end, kind, decision in sorted(shifts):
                 w.writerow(csv_row([a_pnr, a_name, c_pnr, c_name, day, start, end, kind, decision,
-                                    "ja", "ja", period, agreement]))
+                                    "ja", "ja", period, agreement, *FACTS]))
 
 
 def tjorn() -> None:

@@ -18,6 +18,9 @@ LSS-SRC-004    error    a shift names a decision granted to another client (LSS-
 LSS-SRC-010    error    assistant under 18 on the day of the work, 9 d § 1 LSS (LSS-CASE-010)
 LSS-SRC-011    error    assistant lives outside the EEA, 9 d § 2 LSS (LSS-CASE-011)
 LSS-SRC-012    error    assistant lacks the capacity to work as an assistant, 9 d § 3 LSS (LSS-CASE-012)
+LSS-SRC-013    warning  the report does not state the assistant's facts: EEA, capacity to work (9 d § 2-3
+                        LSS), related to or living with the client (11 a § LSS); the provider's own
+                        check (below)
 LSS-SRC-020    error    one assistant's shifts overlap in time, across all reports (LSS-CASE-001/002)
 LSS-SRC-030    error    time report not signed by the assistant (LSS-CASE-050)
 LSS-SRC-031    warning  time report not signed by the supervisor / ombud (LSS-CASE-051)
@@ -35,6 +38,10 @@ LSS-SRC-055    warning  over 48 hours a week on average (LSS-CASE-065)
 The working-time codes are warnings by default: a collective agreement may set other limits
 (a report naming an agreement profile is judged by it), and the time reports a provider gives
 may not cover the whole calculation period; ``--check LSS-SRC-050=error`` refuses instead.
+
+LSS-SRC-013 is the provider's own check (:func:`unstated_facts`): the municipality judges
+9 d § 2-3 by its assistant register, but a report that leaves a fact blank must not pass as
+"yes" at the source, where the provider is the one who knows.
 """
 from __future__ import annotations
 
@@ -69,6 +76,7 @@ CODES: Mapping[str, tuple[Level, str]] = MappingProxyType({
     "LSS-SRC-010": ("error", "assistant under 18 (9 d § 1 LSS)"),
     "LSS-SRC-011": ("error", "assistant lives outside the EEA (9 d § 2 LSS)"),
     "LSS-SRC-012": ("error", "assistant lacks capacity to work (9 d § 3 LSS)"),
+    "LSS-SRC-013": ("warning", "the assistant's facts not stated (9 d § 2-3, 11 a § LSS)"),
     "LSS-SRC-020": ("error", "overlapping shifts"),
     "LSS-SRC-030": ("error", "not signed by the assistant"),
     "LSS-SRC-031": ("warning", "not signed by the supervisor or ombud"),
@@ -185,6 +193,27 @@ def _where(sources: Sequence[str], limit: int = 5) -> str:
     return shown + (f"; and {len(unique) - limit} more" if len(unique) > limit else "")
 
 
+def unstated_facts(reports: Iterable[TimeReport]) -> list[SourceFinding]:
+    """LSS-SRC-013: one finding per report that leaves one of the assistant's facts blank
+    (None): whether the assistant lives in the EEA (9 d § 2 LSS), has the capacity to work as
+    an assistant (9 d § 3 LSS), is related to or lives with the client (11 a § LSS). A blank
+    is "not stated", never "yes"."""
+    out = []
+    for r in reports:
+        facts = (("lives in the EEA (9 d § 2 LSS)", r.assistant.lives_in_eea),
+                 ("has the capacity to work as an assistant (9 d § 3 LSS)", r.assistant.capacity_to_work),
+                 ("is related to the client (11 a § LSS)", r.related_to_client),
+                 ("lives with the client (11 a § LSS)", r.lives_with_client))
+        missing = [what for what, value in facts if value is None]
+        if missing:
+            out.append(SourceFinding(
+                "LSS-SRC-013", DEFAULT_LEVELS["LSS-SRC-013"],  # type: ignore[arg-type]
+                f"the time report of {r.month} does not state whether the assistant " + "; nor whether the "
+                "assistant ".join(missing) + ": a blank is not stated, never yes (fill in ja/nej)",
+                _where([s.source for s in r.shifts], limit=1), r.assistant.masked, r.client.masked))
+    return out
+
+
 def run_checks(reports: Iterable[TimeReport], decisions: Iterable[Decision],
                policy: CheckPolicy | None = None, *, context: Iterable[TimeReport] = (),
                profiles: Mapping | None = None) -> list[SourceFinding]:
@@ -199,9 +228,10 @@ def run_checks(reports: Iterable[TimeReport], decisions: Iterable[Decision],
     reports, context = list(reports), list(context)
     if not reports or all(level == "off" for level in policy.levels().values()):
         return []
+    found = unstated_facts(reports) if policy.level("LSS-SRC-013") != "off" else []
     hits = judge_reports(reports, context, list(decisions), profiles if profiles is not None else load_profiles(),
                          policy.levels())
-    found = [SourceFinding(h.code, DEFAULT_LEVELS[h.code], h.message, _where(h.sources),  # type: ignore[arg-type]
-                           mask_pnr(h.assistant) if h.assistant else "", mask_pnr(h.client) if h.client else "")
-             for h in hits]
+    found += [SourceFinding(h.code, DEFAULT_LEVELS[h.code], h.message, _where(h.sources),  # type: ignore[arg-type]
+                            mask_pnr(h.assistant) if h.assistant else "", mask_pnr(h.client) if h.client else "")
+              for h in hits]
     return sorted(policy.apply(found), key=lambda f: f.code)

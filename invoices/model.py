@@ -168,10 +168,11 @@ class Client(Person):
 
 
 class Assistant(Person):
-    """A personal assistant. The register flags feed 9 d § 2–3 LSS."""
+    """A personal assistant. The register flags feed 9 d § 2–3 LSS; ``None`` is "not stated"
+    (a blank cell of a time report), which is never read as yes (LSS-SRC-013)."""
 
-    lives_in_eea: bool = True
-    capacity_to_work: bool = True
+    lives_in_eea: bool | None = True
+    capacity_to_work: bool | None = True
 
     @property
     def birth_date(self) -> date:
@@ -281,6 +282,11 @@ class TimeReport(Frozen):
     # False when the source did not separate active and waiting time (a legacy time report
     # without the ``kind`` column, read as all active; LSS-SRC-040).
     kind_stated: bool = True
+    # What the report states about the assistant and the client (11 a § LSS; whether the
+    # household work act, lag 1970:943, may be the regime): related to the client
+    # (närstående), living with the client. None = not stated (LSS-SRC-013), never "no".
+    related_to_client: bool | None = False
+    lives_with_client: bool | None = False
 
     @field_validator("month")
     @classmethod

@@ -48,6 +48,8 @@ _TIMEREPORT_EXAMPLE = {
     "collective_agreement": "none",
     "assistant_lives_in_eea": "yes",
     "assistant_capacity_to_work": "yes",
+    "assistant_related_to_client": "no",
+    "assistant_lives_with_client": "no",
 }
 
 _DECISION_EXAMPLE = {
@@ -85,10 +87,21 @@ TIMEREPORT_HELP: dict[str, tuple[str, str]] = {
                            "The assistant's calculation period, e.g. '4 weeks'."),
     "collective_agreement": ("Kollektivavtal som gäller assistenten, eller 'ingen'.",
                              "Collective agreement covering the assistant, or 'none'."),
-    "assistant_lives_in_eea": ("Bor assistenten inom EES? ja/nej (9 d § 2 LSS). Tomt = ja.",
-                               "Does the assistant live in the EEA? yes/no (9 d § 2 LSS). Blank = yes."),
-    "assistant_capacity_to_work": ("Har assistenten förmåga att arbeta som assistent? ja/nej (9 d § 3 LSS). Tomt = ja.",
-                                   "Is the assistant able to work as an assistant? yes/no (9 d § 3 LSS). Blank = yes."),
+    "assistant_lives_in_eea": ("Bor assistenten inom EES? ja/nej (9 d § 2 LSS). Tomt = ej angivet (en anmärkning).",
+                               "Does the assistant live in the EEA? yes/no (9 d § 2 LSS). Blank = not stated "
+                               "(a finding)."),
+    "assistant_capacity_to_work": ("Har assistenten förmåga att arbeta som assistent? ja/nej (9 d § 3 LSS). "
+                                   "Tomt = ej angivet (en anmärkning).",
+                                   "Is the assistant able to work as an assistant? yes/no (9 d § 3 LSS). "
+                                   "Blank = not stated (a finding)."),
+    "assistant_related_to_client": ("Är assistenten närstående till den assistansberättigade? ja/nej (11 a § LSS). "
+                                    "Tomt = ej angivet (en anmärkning).",
+                                    "Is the assistant related to the client? yes/no (11 a § LSS). "
+                                    "Blank = not stated (a finding)."),
+    "assistant_lives_with_client": ("Bor assistenten tillsammans med den assistansberättigade? ja/nej (11 a § LSS). "
+                                    "Tomt = ej angivet (en anmärkning).",
+                                    "Does the assistant live with the client? yes/no (11 a § LSS). "
+                                    "Blank = not stated (a finding)."),
 }
 
 DECISION_HELP: dict[str, tuple[str, str]] = {
@@ -207,7 +220,8 @@ def timereport_template_xlsx() -> bytes:
                  TIMEREPORT_HELP, notes,
                  {"kind": "active,waiting,on_call,standby",
                   "assistant_signed": yes_no, "supervisor_signed": yes_no,
-                  "assistant_lives_in_eea": yes_no, "assistant_capacity_to_work": yes_no})
+                  "assistant_lives_in_eea": yes_no, "assistant_capacity_to_work": yes_no,
+                  "assistant_related_to_client": yes_no, "assistant_lives_with_client": yes_no})
 
 
 def decisions_template_xlsx() -> bytes:

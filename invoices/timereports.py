@@ -4,7 +4,8 @@ Columns
     required ``assistant_pnr, assistant_name, client_pnr, client_name, date, start, end,
     kind, decision_id``; optional ``assistant_signed, supervisor_signed,
     calculation_period, collective_agreement, assistant_lives_in_eea,
-    assistant_capacity_to_work``, and a free ``comment`` column that is ignored. Any other
+    assistant_capacity_to_work, assistant_related_to_client, assistant_lives_with_client``,
+    and a free ``comment`` column that is ignored. Any other
     column is an error. Files, rows and cells: :mod:`invoices.tables`, :mod:`invoices.cells`.
 
 Swedish headings
@@ -12,29 +13,31 @@ Swedish headings
     (case, spaces and hyphens do not matter; a column given under two of its names is an
     error naming both places; problems name the column by its English name):
 
-    ==============================  ==========================================================
-    column                          also read from
-    ==============================  ==========================================================
-    ``assistant_pnr``               Personnummer assistent, Assistentens personnummer,
-                                    Assistent personnummer
-    ``assistant_name``              Assistent, Namn, Assistentens namn, Assistent namn
-    ``client_pnr``                  Brukarens personnummer, Kund personnummer, Kundens
-                                    personnummer, Brukare personnummer, Personnummer brukare
-    ``client_name``                 Brukare, Brukarens namn, Kund, Kundens namn, Kund namn
-    ``date``                        Datum
-    ``start``                       Start, Från, Starttid
-    ``end``                         Slut, Till, Sluttid
-    ``kind``                        Typ, Tidstyp
-    ``decision_id``                 Beslut, Beslutsnummer
-    ``assistant_signed``            Signerad av assistent
-    ``supervisor_signed``           Signerad av arbetsledare, Attesterad
-    ``calculation_period``          Beräkningsperiod
-    ``collective_agreement``        Kollektivavtal
-    ``assistant_lives_in_eea``      Bor inom EES
-    ``assistant_capacity_to_work``  Arbetsförmåga
-    ``hours`` (ignored)             Timmar (the row's hours, as our attachments write them)
-    ``comment`` (ignored)           Kommentar
-    ==============================  ==========================================================
+    =================================  ==========================================================
+    column                             also read from
+    =================================  ==========================================================
+    ``assistant_pnr``                  Personnummer assistent, Assistentens personnummer,
+                                       Assistent personnummer
+    ``assistant_name``                 Assistent, Namn, Assistentens namn, Assistent namn
+    ``client_pnr``                     Brukarens personnummer, Kund personnummer, Kundens
+                                       personnummer, Brukare personnummer, Personnummer brukare
+    ``client_name``                    Brukare, Brukarens namn, Kund, Kundens namn, Kund namn
+    ``date``                           Datum
+    ``start``                          Start, Från, Starttid
+    ``end``                            Slut, Till, Sluttid
+    ``kind``                           Typ, Tidstyp
+    ``decision_id``                    Beslut, Beslutsnummer
+    ``assistant_signed``               Signerad av assistent
+    ``supervisor_signed``              Signerad av arbetsledare, Attesterad
+    ``calculation_period``             Beräkningsperiod
+    ``collective_agreement``           Kollektivavtal
+    ``assistant_lives_in_eea``         Bor inom EES
+    ``assistant_capacity_to_work``     Arbetsförmåga
+    ``assistant_related_to_client``    Närstående till brukaren, Närstående
+    ``assistant_lives_with_client``    Bor med brukaren, Samma hushåll
+    ``hours`` (ignored)                Timmar (the row's hours, as our attachments write them)
+    ``comment`` (ignored)              Kommentar
+    =================================  ==========================================================
 
 Values
     * XLSX cells may be real dates/times or text; numbers in identity columns are read as digits.
@@ -52,8 +55,10 @@ Values
       a ``kind`` column at all is a legacy report that did not separate active and waiting
       time: its rows are read as active and the report carries ``kind_stated=False``, which
       the source checks flag (LSS-SRC-040).
-    * Yes/no columns: a blank cell states nothing: signatures default to "not signed",
-      register flags to "yes".
+    * Yes/no columns: a blank cell states nothing: signatures default to "not signed"; the
+      assistant's facts (EEA, capacity to work, related to or living with the client, 9 d §
+      2-3 and 11 a § LSS) are "not stated" (``None``), never "yes", and the source checks
+      say so (LSS-SRC-013).
     * ``collective_agreement``: the agreement's name, or ``none``/``ingen``/``inget``/``nej``/
       ``no``/``-`` to state that no agreement applies; blank = not stated.
 
@@ -97,7 +102,8 @@ TIMEREPORT_REQUIRED = (
 )
 TIMEREPORT_OPTIONAL = (
     "assistant_signed", "supervisor_signed", "calculation_period", "collective_agreement",
-    "assistant_lives_in_eea", "assistant_capacity_to_work",
+    "assistant_lives_in_eea", "assistant_capacity_to_work", "assistant_related_to_client",
+    "assistant_lives_with_client",
 )
 TIMEREPORT_COLUMNS = TIMEREPORT_REQUIRED + TIMEREPORT_OPTIONAL
 TIMEREPORT_HEADINGS: dict[str, tuple[str, ...]] = {
@@ -117,6 +123,8 @@ TIMEREPORT_HEADINGS: dict[str, tuple[str, ...]] = {
     "collective_agreement": ("Kollektivavtal",),
     "assistant_lives_in_eea": ("Bor inom EES",),
     "assistant_capacity_to_work": ("Arbetsförmåga",),
+    "assistant_related_to_client": ("Närstående till brukaren", "Närstående"),
+    "assistant_lives_with_client": ("Bor med brukaren", "Samma hushåll"),
     "hours": ("Timmar",),
     "comment": ("Kommentar",),
 }
@@ -175,6 +183,8 @@ class _ShiftRow:
     collective_agreement: tuple[str | None] | None   # None = not stated; (None,) = "none applies"
     lives_in_eea: bool | None
     capacity_to_work: bool | None
+    related_to_client: bool | None
+    lives_with_client: bool | None
 
     @property
     def where(self) -> str:
@@ -231,6 +241,8 @@ def _shift_row(cells: RowReader, kind_stated: bool, pnr: Callable[[Any], str]) -
     s_signed = cells.get("supervisor_signed", parse_bool)
     eea = cells.get("assistant_lives_in_eea", parse_bool)
     capacity = cells.get("assistant_capacity_to_work", parse_bool)
+    related = cells.get("assistant_related_to_client", parse_bool)
+    household = cells.get("assistant_lives_with_client", parse_bool)
     period = cells.text("calculation_period") or None
     agreement = _agreement(cells.text("collective_agreement"))
 
@@ -251,7 +263,7 @@ def _shift_row(cells: RowReader, kind_stated: bool, pnr: Callable[[Any], str]) -
         cells.error(None, "; ".join(e["msg"] for e in exc.errors()))
         return None
     return _ShiftRow(file, number, a_pnr, a_name, c_pnr, c_name, shift, kind_stated,
-                     a_signed, s_signed, period, agreement, eea, capacity)
+                     a_signed, s_signed, period, agreement, eea, capacity, related, household)
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -289,6 +301,8 @@ def _group(rows: list[_ShiftRow], out: Collector) -> list[TimeReport]:
     s_signed = _Agreed("supervisor_signed", "the report's supervisor signature", out)
     period = _Agreed("calculation_period", "the report's calculation period", out)
     agreement = _Agreed("collective_agreement", "the report's collective agreement", out)
+    related = _Agreed("assistant_related_to_client", "whether the assistant is related to the client", out)
+    household = _Agreed("assistant_lives_with_client", "whether the assistant lives with the client", out)
     groups: dict[tuple[str, str, str], list[_ShiftRow]] = {}
     for r in rows:
         month = r.shift.start.strftime("%Y-%m")
@@ -301,6 +315,8 @@ def _group(rows: list[_ShiftRow], out: Collector) -> list[TimeReport]:
         a_signed.see(key, r.assistant_signed, r)
         s_signed.see(key, r.supervisor_signed, r)
         period.see(key, r.calculation_period, r, equal=_same_name)
+        related.see(key, r.related_to_client, r)
+        household.see(key, r.lives_with_client, r)
         agreement.see(key, r.collective_agreement, r,
                       equal=lambda x, y: (x[0] or "").casefold() == (y[0] or "").casefold())
     reports = []
@@ -310,8 +326,8 @@ def _group(rows: list[_ShiftRow], out: Collector) -> list[TimeReport]:
         stated_agreement = agreement.get(key)
         reports.append(TimeReport(
             assistant=Assistant(pnr=a_pnr, name=a_name.get(a_pnr),
-                                lives_in_eea=eea.get(a_pnr, True),
-                                capacity_to_work=capacity.get(a_pnr, True)),
+                                lives_in_eea=eea.get(a_pnr),
+                                capacity_to_work=capacity.get(a_pnr)),
             client=Client(pnr=c_pnr, name=c_name.get(c_pnr)),
             month=month,
             shifts=tuple(sorted((m.shift for m in members),
@@ -322,6 +338,8 @@ def _group(rows: list[_ShiftRow], out: Collector) -> list[TimeReport]:
             collective_agreement=stated_agreement[0] if stated_agreement else None,
             collective_agreement_stated=stated_agreement is not None,
             kind_stated=all(m.kind_stated for m in members),
+            related_to_client=related.get(key),
+            lives_with_client=household.get(key),
         ))
     return reports
 

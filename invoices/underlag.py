@@ -71,8 +71,9 @@ def format_pnr(pnr: str) -> str:
     return f"{digits[:8]}-{digits[8:]}" if len(digits) == 12 else pnr
 
 
-def _yes_no(value: bool) -> str:
-    return "ja" if value else "nej"
+def _yes_no(value: bool | None) -> str:
+    """``ja``/``nej``; a fact not stated (None) stays blank, as the provider gave it."""
+    return "" if value is None else "ja" if value else "nej"
 
 
 def _wall(moment: datetime) -> datetime:
@@ -153,6 +154,8 @@ def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
             "collective_agreement": agreement,
             "assistant_lives_in_eea": _yes_no(report.assistant.lives_in_eea),
             "assistant_capacity_to_work": _yes_no(report.assistant.capacity_to_work),
+            "assistant_related_to_client": _yes_no(report.related_to_client),
+            "assistant_lives_with_client": _yes_no(report.lives_with_client),
             "hours": round_hours(s.seconds),
             "comment": note,
         }

@@ -157,6 +157,8 @@ def timereport_row(**over) -> dict:
         "date": "2024-05-02", "start": "08:00", "end": "16:00", "kind": "active",
         "decision_id": "D1", "assistant_signed": "yes", "supervisor_signed": "ja",
         "calculation_period": "4 weeks", "collective_agreement": "none",
+        "assistant_lives_in_eea": "ja", "assistant_capacity_to_work": "yes",
+        "assistant_related_to_client": "nej", "assistant_lives_with_client": "no",
     }
     row.update(over)
     return row

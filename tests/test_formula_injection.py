@@ -200,9 +200,9 @@ def test_uploaded_time_reports_cell_by_cell_and_read_back(tmp_path):
         (tmp_path / name).write_bytes(data)
     assert got == {
         "'+1+1": [[format_pnr(ANNA.pnr), "'+1+1", client_pnr, "'" + HYPERLINK, "2021-03-01", "08:00", "15:30",
-                   "aktiv tid", "D-BASE", "ja", "ja", "'\t=1", "'\r=1", "ja", "ja", "7.50", ""]],
+                   "aktiv tid", "D-BASE", "ja", "ja", "'\t=1", "'\r=1", "ja", "ja", "nej", "nej", "7.50", ""]],
         "'-2+3": [[format_pnr(BERTIL.pnr), "'-2+3", client_pnr, "'" + HYPERLINK, "2021-03-02", "08:00", "12:00",
-                   "aktiv tid", "D-BASE", "ja", "ja", "'@SUM(A1)", "inget", "ja", "ja", "4.00", ""]],
+                   "aktiv tid", "D-BASE", "ja", "ja", "'@SUM(A1)", "inget", "ja", "ja", "nej", "nej", "4.00", ""]],
     }
     # the provider-side reader still reads them: same people (names with the leading '), same shifts
     back = sorted(read_timereports(tmp_path), key=lambda r: r.assistant.pnr)
@@ -225,9 +225,9 @@ def test_embedded_time_report_of_an_invoice(tmp_path):
     pnr, client_pnr = format_pnr(CECILIA.pnr), format_pnr(CLIENT.pnr)
     assert csv_grid(content)[1:] == [
         [pnr, "'@SUM(A1)", client_pnr, "'" + HYPERLINK, "2024-03-04", "08:00", "15:30", "aktiv tid", "D-BASE",
-         "ja", "ja", "'-2+3", "'+1+1", "ja", "ja", "7.50", ""],
+         "ja", "ja", "'-2+3", "'+1+1", "ja", "ja", "nej", "nej", "7.50", ""],
         [pnr, "'@SUM(A1)", client_pnr, "'" + HYPERLINK, "2024-03-05", "22:00", "07:00", "väntetid", "D-BASE",
-         "ja", "ja", "'-2+3", "'+1+1", "ja", "ja", "9.00", ""],
+         "ja", "ja", "'-2+3", "'+1+1", "ja", "ja", "nej", "nej", "9.00", ""],
         [],
         ["# Summa aktiv tid: 7.50 h"], ["# Summa väntetid: 9.00 h"],
         ["# Timmar i verklig tid (Europe/Stockholm), summerade i sekunder och avrundade till två decimaler en gång "

@@ -331,9 +331,10 @@ def test_every_swedish_heading_is_documented_and_read():
         for heading in headings:
             assert heading in doc, heading
     header = ";".join(h for headings in TIMEREPORT_HEADINGS.values() for h in headings[:1])
-    row = f"{ASSISTANT_PNR};Testa;{CLIENT_PNR};Klienta;2024-01-10;08:00;09:00;aktiv;B-1;ja;ja;4 veckor;ingen;ja;ja;1.00;x"
+    row = f"{ASSISTANT_PNR};Testa;{CLIENT_PNR};Klienta;2024-01-10;08:00;09:00;aktiv;B-1;ja;ja;4 veckor;ingen;ja;ja;nej;ja;1.00;x"
     [read] = read_timereport_bytes(f"{header}\n{row}\n".encode(), "attachment 1", "csv")
     assert read.shifts[0].seconds == 3600 and read.signatures.supervisor and read.collective_agreement_stated
+    assert (read.related_to_client, read.lives_with_client) == (False, True)
 
 
 def test_a_column_under_two_of_its_names_is_an_error():

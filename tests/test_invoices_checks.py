@@ -60,10 +60,11 @@ def test_clean_data_has_no_findings():
     assert run_checks(clean_month(), [decision()]) == []
 
 
-def test_every_code_has_a_default_level_and_is_a_municipal_check():
-    assert set(DEFAULT_LEVELS) == set(CODES) == set(SOURCE_CODE.values())
+def test_every_code_has_a_default_level_and_is_a_municipal_check_but_the_providers_own():
+    # LSS-SRC-013 (facts not stated) is the provider's own check: the municipality has its register.
+    assert set(DEFAULT_LEVELS) == set(CODES) == set(SOURCE_CODE.values()) | {"LSS-SRC-013"}
     assert {c for c, lvl in DEFAULT_LEVELS.items() if lvl == "warning"} == {
-        "LSS-SRC-031", "LSS-SRC-040", "LSS-SRC-041", "LSS-SRC-042", "LSS-SRC-050", "LSS-SRC-051", "LSS-SRC-052",
+        "LSS-SRC-013", "LSS-SRC-031", "LSS-SRC-040", "LSS-SRC-041", "LSS-SRC-042", "LSS-SRC-050", "LSS-SRC-051", "LSS-SRC-052",
         "LSS-SRC-053", "LSS-SRC-054", "LSS-SRC-055"}
 
 
@@ -256,10 +257,62 @@ def test_reports_from_the_reader_feed_the_statement_checks(tmp_path):
                     encoding="utf-8")
     findings = run_checks(read_timereports(path), [decision()])
     assert [(f.code, f.severity) for f in findings] == [
-        ("LSS-SRC-030", "error"), ("LSS-SRC-031", "warning"), ("LSS-SRC-040", "warning"),
-        ("LSS-SRC-041", "warning"), ("LSS-SRC-042", "warning")]
+        ("LSS-SRC-013", "warning"), ("LSS-SRC-030", "error"), ("LSS-SRC-031", "warning"),
+        ("LSS-SRC-040", "warning"), ("LSS-SRC-041", "warning"), ("LSS-SRC-042", "warning")]
     assert all(f.where == "legacy.csv row 2" for f in findings)
     assert_no_pnr(findings)
+
+
+# ------------------------------------------------- the assistant's facts (9 d § 2-3, 11 a § LSS)
+
+FACT_COLUMNS = "assistant_lives_in_eea,assistant_capacity_to_work,assistant_related_to_client,assistant_lives_with_client"
+
+
+def _facts_report(tmp_path, facts: str):
+    from invoices.inputs import read_timereports
+    path = tmp_path / "facts.csv"
+    path.write_text("assistant_pnr,assistant_name,client_pnr,client_name,date,start,end,kind,decision_id,"
+                    "assistant_signed,supervisor_signed,calculation_period,collective_agreement," + FACT_COLUMNS + "\n"
+                    f"{ASSISTANT},Testa Testsson,{CLIENT},Klienta Klientsson,2024-05-06,08:00,16:00,aktiv,D1,"
+                    f"ja,ja,4 veckor,ingen,{facts}\n", encoding="utf-8")
+    return read_timereports(path)
+
+
+def test_a_blank_fact_is_not_stated_never_yes(tmp_path):
+    [r] = _facts_report(tmp_path, ",ja,,nej")
+    assert (r.assistant.lives_in_eea, r.assistant.capacity_to_work, r.related_to_client, r.lives_with_client) == (
+        None, True, None, False)
+    findings = run_checks([r], [decision()])
+    assert [(f.code, f.severity, f.where) for f in findings] == [("LSS-SRC-013", "warning", "facts.csv row 2")]
+    assert findings[0].message == (
+        "the time report of 2024-05 does not state whether the assistant lives in the EEA (9 d § 2 LSS); nor "
+        "whether the assistant is related to the client (11 a § LSS): a blank is not stated, never yes "
+        "(fill in ja/nej)")
+    assert_no_pnr(findings)
+    # A blank EEA cell is not "outside the EEA" either: no LSS-SRC-011.
+    assert run_checks([r], [decision()], CheckPolicy({"LSS-SRC-013": "off"})) == []
+
+
+def test_every_fact_stated_gives_no_finding_and_a_stated_no_is_judged(tmp_path):
+    [r] = _facts_report(tmp_path, "ja,ja,ja,ja")
+    assert run_checks([r], [decision()]) == []
+    assert (r.related_to_client, r.lives_with_client) == (True, True)
+    [r] = _facts_report(tmp_path, "nej,ja,nej,nej")
+    assert [f.code for f in run_checks([r], [decision()])] == ["LSS-SRC-011"]
+
+
+def test_the_attached_report_keeps_a_fact_blank_and_reads_back_the_same(tmp_path):
+    from invoices.timereports import read_timereport_bytes
+    from invoices.underlag import timereport_csv
+    [r] = _facts_report(tmp_path, ",nej,ja,")
+    data = timereport_csv(r)
+    header, row = data.decode().splitlines()[:2]
+    cells = dict(zip(header.split(","), row.split(",")))
+    assert [cells[h] for h in ("Bor inom EES", "Arbetsförmåga", "Närstående till brukaren", "Bor med brukaren")] == [
+        "", "nej", "ja", ""]
+    [back] = read_timereport_bytes(data, "attachment 1", "csv")
+    assert (back.assistant.lives_in_eea, back.assistant.capacity_to_work, back.related_to_client,
+            back.lives_with_client) == (None, False, True, None)
 
 
 # ------------------------------------------------------------------------------ policy

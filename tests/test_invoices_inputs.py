@@ -88,7 +88,8 @@ def test_reads_one_report_with_all_fields(tmp_path):
     r = reports[0]
     assert (r.assistant.pnr, r.assistant.name, r.client.pnr, r.client.name, r.month) == (
         ASSISTANT, "Testa Testsson", CLIENT, "Klienta Klientsson", "2024-05")
-    assert r.assistant.lives_in_eea and r.assistant.capacity_to_work
+    assert (r.assistant.lives_in_eea, r.assistant.capacity_to_work, r.related_to_client, r.lives_with_client) == (
+        True, True, False, False)
     assert (r.signatures.assistant, r.signatures.supervisor) == (True, True)
     assert (r.calculation_period, r.collective_agreement, r.collective_agreement_stated, r.kind_stated) == (
         "4 weeks", None, True, True)
@@ -346,13 +347,13 @@ def test_unknown_and_duplicate_columns_are_errors(tmp_path):
     errs = errors_of(path)
     assert [(e.row, e.field) for e in errs] == [(1, "supervisor_signd"), (1, "kind")]
     assert errs[0].message.startswith("unknown column; the columns are: assistant_pnr, ")
-    assert errs[1].message == "column appears twice (columns 8 and 15)"
+    assert errs[1].message == "column appears twice (columns 8 and 19)"
 
 
 def test_value_without_header_is_an_error(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text(",".join(row().keys()) + "\n" + ",".join(row().values()) + ",extra\n", encoding="utf-8")
-    assert one_error(path) == InputError("t.csv", 2, None, "a value in column 14, which has no header")
+    assert one_error(path) == InputError("t.csv", 2, None, "a value in column 18, which has no header")
 
 
 def test_not_utf8_names_the_line(tmp_path):

@@ -101,9 +101,12 @@ def _fill(con: duckdb.DuckDBPyConnection, judged: Sequence[TimeReport], context:
                             report.signatures.assistant, report.signatures.supervisor, report.calculation_period,
                             report.collective_agreement, report.collective_agreement_stated, report.kind_stated))
             a = report.assistant
-            people.setdefault(a.pnr, (a.pnr, *_FOREVER, eighteenth_birthday(a.pnr), "SE" if a.lives_in_eea else _NOT_EEA,
-                                      a.capacity_to_work, None, None, None, _regime(report, profiles),
-                                      calculation_weeks(report.calculation_period)))
+            # A fact the report does not state (None) is not a finding of 9 d § here (it is
+            # LSS-SRC-013's, invoices.checks): only a stated "no" is.
+            people.setdefault(a.pnr, (a.pnr, *_FOREVER, eighteenth_birthday(a.pnr),
+                                      _NOT_EEA if a.lives_in_eea is False else "SE", a.capacity_to_work is not False,
+                                      report.related_to_client, report.lives_with_client, None,
+                                      _regime(report, profiles), calculation_weeks(report.calculation_period)))
             for s in report.shifts:
                 shifts.append((len(shifts) + 1, invoice_id, report_id, s.assistant_pnr, s.client_pnr, s.decision_id,
                                s.kind.value, s.start_utc, s.end_utc, s.source))
