@@ -21,6 +21,17 @@ When a record counts (:func:`billed_before`)
     * ``supplement``: only the shifts none of the counting records holds are billed (hours
       added after the first invoice), on an invoice of their own.
 
+Shifts billed in part (``--cap-at-granted``, :mod:`invoices.granted_cap`)
+    A shift of which only a part is billed (the rest beyond the granted hours) is recorded
+    twice over: the key of each billed part among the decision's keys (as any billed part),
+    and under ``parts`` the whole shift's key with the billed stretches as seconds from its
+    start (``[[0, 9000]]``: no time of day, no personnummer). Only what was billed is recorded:
+    the capped hours stay unbilled. A later ``supplement`` of the month offers only the
+    stretches no counting record holds (:func:`billed_parts`); they are checked against the
+    decisions given as any hours are, so without a decision change they are beyond the granted
+    hours again (refused by LSS-SRC-001, or cut again with the cap); after a decision that
+    grants more hours, the supplement bills them.
+
 A record is written just before its invoice (a crash after that leaves the number reserved
 and the hours blocking: the safe side; voiding the number releases them).
 """
@@ -28,15 +39,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
 
-from .model import Shift
+from .hours import DECISION_LABEL
+from .model import Decision, DecisionKind, Shift
 from .claims import JsonLedger
 from .series import SeriesError
 
-__all__ = ["BilledRecord", "HoursLedger", "billed_before", "shift_key"]
+if TYPE_CHECKING:
+    from .drafts import BuildOptions
+
+__all__ = ["BilledRecord", "HoursLedger", "billed_before", "billed_parts", "shift_key", "still_to_bill"]
+
+Stretches = tuple[tuple[int, int], ...]  # [from, to) seconds from a shift's start
 
 
 
@@ -54,6 +71,17 @@ class BilledRecord:
     decisions: dict[str, tuple[str, ...]]  # decision id -> shift keys
     recorded_at: str
     credited_by: str | None = None
+    parts: dict[str, dict[str, Stretches]] = field(default_factory=dict)  # decision -> whole key -> billed
+
+
+def billed_parts(records: Iterable[BilledRecord], decision_id: str) -> dict[str, Stretches]:
+    """Of shifts billed in part (module notes), the whole shift's key -> the stretches of it
+    the ``records`` (the counting ones) billed, in order."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for r in records:
+        for key, stretches in r.parts.get(decision_id, {}).items():
+            out.setdefault(key, []).extend(stretches)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def billed_before(records: Iterable[BilledRecord], decision_id: str, month: str, kind: str,
@@ -62,6 +90,42 @@ def billed_before(records: Iterable[BilledRecord], decision_id: str, month: str,
     inactive = set(inactive_numbers)
     return [r for r in records if r.kind == kind and r.month == month and decision_id in r.decisions
             and not r.credited_by and r.invoice_number not in inactive]
+
+
+def still_to_bill(d: Decision, kind: DecisionKind, period: str, pairs: list, options: BuildOptions,
+                  findings: list, pieces: dict[int, list[Shift]]) -> list:
+    """The pairs of ``d``'s month still to bill (:mod:`invoices.billed`): all of them when the
+    month was not billed, or its invoice was credited and is replaced; the new shifts only with
+    ``supplement`` (of a shift billed in part, the stretches not billed, put in ``pieces``);
+    otherwise refused (``already_billed``) naming the earlier invoice."""
+    from .drafts import BuildRefused
+    from .granted_cap import cut_out
+
+    earlier = billed_before(options.billed, d.id, period, kind.value, options.inactive_numbers)
+    if not earlier:
+        return pairs
+    numbers = ", ".join(r.invoice_number for r in earlier)
+    if options.supplement:
+        held = {k for r in earlier for k in r.decisions[d.id]}
+        parts = billed_parts(earlier, d.id)
+        left: list = []
+        for r, s in pairs:
+            key = shift_key(s.assistant_pnr, s)
+            if key in held:
+                continue
+            if key in parts:
+                rest = cut_out(s, [(s.start_utc + timedelta(seconds=a), s.start_utc + timedelta(seconds=b))
+                                   for a, b in parts[key]])
+                if not rest:
+                    continue
+                pieces[id(s)] = rest
+            left.append((r, s))
+        return left
+    raise BuildRefused(
+        "already_billed",
+        f"decision {d.id}, {period} ({DECISION_LABEL[kind]}) was billed on invoice {numbers}: credit it and bill "
+        f"the month anew (--replace {earlier[0].invoice_number} after `invoice credit`), or bill only hours not "
+        "billed before (--supplement)", findings)
 
 
 def _now() -> str:
@@ -76,16 +140,20 @@ class HoursLedger(JsonLedger):
 
     @staticmethod
     def _record(raw: dict[str, Any]) -> BilledRecord:
-        return BilledRecord(**{**raw, "decisions": {k: tuple(v) for k, v in raw["decisions"].items()}})
+        parts = {d: {k: tuple((int(a), int(b)) for a, b in v) for k, v in keys.items()}
+                 for d, keys in (raw.get("parts") or {}).items()}
+        return BilledRecord(**{**raw, "decisions": {k: tuple(v) for k, v in raw["decisions"].items()},
+                               "parts": parts})
 
     def records(self) -> list[BilledRecord]:
         state = self.store.read()
         return [self._record(r) for r in self._items(state)] if state else []
 
     def record(self, invoice_number: str, kind: str, month: str, decisions: dict[str, tuple[str, ...]],
-               inactive_numbers: Iterable[str] = ()) -> None:
+               inactive_numbers: Iterable[str] = (), parts: dict[str, dict[str, Stretches]] | None = None) -> None:
         """Add the invoice's hours, durably; re-checks under the lock that none of its shifts is
-        held by a counting record (two runs at once cannot both bill them)."""
+        held by a counting record (two runs at once cannot both bill them). ``parts``: the
+        shifts billed in part (module notes)."""
         inactive = list(inactive_numbers)
 
         def change(state: dict[str, Any]) -> None:
@@ -96,8 +164,11 @@ class HoursLedger(JsonLedger):
                     if set(keys) & set(rec.decisions[decision_id]):
                         raise SeriesError(f"decision {decision_id}, {month}: hours already billed on invoice "
                                           f"{rec.invoice_number} (recorded by another run just now)")
-            invoices.append({"invoice_number": invoice_number, "kind": kind, "month": month,
-                             "decisions": {k: list(v) for k, v in decisions.items()}, "recorded_at": _now(),
-                             "credited_by": None})
+            entry = {"invoice_number": invoice_number, "kind": kind, "month": month,
+                     "decisions": {k: list(v) for k, v in decisions.items()}, "recorded_at": _now(),
+                     "credited_by": None}
+            if parts:
+                entry["parts"] = {d: {k: [list(x) for x in v] for k, v in keys.items()} for d, keys in parts.items()}
+            invoices.append(entry)
 
         self.store.update(change)

@@ -60,6 +60,7 @@ __all__ = [
     "CODES",
     "DEFAULT_LEVELS",
     "eighteenth_birthday",
+    "judge",
     "run_checks",
 ]
 
@@ -221,17 +222,26 @@ def run_checks(reports: Iterable[TimeReport], decisions: Iterable[Decision],
     same assistants, judged with them but not reported on), with ``policy`` applied (default
     levels when None); findings ordered by code, then as the municipal run orders them.
     ``profiles``: the working-time profiles (default :func:`invoices.agreements.load_profiles`)."""
+    return judge(reports, decisions, policy, context=context, profiles=profiles)[0]
+
+
+def judge(reports: Iterable[TimeReport], decisions: Iterable[Decision], policy: CheckPolicy | None = None, *,
+          context: Iterable[TimeReport] = (), profiles: Mapping | None = None,
+          cuts_of: str | None = None) -> tuple[list[SourceFinding], list]:
+    """:func:`run_checks`, and the cuts of the municipal check ``cuts_of`` on the judged
+    shifts (:func:`invoices.casework.source.judge_reports_cut`; used by
+    :mod:`invoices.granted_cap`)."""
     from .agreements import load_profiles
-    from .casework.source import judge_reports
+    from .casework.source import judge_reports_cut
 
     policy = policy or CheckPolicy()
     reports, context = list(reports), list(context)
     if not reports or all(level == "off" for level in policy.levels().values()):
-        return []
+        return [], []
     found = unstated_facts(reports) if policy.level("LSS-SRC-013") != "off" else []
-    hits = judge_reports(reports, context, list(decisions), profiles if profiles is not None else load_profiles(),
-                         policy.levels())
+    hits, cuts = judge_reports_cut(reports, context, list(decisions),
+                                   profiles if profiles is not None else load_profiles(), policy.levels(), cuts_of)
     found += [SourceFinding(h.code, DEFAULT_LEVELS[h.code], h.message, _where(h.sources),  # type: ignore[arg-type]
                             mask_pnr(h.assistant) if h.assistant else "", mask_pnr(h.client) if h.client else "")
               for h in hits]
-    return sorted(policy.apply(found), key=lambda f: f.code)
+    return sorted(policy.apply(found), key=lambda f: f.code), cuts

@@ -84,7 +84,8 @@ class BuildOptions:
     """``issue_date``: the invoice date (BT-2); the due date follows from it.
     ``policy``: levels of the source checks. ``omit_unbilled``: leave shifts of kinds the
     municipality does not bill off the invoice (reported) instead of refusing.
-    ``payment_terms_days``: overrides the registry's payment terms. ``extra_attachments``:
+    ``payment_terms_days``: overrides the registry's payment terms. ``cap_at_granted``: bill at
+    most each decision's granted hours and list the rest (:mod:`invoices.granted_cap`). ``extra_attachments``:
     files the provider adds to every invoice (``--attach``, :mod:`invoices.attachment_files`),
     after the time reports, as ``BILAGA-<n>``."""
 
@@ -99,6 +100,8 @@ class BuildOptions:
     inactive_numbers: tuple = ()
     replace: str | None = None
     supplement: bool = False
+    # Bill at most each decision's granted hours, the rest listed (invoices.granted_cap).
+    cap_at_granted: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class InvoiceDraft:
     claim: SickPayClaim | None = None
     month: str | None = None             # the month of hours it bills (invoices.billed)
     billed_shifts: tuple = ()            # (decision id, shift keys) it bills (invoices.billed)
+    billed_parts: tuple = ()             # (decision id, ((whole key, stretches), ...)) billed in part
 
     @property
     def total(self) -> Decimal:
@@ -214,6 +218,7 @@ class Plan(FindingsOutcome):
     findings: list[SourceFinding] = field(default_factory=list)
     omitted: list[OmittedTime] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    beyond_granted: list = field(default_factory=list)  # invoices.granted_cap.BeyondGranted, with the cap
 
 
 def pydantic_message(exc: ValidationError) -> str:

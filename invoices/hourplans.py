@@ -8,11 +8,14 @@ Which invoices (rules that vary by buyer: registry data, ``invoices/data/README.
 
 Lines (hours)
     One line per decision, **shift kind** the municipality bills (registry
-    ``billed_kinds``: active, then waiting) and **year** the work was done in: a shift
+    ``billed_kinds``: active, then waiting; then on-call and standby where the buyer's entry
+    has a ``[[kind_rates]]`` entry for them) and **year** the work was done in: a shift
     crossing midnight of 31 December is split there (local time), and each part is priced at
     its own year's rate. A year without a sourced rate is refused (``rate_unknown``, naming
     the municipality and the year): rates are never guessed. Line: quantity = hours, unit
-    ``HUR``; price = the year's hourly rate. Rounding: :mod:`invoices.hours`.
+    ``HUR``; price = the year's hourly rate, or for on-call/standby the kind's amount for the
+    year or its share of the hourly rate rounded to öre, half-up (:mod:`invoices.kind_rates`).
+    Rounding: :mod:`invoices.hours`.
 
 InvoicePeriod (BG-14)
     The month, exactly. Its hours are the time inside it in real elapsed time, whichever
@@ -27,10 +30,16 @@ Hours billed before (:mod:`invoices.billed`)
 
 Time kinds a municipality does not bill
     ``on_call`` (jour) and ``standby`` (beredskap) have no sourced billing rule at any
-    buyer. Such shifts under the decisions being billed are refused (``kind_not_billed``,
+    packaged buyer; a buyer's entry may give one (``[[kind_rates]]``, :mod:`invoices.kind_rates`).
+    Without one, such shifts under the decisions being billed are refused (``kind_not_billed``,
     naming the kind and the municipality), or with ``BuildOptions.omit_unbilled`` left off
     the lines and reported in :attr:`Plan.omitted` (they stay in the attached time report,
-    commented "ej fakturerad").
+    commented "ej fakturerad"; billed ones are not).
+
+Hours beyond the granted hours
+    Refused by the source checks (``LSS-SRC-001``), or with ``BuildOptions.cap_at_granted``
+    cut (the latest hours of each decision's week, month or period) and listed in
+    :attr:`Plan.beyond_granted` (:mod:`invoices.granted_cap`).
 
 Attachments (BG-24)
     The time reports, as CSV in the input format (:mod:`invoices.underlag`), one per
@@ -51,7 +60,9 @@ from decimal import Decimal
 from peppol import codes
 from peppol.model import Attachment, Line, Period
 
-from .billed import billed_before, shift_key
+from .billed import shift_key, still_to_bill
+from .granted_cap import GrantedCap, cap_comments, capped_checks, stretches
+from .kind_rates import kind_price
 from .pdf_copies import pdf_twin, timereport_pdf
 from .checks import SourceFinding
 from .drafts import (
@@ -117,6 +128,22 @@ def _replaced(options: BuildOptions, period: str, kind: DecisionKind) -> None:
                            "credit it first (`lssinvoice invoice credit`)")
 
 
+def _price(m: Municipality, kind: ShiftKind, year: int, findings: Sequence[SourceFinding]) -> tuple[Decimal, str]:
+    """The price of an hour of ``kind`` in ``year`` and what it is (for the line's description):
+    the hourly rate, or the kind's own rate (:mod:`invoices.kind_rates`); ``rate_unknown`` when unsourced."""
+    if m.bills(kind):
+        return rate_for_year(m, year, findings), f"timersättning {year}"
+    try:
+        p = kind_price(m, kind, year)
+    except RateUnknown as exc:
+        raise BuildRefused(
+            "rate_unknown",
+            f"{exc}. {kind.value} ({KIND_LABEL[kind]}) time done in {year} cannot be priced: rates are never "
+            "guessed — add the sourced amount to the registry (kind_rates, see invoices/data/README.md)",
+            findings) from None
+    return p.price, p.basis
+
+
 def hour_lines(decision: Decision, shifts: Sequence[Shift], m: Municipality, period: tuple[date, date],
                findings: Sequence[SourceFinding] = (), first_id: int = 1) -> list[Line]:
     """One line per shift kind and year (module notes), numbered from ``first_id``;
@@ -128,7 +155,7 @@ def hour_lines(decision: Decision, shifts: Sequence[Shift], m: Municipality, per
     lines: list[Line] = []
     for kind in KIND_ORDER:
         for year in sorted(y for (k, y) in seconds if k is kind):
-            rate = rate_for_year(m, year, findings)
+            rate, basis = _price(m, kind, year, findings)
             hours = round_hours(seconds[(kind, year)])
             start = max(period[0], date(year, 1, 1))
             end = min(period[1], date(year, 12, 31))
@@ -142,7 +169,7 @@ def hour_lines(decision: Decision, shifts: Sequence[Shift], m: Municipality, per
                 vat_rate=ZERO,
                 item_name=f"Personlig assistans, {KIND_LABEL[kind]}",
                 item_description=(f"{DECISION_LABEL[decision.kind].capitalize()} {decision.id}, utförd {year}: "
-                                  f"{hours_text(hours)} h à {rate:.2f} kr (timersättning {year})"),
+                                  f"{hours_text(hours)} h à {rate:.2f} kr ({basis})"),
                 seller_item_id=f"LSS-{kind.value}",
                 period=Period(start=start, end=end),
             ))
@@ -162,6 +189,8 @@ class _Month:
     selected: list[TimeReport]
     parties: Parties
     persons: list[Person]
+    pieces: dict[int, list[Shift]]  # id() of a shift -> the pieces of it billed (absent: all of it)
+    cut_seconds: dict[int, int]     # id() of a shift -> its seconds beyond the granted hours
 
 
 def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: Sequence[Decision],
@@ -191,13 +220,24 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
     # month's): working time counts all of an assistant's work (9 d § 4 LSS, Tjörn: "oavsett
     # för vilken insatsberättigad") and its limits run over calculation periods.
     policy = options.policy.under({code: level.value for code, level in m.source_levels.items()})
-    findings = source_checks(selected, selected + context, decisions, policy)
+    if options.cap_at_granted:
+        findings, cuts = capped_checks(selected, selected + context, decisions, policy)
+    else:
+        findings, cuts = source_checks(selected, selected + context, decisions, policy), []
     _replaced(options, period, kind)
-    per_decision = _decision_shifts(kind, [d for d in here if d.kind is kind], selected, m, period, findings, options)
-    _refuse_unbilled(m, per_decision, options, findings)
+    pieces: dict[int, list[Shift]] = {}
+    per_decision = _decision_shifts(kind, [d for d in here if d.kind is kind], selected, m, period, findings, options,
+                                    pieces)
+    cap = GrantedCap(cuts)
+    if options.cap_at_granted:
+        for d, pairs in per_decision:
+            for _, s in pairs:
+                pieces[id(s)] = cap.apply(d, s, pieces.get(id(s), [s]))
+    beyond = cap.listing(here)
+    _refuse_unbilled(m, per_decision, pieces, options, findings)
 
     month = _Month(m, period, kind, options, findings, decisions, selected,
-                   parties_for(provider, m, options), persons_in(reports))
+                   parties_for(provider, m, options), persons_in(reports), pieces, cap.cut_seconds)
     drafts: list[InvoiceDraft] = []
     omitted: list[OmittedTime] = []
     notes: list[str] = []
@@ -206,39 +246,22 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
         if draft is not None:
             drafts.append(draft)
     if not drafts:
+        capped = "; ".join(str(b) for b in beyond)
         raise BuildRefused("nothing_to_bill",
-                           f"{m.display_name}: nothing to bill in {period} after leaving out the unbilled kinds",
-                           findings)
-    return Plan(kind.value, period, m.display_name, drafts, findings, omitted, notes)
-
-
-def _not_billed_before(d: Decision, kind: DecisionKind, period: str, pairs: Pairs, options: BuildOptions,
-                       findings: list[SourceFinding]) -> Pairs:
-    """The pairs of ``d``'s month still to bill (:mod:`invoices.billed`): all of them when the
-    month was not billed, or its invoice was credited and is replaced; the new shifts only with
-    ``supplement``; otherwise refused (``already_billed``) naming the earlier invoice."""
-    earlier = billed_before(options.billed, d.id, period, kind.value, options.inactive_numbers)
-    if not earlier:
-        return pairs
-    numbers = ", ".join(r.invoice_number for r in earlier)
-    if options.supplement:
-        held = {k for r in earlier for k in r.decisions[d.id]}
-        return [(r, s) for r, s in pairs if shift_key(s.assistant_pnr, s) not in held]
-    raise BuildRefused(
-        "already_billed",
-        f"decision {d.id}, {period} ({DECISION_LABEL[kind]}) was billed on invoice {numbers}: credit it and bill "
-        f"the month anew (--replace {earlier[0].invoice_number} after `invoice credit`), or bill only hours not "
-        "billed before (--supplement)", findings)
+                           f"{m.display_name}: nothing to bill in {period} after leaving out the unbilled kinds"
+                           + (f" and the hours beyond the granted hours ({capped})" if capped else ""), findings)
+    return Plan(kind.value, period, m.display_name, drafts, findings, omitted, notes, beyond)
 
 
 def _decision_shifts(kind: DecisionKind, targets: list[Decision], selected: list[TimeReport], m: Municipality,
-                     period: str, findings: list[SourceFinding], options: BuildOptions) -> list[tuple[Decision, Pairs]]:
+                     period: str, findings: list[SourceFinding], options: BuildOptions,
+                     pieces: dict[int, list[Shift]]) -> list[tuple[Decision, Pairs]]:
     """Each target decision with its (report, shift) pairs; refused (``nothing_to_bill``) if none has any."""
     per_decision: list[tuple[Decision, Pairs]] = []
     for d in targets:
         pairs = [(r, s) for r in selected for s in r.shifts
                  if s.decision_id == d.id and s.client_pnr == d.client_pnr]
-        pairs = _not_billed_before(d, kind, period, pairs, options, findings)
+        pairs = still_to_bill(d, kind, period, pairs, options, findings, pieces)
         if pairs:
             per_decision.append((d, pairs))
     if not per_decision:
@@ -251,14 +274,15 @@ def _decision_shifts(kind: DecisionKind, targets: list[Decision], selected: list
     return per_decision
 
 
-def _refuse_unbilled(m: Municipality, per_decision: list[tuple[Decision, Pairs]], options: BuildOptions,
-                     findings: list[SourceFinding]) -> None:
-    """Refuse (``kind_not_billed``) shifts of kinds ``m`` does not bill, unless they are to be omitted."""
+def _refuse_unbilled(m: Municipality, per_decision: list[tuple[Decision, Pairs]], pieces: dict[int, list[Shift]],
+                     options: BuildOptions, findings: list[SourceFinding]) -> None:
+    """Refuse (``kind_not_billed``) shifts of kinds ``m`` does not bill (what is left of them
+    after the cap), unless they are to be omitted."""
     unbilled: dict[ShiftKind, list[Shift]] = defaultdict(list)
     for _, pairs in per_decision:
         for _, s in pairs:
-            if not m.bills(s.kind):
-                unbilled[s.kind].append(s)
+            if not m.invoices_kind(s.kind):
+                unbilled[s.kind].extend(pieces.get(id(s), [s]))
     if not unbilled or options.omit_unbilled:
         return
     raise kind_not_billed(m, [s for k in KIND_ORDER for s in unbilled.get(k, [])], "billed for", findings)
@@ -275,7 +299,7 @@ def kind_not_billed(m: Municipality, unbilled: Sequence[Shift], what: str,
         ss = [s for s in unbilled if s.kind is k]
         parts.append(f"{len(ss)} {k.value} ({KIND_LABEL[k]}) shift{'s' if len(ss) != 1 else ''}, "
                      f"{hours_text(round_hours(sum(s.seconds for s in ss)))} h ({shift_sources(ss)})")
-    billed = ", ".join(k.value for k in m.billed_kinds.value) or "none"
+    billed = ", ".join(k.value for k in m.invoiced_kinds()) or "none"
     return BuildRefused(
         "kind_not_billed",
         f"{m.display_name} is not {what} {', '.join(k.value for k in kinds)} time: there is no sourced rule "
@@ -293,17 +317,20 @@ def _invoice_groups(m: Municipality, per_decision: list[tuple[Decision, Pairs]])
     return list(groups.values())
 
 
-def _omit(m: Municipality, d: Decision, not_billed: list[Shift], comments: dict[int, str]) -> list[OmittedTime]:
-    """What is left off for ``d`` (by kind), commenting each shift in the attached report."""
+def _omit(m: Municipality, d: Decision, not_billed: list[tuple[Shift, list[Shift]]],
+          comments: dict[int, str]) -> list[OmittedTime]:
+    """What is left off for ``d`` (by kind): each shift given with the pieces of it that would
+    be billed; each shift commented in the attached report."""
     omitted = []
     for k in KIND_ORDER:
-        ss = [s for s in not_billed if s.kind is k]
+        ss = [(s, ps) for s, ps in not_billed if s.kind is k]
         if ss:
             reason = f"{m.display_name} has no sourced rule for billing {k.value} time"
-            omitted.append(OmittedTime(d.id, k, len(ss), round_hours(sum(s.seconds for s in ss)),
-                                       shift_sources(ss), reason))
-            for s in ss:
-                comments[id(s)] = f"ej fakturerad: {KIND_LABEL[k]} ({reason})"
+            omitted.append(OmittedTime(d.id, k, len(ss), round_hours(sum(p.seconds for _, ps in ss for p in ps)),
+                                       shift_sources([s for s, _ in ss]), reason))
+            for s, _ in ss:
+                comments[id(s)] = "; ".join(c for c in (comments.get(id(s)),
+                                                        f"ej fakturerad: {KIND_LABEL[k]} ({reason})") if c)
     return omitted
 
 
@@ -313,13 +340,22 @@ def _hours_draft(month: _Month, group: list[tuple[Decision, Pairs]], omitted: li
     m = month.m
     comments: dict[int, str] = {}
     billed: list[tuple[Decision, list[Shift]]] = []
+    parts: list[tuple[str, tuple]] = []
     for d, pairs in group:
-        omitted.extend(_omit(m, d, [s for _, s in pairs if not m.bills(s.kind)], comments))
-        shifts = [s for _, s in pairs if m.bills(s.kind)]
+        cap_comments(month.cut_seconds, [s for _, s in pairs], comments)
+        left = [(s, month.pieces.get(id(s), [s])) for _, s in pairs]
+        omitted.extend(_omit(m, d, [(s, ps) for s, ps in left if ps and not m.invoices_kind(s.kind)], comments))
+        left = [(s, ps) for s, ps in left if ps and m.invoices_kind(s.kind)]
+        shifts = [p for _, ps in left for p in ps]
+        partly = tuple((shift_key(s.assistant_pnr, s), stretches(s, ps)) for s, ps in left
+                       if stretches(s, ps) != ((0, s.seconds),))
+        if partly:
+            parts.append((d.id, partly))
         if shifts:
             billed.append((d, shifts))
         else:
-            notes.append(f"decision {d.id}: nothing left to bill after leaving out the unbilled kinds")
+            notes.append(f"decision {d.id}: nothing left to bill after leaving out the unbilled kinds"
+                         + (" and the hours beyond the granted hours" if month.options.cap_at_granted else ""))
     if not billed:
         return None
     bounds = month_bounds(month.period)
@@ -334,6 +370,7 @@ def _hours_draft(month: _Month, group: list[tuple[Decision, Pairs]], omitted: li
     draft = InvoiceDraft(
         month=month.period, billed_shifts=tuple((d.id, tuple(shift_key(s.assistant_pnr, s) for s in shifts))
                                                 for d, shifts in billed),
+        billed_parts=tuple(parts),
         claim_kind=month.kind.value, buyer_name=m.display_name, seller=parties.seller, buyer=parties.buyer,
         buyer_reference=parties.buyer_reference, period=inv_period, issue_date=month.options.issue_date,
         due_date=parties.due_date, payment_terms=parties.payment_terms,

@@ -133,7 +133,8 @@ def issue(drafts: Plan | Sequence[InvoiceDraft], *, series: NumberSeries, write:
             if hours_ledger is not None and item.draft.billed_shifts:
                 voided = [e.number for e in series.journal() if e.status == "void"]
                 hours_ledger.record(item.number, item.draft.claim_kind, item.draft.month,
-                                    dict(item.draft.billed_shifts), voided)
+                                    dict(item.draft.billed_shifts), voided,
+                                    parts={d: dict(keys) for d, keys in item.draft.billed_parts})
             write(item)
         except BaseException as exc:
             void_all([b.number for b in built[i:]],

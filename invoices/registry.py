@@ -32,14 +32,17 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from invoices.model import DecisionKind, ShiftKind, validate_orgnr
 from peppol import codes
 
 from .buyer_names import name_keys, names_org_nr, text_key
+from .kind_rates import KindRate, kind_rates_valid
+from .sourced import Frozen, Sourced
+from .sourced import amount as _amount
 from .registry_errors import ChannelUnknown, RateUnknown, RegistryError, ShiftKindNotBilled, UnknownMunicipality
 
 ENV_VAR = "LSSINVOICE_MUNICIPALITIES"
@@ -48,36 +51,9 @@ FORMAT_VERSION = 1
 DEFAULT_EXTENSION_CARRIES_BASE_TIMEREPORTS = True
 DEFAULT_ONE_INVOICE_PER_DECISION = True
 
-T = TypeVar("T")
-
-
 class Channel(str, enum.Enum):
     PEPPOL = "peppol"        # e-invoice, Peppol BIS Billing 3.0
     E_SERVICE = "e-service"  # the buyer's own e-service; no invoice is sent
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Sourced(Frozen, Generic[T]):
-    """A value and where it comes from.
-
-    ``default = true`` marks a value the buyer does not state (a documented default, e.g.
-    Tjörn's payment terms); its ``source`` then says why the default was chosen.
-    """
-
-    value: T
-    source: str = Field(min_length=1)
-    default: bool = False
-
-
-def _amount(v: Decimal) -> Decimal:
-    if not v.is_finite() or v <= 0:
-        raise ValueError(f"an hourly amount must be a positive number, got {v}")
-    if v.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError(f"an hourly amount has at most 2 decimals (öre), got {v}")
-    return v
 
 
 class RateRule(Frozen):
@@ -187,6 +163,8 @@ class Municipality(Frozen):
     payment_terms_days: Sourced[int] | None = None
     invoice_address: Sourced[Address] | None = None
     billed_kinds: Sourced[list[ShiftKind]]
+    # On-call and standby, billed where an entry says how (invoices.kind_rates).
+    kind_rates: list[KindRate] = []
     rate_rules: list[RateRule] = []
     underlag: list[UnderlagItem] = []
     extension_carries_base_timereports: Sourced[bool] | None = None
@@ -232,6 +210,11 @@ class Municipality(Frozen):
         if v is not None and v.value < 0:
             raise ValueError("payment_terms_days cannot be negative")
         return v
+
+    @model_validator(mode="after")
+    def _kind_rates(self) -> "Municipality":
+        kind_rates_valid(self.kind_rates, self.billed_kinds.value)
+        return self
 
     @model_validator(mode="after")
     def _peppol(self) -> "Municipality":
@@ -352,16 +335,32 @@ class Municipality(Frozen):
     # --- what is billed -------------------------------------------------------------------
 
     def bills(self, kind: ShiftKind | str) -> bool:
+        """Whether ``kind`` is billed at the hourly rate (``billed_kinds``)."""
         return ShiftKind(kind) in self.billed_kinds.value
 
-    def check_billed(self, kind: ShiftKind | str) -> None:
-        """Raise :class:`ShiftKindNotBilled` for time this buyer has no billing rule for."""
+    def kind_rate(self, kind: ShiftKind | str) -> KindRate | None:
+        """The ``[[kind_rates]]`` entry pricing ``kind`` (on-call, standby), or None."""
         kind = ShiftKind(kind)
-        if kind not in self.billed_kinds.value:
-            billed = ", ".join(k.value for k in self.billed_kinds.value) or "none"
+        return next((r for r in self.kind_rates if r.kind is kind), None)
+
+    def invoices_kind(self, kind: ShiftKind | str) -> bool:
+        """Whether time of ``kind`` goes on an invoice: at the hourly rate (:meth:`bills`) or
+        at its own kind rate (:mod:`invoices.kind_rates`)."""
+        return self.bills(kind) or self.kind_rate(kind) is not None
+
+    def invoiced_kinds(self) -> list[ShiftKind]:
+        """The kinds :meth:`invoices_kind` accepts, billed kinds first."""
+        return list(self.billed_kinds.value) + [r.kind for r in self.kind_rates]
+
+    def check_billed(self, kind: ShiftKind | str) -> None:
+        """Raise :class:`ShiftKindNotBilled` for time this buyer has no billing rule for
+        (neither in ``billed_kinds`` nor with a ``[[kind_rates]]`` entry)."""
+        kind = ShiftKind(kind)
+        if not self.invoices_kind(kind):
+            billed = ", ".join(k.value for k in self.invoiced_kinds()) or "none"
             raise ShiftKindNotBilled(
                 f"{self.display_name}: no sourced rule for billing {kind.value} time as assistance "
-                f"hours (billed kinds: {billed})"
+                f"hours (billed kinds: {billed}; a [[kind_rates]] entry would give one)"
             )
 
     def underlag_for(self, kind: DecisionKind | str) -> list[str]:
@@ -443,9 +442,10 @@ def load_municipality(path: str | os.PathLike[str], fk: FkTable | None = None) -
     """One buyer file. The slug must equal the file name (``boras.toml`` → ``boras``)."""
     path = Path(path)
     data = _read_toml(path)
-    for rule in data.get("rate_rules", []) if isinstance(data.get("rate_rules"), list) else []:
-        if isinstance(rule, dict) and "amounts" in rule:
-            rule["amounts"] = _int_keys(rule["amounts"], path, "rate_rules.amounts")
+    for table in ("rate_rules", "kind_rates"):
+        for rule in data.get(table, []) if isinstance(data.get(table), list) else []:
+            if isinstance(rule, dict) and "amounts" in rule:
+                rule["amounts"] = _int_keys(rule["amounts"], path, f"{table}.amounts")
     try:
         m = Municipality.model_validate({**data, "origin": str(path)})
     except ValidationError as exc:
@@ -556,7 +556,7 @@ def _entered_rates(use_env: bool):
 
 
 __all__ = [
-    "Address", "Channel", "ChannelUnknown", "DEFAULT_EXTENSION_CARRIES_BASE_TIMEREPORTS",
+    "Address", "Channel", "ChannelUnknown", "KindRate", "DEFAULT_EXTENSION_CARRIES_BASE_TIMEREPORTS",
     "DEFAULT_ONE_INVOICE_PER_DECISION", "ENV_VAR", "FkTable", "Municipality", "RateRule",
     "RateUnknown", "Registry", "RegistryError", "ShiftKindNotBilled", "Sourced", "UnderlagItem",
     "UnknownMunicipality", "fk_standard_amount", "load_fk_table", "load_municipality",

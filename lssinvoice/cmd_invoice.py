@@ -95,6 +95,12 @@ class Reporter:
             self.text(f"left out: decision {o.decision_id}, {o.shifts} {o.kind.value} shift(s), {o.hours:.2f} h "
                       f"({o.where}): {o.reason}", err=True, style="yellow")
 
+    def beyond_granted(self, beyond) -> None:
+        """The hours left off as beyond the granted hours (``--cap-at-granted``), per decision and unit."""
+        self.data["beyond_granted"] = [b.to_dict() for b in beyond]
+        for b in beyond:
+            self.text(f"not billed: {b}", err=True, style="yellow")
+
     def notes(self, notes) -> None:
         self.data["notes"] += list(notes)
         for n in notes:
@@ -379,17 +385,22 @@ def invoice():
               help="Bill a month again in full after its invoice NUMBER was credited (`invoice credit`).")
 @click.option("--supplement", is_flag=True,
               help="Bill only the hours of a month not billed before (hours added after its first invoice).")
+@click.option("--cap-at-granted", "cap_at_granted", is_flag=True,
+              help="Bill at most each decision's granted hours (per week, month or period, as LSS-SRC-001 counts "
+                   "them): the latest hours of a unit beyond them are left off and listed, instead of refusing "
+                   "(base and extension only).")
 @click.option("--attach", "attach", multiple=True, metavar="FILE:DESCRIPTION",
               help="A file to attach to every invoice (fullmakt, uppdragsavtal, ...): PDF, PNG, JPEG, CSV, XLSX or "
                    "ODS (BR-CL-24), at most 10 MB, with what it is (repeatable).")
 @_with_rules
 def create(provider, timereports, decisions, municipality, period, out, checks, omit_unbilled, registry_dirs,
-           fmt, kind, sickpay, sbdh, series, issue_date, payment_terms, replace, supplement, attach, rules_at,
-           rules_release):
+           fmt, kind, sickpay, sbdh, series, issue_date, payment_terms, replace, supplement, cap_at_granted, attach,
+           rules_at, rules_release):
     """Make the month's invoice(s) for one municipality: checked, numbered, validated, written.
 
     One invoice per decision (base or temporary extension), or one per sickness occasion
-    (--kind sickpay --sickpay OCCASION.toml). Every document passes the validation engine,
+    (--kind sickpay --sickpay OCCASION.toml). Hours beyond a decision's granted hours are
+    refused (LSS-SRC-001), or with --cap-at-granted left off and listed ("beyond_granted"). Every document passes the validation engine,
     with the OpenPeppol release in force today (--at, --rules), before anything is written.
     Exit status: 0 written, 1 refused or findings (nothing written), 2 usage, input or I/O error.
     """
@@ -403,17 +414,19 @@ def create(provider, timereports, decisions, municipality, period, out, checks, 
         raise click.BadParameter(str(exc), param_hint="--attach") from None
     if replace and supplement:
         raise click.UsageError("--replace and --supplement do not go together")
+    if cap_at_granted and kind == "sickpay":
+        raise click.UsageError("--cap-at-granted is for --kind base or extension")
     try:
         reporter.done(_create(reporter, provider, timereports, decisions, municipality, period, out, checks,
                               omit_unbilled, registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms,
-                              rules, extra, replace, supplement))
+                              rules, extra, replace, supplement, cap_at_granted))
     except _Exit as e:
         reporter.done(e.code)
 
 
 def _create(reporter, provider, timereports, decisions, municipality, period, out, checks, omit_unbilled,
             registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms, rules=(None, None),
-            extra_attachments=(), replace=None, supplement=False) -> int:
+            extra_attachments=(), replace=None, supplement=False, cap_at_granted=False) -> int:
     from invoices.build import BuildOptions, BuildRefused, plan_invoices, plan_sickpay, require_invoices
     from invoices.claims import SickPayLedger
     from invoices.inputs import InputErrors
@@ -458,7 +471,8 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
         return EXIT_USAGE
     options = BuildOptions(issue_date=when, policy=policy, omit_unbilled=omit_unbilled,
                            payment_terms_days=payment_terms, extra_attachments=extra_attachments,
-                           billed=billed, inactive_numbers=voided_numbers, replace=replace, supplement=supplement)
+                           billed=billed, inactive_numbers=voided_numbers, replace=replace, supplement=supplement,
+                           cap_at_granted=cap_at_granted)
     ledger = None
     try:
         if kind == "sickpay":
@@ -475,6 +489,8 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
         return EXIT_USAGE
     reporter.data.update(municipality=m.display_name, period=period, kind=kind)
     reporter.omitted(plan.omitted)
+    if kind != "sickpay":
+        reporter.beyond_granted(plan.beyond_granted)
     reporter.notes(plan.notes)
     if plan.errors:
         return _checks_failed(reporter, plan)

@@ -28,8 +28,9 @@ def rates():
 @REGISTRY
 @format_option()
 def show(municipality, registry_dirs, fmt):
-    """Every hourly rate per municipality and year, and FK's standard amount per year, each
-    with its source (an entered one says so)."""
+    """Every hourly rate per municipality and year, the on-call and standby rates a
+    municipality's entry gives (kind_rates: an amount per year or a share of the hourly rate),
+    and FK's standard amount per year, each with its source (an entered one says so)."""
     from invoices.registry import RegistryError, UnknownMunicipality, load_registry
 
     try:
@@ -39,7 +40,7 @@ def show(municipality, registry_dirs, fmt):
         raise CommandError(str(exc)) from None
     data = {"municipalities": [{"slug": m.slug, "name": m.display_name, "rates": [
         {"year": y, "amount": f"{m.sourced_hourly_rate(y).value:.2f}", "source": m.sourced_hourly_rate(y).source}
-        for y in m.known_rate_years()]} for m in buyers],
+        for y in m.known_rate_years()], "kind_rates": _kind_rates(m)} for m in buyers],
         "fk": [{"year": y, "amount": f"{registry.fk.amount(y):.2f}", "source": registry.fk.sourced(y).source}
                for y in registry.fk.years]}
     emit(data, fmt=fmt)
@@ -48,9 +49,25 @@ def show(municipality, registry_dirs, fmt):
             click.echo(f"{m['name']} ({m['slug']}):" + ("" if m["rates"] else " no sourced rate"))
             for r in m["rates"]:
                 click.echo(f"  {r['year']}  {r['amount']:>8} kr/h  {r['source']}")
+            for r in m["kind_rates"]:
+                if "share" in r:
+                    click.echo(f"  {r['kind']}: {r['share']} of the hourly rate  {r['source']}")
+                else:
+                    click.echo(f"  {r['kind']} {r['year']}  {r['amount']:>8} kr/h  {r['source']}")
         click.echo("Försäkringskassan's standard amount (schablonbelopp):")
         for r in data["fk"]:
             click.echo(f"  {r['year']}  {r['amount']:>8} kr/h  {r['source']}")
+
+
+def _kind_rates(m) -> list[dict]:
+    """On-call and standby rates of ``m`` (``[[kind_rates]]``, :mod:`invoices.kind_rates`), with sources."""
+    out: list[dict] = []
+    for rule in m.kind_rates:
+        if rule.share is not None:
+            out.append({"kind": rule.kind.value, "share": str(rule.share.value), "source": rule.share.source})
+        out += [{"kind": rule.kind.value, "year": y, "amount": f"{a.value:.2f}", "source": a.source}
+                for y, a in sorted(rule.amounts.items())]
+    return out
 
 
 @rates.command("set", epilog=settings.epilog("rates set"))

@@ -37,7 +37,7 @@ from ..model import Decision, TimeReport
 from .frame import connect, create_inputs
 from .run import CheckContext, run_checks
 
-__all__ = ["SOURCE_CODE", "SourceHit", "judge_reports"]
+__all__ = ["SOURCE_CODE", "SourceCut", "SourceHit", "judge_reports", "judge_reports_cut"]
 
 # The municipal check each provider code is (LSS-CASE-001 and 002 are both overlaps here: a
 # shift the provider reports twice, or one that overlaps another report's).
@@ -68,6 +68,19 @@ class SourceHit:
     sources: tuple[str, ...]  # the shifts' sources ("tidrapport.csv row 7"), in shift order
     assistant: str | None  # personnummer of the first shift's assistant (the caller masks it)
     client: str | None
+
+
+@dataclass(frozen=True)
+class SourceCut:
+    """A stretch the municipal run cuts from one of the judged shifts: the finding's ``key``
+    and ``case_code``, the shift as given, and the cut [``start``, ``end``) in UTC."""
+
+    case_code: str
+    key: str
+    shift: object  # the judged reports' Shift
+    start: object  # datetime
+    end: object
+    seconds: int
 
 
 def calculation_weeks(text: str | None) -> int | None:
@@ -132,8 +145,19 @@ def judge_reports(judged: Sequence[TimeReport], context: Sequence[TimeReport], d
     given to the municipal run as the level of the check it is, so a warning cuts nothing
     (the hours it concerns still count towards the granted hours, LSS-SRC-001) and a code
     that is off is not run into the others either."""
+    return judge_reports_cut(judged, context, decisions, profiles, levels)[0]
+
+
+def judge_reports_cut(judged: Sequence[TimeReport], context: Sequence[TimeReport], decisions: Sequence[Decision],
+                      profiles: Mapping[str, Profile], levels: Mapping[str, str] | None = None,
+                      cuts_of: str | None = None) -> tuple[list[SourceHit], list[SourceCut]]:
+    """:func:`judge_reports`, and the run's exclusive cuts (``r_owned``,
+    :mod:`invoices.casework.resolve`) of the municipal check ``cuts_of`` (``LSS-CASE-030``: the
+    hours beyond the granted hours, :func:`invoices.casework.decisions.beyond_granted_hours`)
+    that fall on the judged shifts, in shift order then time; none without ``cuts_of``. A cut
+    is made only at level ``error`` (its provider code's level in ``levels``)."""
     if not judged:
-        return []
+        return [], []
     months = sorted({r.month for r in judged} or {r.month for r in context})
     period = months[-1]
     con = connect()
@@ -159,4 +183,8 @@ def judge_reports(judged: Sequence[TimeReport], context: Sequence[TimeReport], d
             first = own[0] if own else None
             hits.append(SourceHit(code, f.code, f.basis, f.message, tuple(s[9] for s in own if s[9]),
                                   first[3] if first else None, first[4] if first else None))
-    return hits
+    given = [s for r in judged for s in r.shifts]  # shift ids 1..n, in this order (_fill)
+    cuts = [SourceCut(cuts_of, key, given[shift_id - 1], start, end, secs)
+            for key, shift_id, start, end, secs in sorted(result.cuts, key=lambda c: (c[1], c[2]))
+            if cuts_of and key.startswith(cuts_of + ":") and shift_id <= len(given)]
+    return hits, cuts
