@@ -211,7 +211,7 @@ def unstated_facts(reports: Iterable[TimeReport]) -> list[SourceFinding]:
                 "LSS-SRC-013", DEFAULT_LEVELS["LSS-SRC-013"],  # type: ignore[arg-type]
                 f"the time report of {r.month} does not state whether the assistant " + "; nor whether the "
                 "assistant ".join(missing) + ": a blank is not stated, never yes (fill in ja/nej)",
-                _where([s.source for s in r.shifts], limit=1), r.assistant.masked, r.client.masked))
+                r.shifts[0].source if r.shifts else "", r.assistant.masked, r.client.masked))
     return out
 
 

@@ -111,8 +111,10 @@ def test_capped_hours_stay_unbilled_until_a_decision_grants_them(tmp_path):
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HEADER = ("assistant_pnr,assistant_name,client_pnr,client_name,date,start,end,kind,decision_id,assistant_signed,"
-          "supervisor_signed,calculation_period,collective_agreement\n")
-ROW = "19880412-2821,Anna Provsson,19750315-1289,Klara Exempelsson,{day},08:00,15:00,active,TJ-2024-01,ja,ja,4 veckor,none\n"
+          "supervisor_signed,calculation_period,collective_agreement,assistant_lives_in_eea,assistant_capacity_to_work,"
+          "assistant_related_to_client,assistant_lives_with_client\n")
+ROW = ("19880412-2821,Anna Provsson,19750315-1289,Klara Exempelsson,{day},08:00,15:00,active,TJ-2024-01,ja,ja,"
+       "4 veckor,none,ja,ja,nej,nej\n")
 
 
 def _cli_inputs(root: Path) -> list[str]:
