@@ -115,6 +115,18 @@ def vasteras() -> None:
     write_reports("vasteras-2021-03", "vera", rows, "ingen")
 
 
+def schedule() -> None:
+    """Tjörn's sick-pay example asks for the sick assistant's ordinary schedule (seed 003):
+    the work group's base schedule of March 2024 as the provider keeps it, assistants by the
+    number the attached time reports give them (no names), attached by the occasion file."""
+    rows = [("måndag", "08:00", "15:00", "assistent 1 (ordinarie, sjuk 11-12 mars)"),
+            ("tisdag", "08:00", "15:00", "assistent 1 (ordinarie, sjuk 11-12 mars)"),
+            ("onsdag", "08:00", "15:00", "assistent 2"), ("torsdag", "08:00", "15:00", "assistent 2"),
+            ("fredag", "08:00", "15:00", "assistent 3"), ("lördag", "08:00", "15:00", "assistent 3"),
+            ("lördag", "22:00", "07:00", "assistent 2 (väntetid)"), ("söndag", "08:00", "15:00", "assistent 3")]
+    _write_csv(HERE / "ordinarie-schema-2024-03.csv", ("Veckodag", "Starttid", "Sluttid", "Assistent"), rows)
+
+
 DECISIONS = [
     ("TJ-2024-01", CLIENTS["klara"][0], "Tjörns kommun", "base", "2024-01-01", "2024-12-31", "60", "week"),
     ("TJ-2024-07", CLIENTS["klara"][0], "Tjörns kommun", "extension", "2024-03-18", "2024-03-24", "28", "period"),
@@ -243,6 +255,7 @@ def annan_registry() -> None:
 
 if __name__ == "__main__":
     tjorn()
+    schedule()
     boras()
     vasteras()
     decisions()

@@ -33,6 +33,9 @@ LSS-SRC-052    warning  one stretch of work longer than the profile allows (LSS-
 LSS-SRC-053    warning  on-call time over the cap (LSS-CASE-063)
 LSS-SRC-054    warning  overtime over the caps, general or extra (LSS-CASE-064)
 LSS-SRC-055    warning  over 48 hours a week on average (LSS-CASE-065)
+LSS-SRC-060    error    a document the municipality does not handle the claim without is missing
+                        (its evidence checklist, :mod:`invoices.evidence`; the provider's own)
+LSS-SRC-061    warning  a document the municipality asks for is missing (:mod:`invoices.evidence`)
 =============  =======  ==========================================================================
 
 The working-time codes are warnings by default: a collective agreement may set other limits
@@ -90,6 +93,8 @@ CODES: Mapping[str, tuple[Level, str]] = MappingProxyType({
     "LSS-SRC-053": ("warning", "on-call time over the cap (9 d § 4 LSS, arbetstidslagen 6 §)"),
     "LSS-SRC-054": ("warning", "overtime over the caps (9 d § 4 LSS, arbetstidslagen 8-8 a §§)"),
     "LSS-SRC-055": ("warning", "over 48 h a week on average (9 d § 4 LSS, arbetstidslagen 10 b §)"),
+    "LSS-SRC-060": ("error", "a document the municipality requires is missing"),
+    "LSS-SRC-061": ("warning", "a document the municipality asks for is missing"),
 })
 DEFAULT_LEVELS: Mapping[str, Level] = MappingProxyType({c: lvl for c, (lvl, _) in CODES.items()})
 

@@ -148,6 +148,12 @@ class InvoiceDraft:
     month: str | None = None             # the month of hours it bills (invoices.billed)
     billed_shifts: tuple = ()            # (decision id, shift keys) it bills (invoices.billed)
     billed_parts: tuple = ()             # (decision id, ((whole key, stretches), ...)) billed in part
+    # What the municipality's evidence checklist looks at (invoices.evidence): the attached time
+    # reports with their role (billed | base | substitute | sick), the sick-pay facts the plan
+    # gave, and the checklist itself once judged.
+    reports: tuple = ()
+    provided: frozenset = frozenset()
+    checklist: tuple = ()
 
     @property
     def total(self) -> Decimal:

@@ -61,6 +61,7 @@ from peppol import codes
 from peppol.model import Attachment, Line, Period
 
 from .billed import shift_key, still_to_bill
+from .evidence import attach_checklists
 from .granted_cap import GrantedCap, cap_comments, capped_checks, stretches
 from .kind_rates import kind_price
 from .pdf_copies import pdf_twin, timereport_pdf
@@ -250,7 +251,8 @@ def plan_invoices(provider: Provider, reports: Sequence[TimeReport], decisions: 
         raise BuildRefused("nothing_to_bill",
                            f"{m.display_name}: nothing to bill in {period} after leaving out the unbilled kinds"
                            + (f" and the hours beyond the granted hours ({capped})" if capped else ""), findings)
-    return Plan(kind.value, period, m.display_name, drafts, findings, omitted, notes, beyond)
+    plan = Plan(kind.value, period, m.display_name, drafts, findings, omitted, notes, beyond)
+    return attach_checklists(plan, m, policy)
 
 
 def _decision_shifts(kind: DecisionKind, targets: list[Decision], selected: list[TimeReport], m: Municipality,
@@ -364,7 +366,7 @@ def _hours_draft(month: _Month, group: list[tuple[Decision, Pairs]], omitted: li
     for d, shifts in billed:
         lines += hour_lines(d, shifts, m, inv_period, month.findings, first_id=len(lines) + 1)
     ids = ", ".join(d.id for d, _ in group)
-    attachments, with_base = _attachments(month, group, ids, comments)
+    attachments, with_base, shown = _attachments(month, group, ids, comments)
     attachments += added_attachments(month.options)
     parties = month.parties
     draft = InvoiceDraft(
@@ -376,7 +378,7 @@ def _hours_draft(month: _Month, group: list[tuple[Decision, Pairs]], omitted: li
         due_date=parties.due_date, payment_terms=parties.payment_terms,
         note=_note(month.kind, ids, month.period, with_base), lines=tuple(lines),
         attachments=tuple(attachments), payment_means=parties.payment_means,
-        vat_exemptions=(vat_exemption(),), decision_id=ids,
+        vat_exemptions=(vat_exemption(),), decision_id=ids, reports=tuple(shown),
     )
     refuse_personal_data(draft, month.persons, month.findings)
     return draft
@@ -412,9 +414,10 @@ def _base_shifts(month: _Month, client_pnr: str, ids: str) -> ByAssistant:
 
 
 def _attachments(month: _Month, group: list[tuple[Decision, Pairs]], ids: str,
-                 comments: dict[int, str]) -> tuple[list[Attachment], bool]:
+                 comments: dict[int, str]) -> tuple[list[Attachment], bool, list[tuple[str, TimeReport]]]:
     """The time reports of the group's shifts, then (extension, when the buyer asks) the base
-    decision's; and whether the base decision's are among them."""
+    decision's; whether the base decision's are among them; and the reports attached with
+    their role (``billed``, ``base``: :mod:`invoices.evidence`)."""
     own: ByAssistant = {}
     for _, pairs in group:
         for r, s in pairs:
@@ -440,4 +443,6 @@ def _attachments(month: _Month, group: list[tuple[Decision, Pairs]], ids: str,
             len(attachments) + 1, period, f"grundbeslut-{base_ids}", timereport_csv(r, ss, base_comments),
             f"Tidrapport {period}, assistent {numbering[pnr]}, grundbeslut {base_ids} (underlag)"))
         pdfs.append(pdf_twin(attachments[-1], timereport_pdf(r, ss, base_comments)))
-    return attachments + pdfs, bool(base)
+    shown = [("billed", own[p][0]) for p in sorted(own, key=numbering.get)]
+    shown += [("base", base[p][0]) for p in sorted(base, key=numbering.get)]
+    return attachments + pdfs, bool(base), shown

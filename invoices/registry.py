@@ -40,6 +40,7 @@ from invoices.model import DecisionKind, ShiftKind, validate_orgnr
 from peppol import codes
 
 from .buyer_names import name_keys, names_org_nr, text_key
+from .evidence import EVIDENCE
 from .kind_rates import KindRate, kind_rates_valid
 from .sourced import Frozen, Sourced
 from .sourced import amount as _amount
@@ -105,11 +106,29 @@ class Address(Frozen):
 
 
 class UnderlagItem(Frozen):
-    """One thing the supporting documents (underlag) must contain, for some claim kinds."""
+    """One thing the supporting documents (underlag) must contain, for some claim kinds.
+
+    ``evidence``: what in a draft shows it (a key of :data:`invoices.evidence.EVIDENCE`;
+    none: listed, not checked); ``words``: for ``evidence = "attachment"``, what an added
+    file's description or name must hold; ``level``: ``error`` (with the page's words saying
+    the claim is not handled without it) when a missing item must stop the invoice, else a
+    warning."""
 
     kinds: list[DecisionKind] = Field(min_length=1)
     value: str = Field(min_length=1)
     source: str = Field(min_length=1)
+    evidence: str | None = None
+    words: list[str] = []
+    level: Sourced[Literal["warning", "error"]] | None = None
+
+    @model_validator(mode="after")
+    def _evidence(self) -> "UnderlagItem":
+        if self.evidence is not None and self.evidence not in EVIDENCE:
+            raise ValueError(f"evidence {self.evidence!r} is not one of {', '.join(sorted(EVIDENCE))}")
+        if (self.evidence == "attachment") != bool(self.words):
+            raise ValueError("evidence = \"attachment\" goes with words = [...] (what the file's description "
+                             "holds), and words with nothing else")
+        return self
 
 
 class FkTable(Frozen):

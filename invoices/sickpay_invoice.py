@@ -23,6 +23,7 @@ from peppol import codes
 from peppol.model import Attachment, Line
 
 from .claims import ClaimRecord, refuse_if_recorded
+from .evidence import attach_checklists
 from .drafts import BuildOptions, BuildRefused, added_attachments, InvoiceDraft, Plan, persons_in, refuse_personal_data
 from .drafts import require_invoices, source_checks, timereport_attachment, vat_exemption
 from .hours import ZERO, month_bounds, parse_period
@@ -147,9 +148,28 @@ def plan_sickpay(provider: Provider, reports: Sequence[TimeReport], decisions: S
         due_date=parties.due_date, payment_terms=parties.payment_terms, note=note, lines=_lines(claim),
         attachments=tuple(attachments), payment_means=parties.payment_means,
         vat_exemptions=(vat_exemption(),), occasion=occasion, claim=claim,
+        reports=tuple([("substitute", r) for r in evidence_reports]
+                      + [("sick", r) for r in sick_reports if r not in evidence_reports]),
+        provided=_provided(claim, spec),
     )
     refuse_personal_data(draft, persons_in(reports) + [occasion.sick_assistant, occasion.client], findings)
-    return Plan(DecisionKind.SICKPAY.value, period, m.display_name, [draft], findings, [], notes)
+    plan = Plan(DecisionKind.SICKPAY.value, period, m.display_name, [draft], findings, [], notes)
+    return attach_checklists(plan, m, policy)
+
+
+def _provided(claim: SickPayClaim, spec: OccasionSpec) -> frozenset[str]:
+    """What the claim's calculation (``SJ-1``) states, as evidence keys (:mod:`invoices.evidence`):
+    the sick assistant, the sick pay and the percentages on it always (the occasion file requires
+    them, a cost not incurred stated as 0), the wage, the karens and the agreement when given."""
+    given = {"sickpay_calculation", "sick_assistant_identity", "sick_pay_amount", "holiday_pay",
+             "employer_contributions", "contractual_costs"}
+    if spec.wage is not None:
+        given.add("sick_wage")
+    if claim.karens_date is not None or claim.no_karens_reason:
+        given.add("karens")
+    if spec.collective_agreement:
+        given.add("employer_agreement")
+    return frozenset(given)
 
 
 def _occasion(spec: OccasionSpec, reports: Sequence[TimeReport],

@@ -172,7 +172,7 @@ def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXA
     from invoices.occasion import read_occasion
     from invoices.redovisning import plan_redovisning
     from invoices.registry import load_registry
-    from lssinvoice.cmd_invoice import Reporter, issue_and_write
+    from lssinvoice.invoice_report import Reporter, issue_and_write
     from lssinvoice.cmd_redovisning import write_redovisning
     from validate.engine import Validator
 

@@ -359,7 +359,7 @@ def attachment_cmd(document_id, name, db, output, s3_endpoint, region):
     if output == "-":
         click.get_binary_stream("stdout").write(data)
         return
-    from lssinvoice.cmd_invoice import write_replace
+    from lssinvoice.invoice_report import write_replace
 
     target = Path(output or Path(filename).name)
     write_replace(target, data)  # a time report holds personnummer: owner-only, like the store

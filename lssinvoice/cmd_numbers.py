@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from lssinvoice.cli import option_group
-from lssinvoice.cmd_invoice import default_series_path, invoice
+from lssinvoice.cmd_invoice import invoice
+from lssinvoice.invoice_report import default_series_path
 from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, CommandError, emit, finish, format_option
 
 __all__ = ["numbers", "void"]

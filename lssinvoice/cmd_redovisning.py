@@ -13,9 +13,9 @@ import click
 
 from lssinvoice import settings
 from lssinvoice.cmd_invoice import (
-    Reporter, _checks_failed, _Exit, _load_common, _period, _policy, _read_inputs, _refused, _with_common,
-    write_replace,
+    _checks_failed, _load_common, _period, _policy, _read_inputs, _refused, _with_common,
 )
+from lssinvoice.invoice_report import Reporter, _Exit, write_replace
 from lssinvoice.output import EXIT_OK, EXIT_USAGE
 
 __all__ = ["print_redovisning", "redovisning", "write_redovisning"]

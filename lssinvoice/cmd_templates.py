@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from lssinvoice.cmd_invoice import invoice, write_replace
+from lssinvoice.cmd_invoice import invoice
+from lssinvoice.invoice_report import write_replace
 from lssinvoice.output import CommandError
 
 __all__ = ["template"]

@@ -112,7 +112,7 @@ def build_sloppy_invoice(out: Path, examples: Path, issue_date: date, result: Ca
     from invoices.checks import CheckPolicy
     from invoices.inputs import read_decisions, read_provider, read_timereports
     from invoices.registry import load_registry
-    from lssinvoice.cmd_invoice import Reporter, issue_and_write
+    from lssinvoice.invoice_report import Reporter, issue_and_write
 
     casework = examples / "casework"
     registry = load_registry(extra_dirs=[casework / "registry-annan"])

@@ -273,6 +273,14 @@ def sick_plan(reports=SICK_REPORTS, spec=None, **kw):
     return plan_sickpay(PROVIDER, reports, [decision()], TJORN, "2024-03", spec or occasion_spec(), OPTS, **kw)
 
 
+def example_inputs(folder: str):
+    """The examples' provider, the time reports of ``examples/timereports/<folder>`` and the decisions."""
+    from invoices.inputs import read_decisions, read_provider, read_timereports
+
+    return (read_provider(EXAMPLES / "provider.toml"), read_timereports(EXAMPLES / "timereports" / folder),
+            read_decisions(EXAMPLES / "decisions.csv"))
+
+
 def series(tmp_path: Path, prefix: str = "T-") -> NumberSeries:
     return NumberSeries(tmp_path / "series.json", prefix)
 

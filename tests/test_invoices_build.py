@@ -42,7 +42,7 @@ from peppol import codes
 from peppol.sbdh import unwrap
 
 from .factories import (
-    not_pdf,
+    example_inputs, not_pdf,
     ANNA, BERTIL, CECILIA, CLIENT, CLIENT2, EXAMPLES, ISSUE_DATE, MINOR, NS, OPTS, PROVIDER, REGISTRY, SICK_REPORTS,
     TJORN, VASTERAS, attachments, decision, issue_all, occasion_spec, report, series, shift, sick_plan,
     synthetic_pnr, texts, tjorn_plan, without_attachments, xml,
@@ -569,11 +569,6 @@ def test_sbdh_envelope(tmp_path):
 
 # ------------------------------------------------------------------------- the examples
 
-def _examples(folder: str):
-    return (read_provider(EXAMPLES / "provider.toml"), read_timereports(EXAMPLES / "timereports" / folder),
-            read_decisions(EXAMPLES / "decisions.csv"))
-
-
 # Eva (Borås) works 15-18 and then a night of waiting time 22-06 every Friday: 9 h without
 # work in the 24 h from 15:00, under the statutory 11 h (a warning: her agreement may allow it).
 # Eva's Friday evening (15-22) then a night of waiting time from 07:00: 9 h of rest; the
@@ -590,7 +585,7 @@ EVA_FRIDAYS = [("LSS-SRC-050", "warning", f"eva.csv row {row}") for row in (3, 9
      EVA_FRIDAYS),
 ])
 def test_example_invoices(tmp_path, slug, folder, kind, lines, total, n_attachments, findings):
-    provider, reports, decisions = _examples(folder)
+    provider, reports, decisions = example_inputs(folder)
     plan = plan_invoices(provider, reports, decisions, REGISTRY.get(slug), "2024-03", kind, OPTS)
     assert [(f.code, f.severity, f.where) for f in plan.findings] == findings
     (draft,) = plan.drafts
@@ -606,7 +601,12 @@ def test_example_invoices(tmp_path, slug, folder, kind, lines, total, n_attachme
 
 def test_sickpay_invoice_line_by_line(tmp_path):
     plan = sick_plan()
-    assert plan.findings == [] and plan.notes == []
+    # Tjörn asks for the sick assistant's ordinary schedule and wage too (the evidence checklist):
+    # this occasion gives neither.
+    assert [(f.code, f.severity, f.message.split('"')[1]) for f in plan.findings] == [
+        ("LSS-SRC-061", "warning", "Den sjuke assistentens ordinarie schema"),
+        ("LSS-SRC-061", "warning", "Storlek på den sjuke ordinarie assistentens lön (timlön/månadslön)")]
+    assert plan.notes == []
     (draft,) = plan.drafts
     got = [(ln.item_name, ln.quantity, ln.unit_code, ln.net_amount, ln.item_description) for ln in draft.lines]
     assert got == [
@@ -697,7 +697,7 @@ def test_sickpay_example_file_and_template():
     assert (spec.sick_pay, spec.karens_date, spec.sick_days) == (
         Decimal("1159.20"), date(2024, 3, 11), (date(2024, 3, 11), date(2024, 3, 12)))
     assert spec.percentages.employer_contributions == Decimal("31.42")
-    provider, reports, decisions = _examples("tjorn-2024-03")
+    provider, reports, decisions = example_inputs("tjorn-2024-03")
     plan = plan_sickpay(provider, reports, decisions, TJORN, "2024-03", spec, OPTS)
     assert plan.drafts[0].total == Decimal("1772.44") and plan.findings == []
 

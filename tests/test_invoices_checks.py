@@ -62,9 +62,11 @@ def test_clean_data_has_no_findings():
 
 def test_every_code_has_a_default_level_and_is_a_municipal_check_but_the_providers_own():
     # LSS-SRC-013 (facts not stated) is the provider's own check: the municipality has its register.
-    assert set(DEFAULT_LEVELS) == set(CODES) == set(SOURCE_CODE.values()) | {"LSS-SRC-013"}
+    # LSS-SRC-060/061 (a document the municipality asks for is missing) are the evidence checklist's.
+    assert set(DEFAULT_LEVELS) == set(CODES) == set(SOURCE_CODE.values()) | {"LSS-SRC-013", "LSS-SRC-060",
+                                                                             "LSS-SRC-061"}
     assert {c for c, lvl in DEFAULT_LEVELS.items() if lvl == "warning"} == {
-        "LSS-SRC-013", "LSS-SRC-031", "LSS-SRC-040", "LSS-SRC-041", "LSS-SRC-042", "LSS-SRC-050", "LSS-SRC-051", "LSS-SRC-052",
+        "LSS-SRC-013", "LSS-SRC-031", "LSS-SRC-061", "LSS-SRC-040", "LSS-SRC-041", "LSS-SRC-042", "LSS-SRC-050", "LSS-SRC-051", "LSS-SRC-052",
         "LSS-SRC-053", "LSS-SRC-054", "LSS-SRC-055"}
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from ingest.service import run_once
 from invoices.series import NumberSeries
 from lssinvoice.cli import main
-from lssinvoice.cmd_invoice import write_new, write_replace
+from lssinvoice.invoice_report import write_new, write_replace
 
 from .ingest_factory import folder_config, invoice_xml, wrapped
 
