@@ -33,7 +33,7 @@ from invoices.build import (
 )
 from invoices.checks import CheckPolicy
 from invoices.claims import SickPayLedger
-from invoices.inputs import InputErrors, read_decisions, read_provider, read_timereports
+from invoices.inputs import InputErrors, read_timereports
 from invoices.model import ShiftKind
 from invoices.occasion import occasion_template_toml, read_occasion
 from invoices.registry import load_registry
