@@ -3,8 +3,8 @@
 ``decide`` records a decision round and its response (T111, checked against the official
 rules in force, stored pending: the next ``lssinvoice ingest run`` writes it to the outbox);
 ``show`` gives an invoice's case; ``history`` the audit trail; ``policy`` the automatic answer
-after a check run. The logic is :mod:`ingest.casework.decide`. Exit status: 0 done, 2 a usage
-error, an unknown or ambiguous invoice, or a decision the order of rounds refuses.
+after a check run. The logic is :mod:`ingest.casework.decide`. Exit status: 0 done, 1 a decision
+the order of rounds refuses (nothing stored), 2 a usage error or an unknown or ambiguous invoice.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 import click
 
 from lssinvoice import settings
-from lssinvoice.output import CommandError, emit, format_option
+from lssinvoice.output import CommandError, CommandRefused, emit, format_option
 
 FORMAT = format_option()
 DB = click.option("--db", default=settings.default_db,
@@ -82,7 +82,7 @@ def decide_cmd(number, approve, partly, query, reject, paid, in_process, note, b
     checked against the official rules in force today) are stored together; the next
     `lssinvoice ingest run` sends the response. Exactly one of --approve, --approve-partly,
     --query, --reject, --paid, --in-process."""
-    from ingest.casework.decide import Action, decide
+    from ingest.casework.decide import Action, RefusedDecision, decide
 
     chosen = [(Action.APPROVE, approve), (Action.APPROVE_PARTLY, partly is not None), (Action.QUERY, query is not None),
               (Action.REJECT, reject is not None), (Action.PAID, paid), (Action.IN_PROCESS, in_process)]
@@ -102,6 +102,8 @@ def decide_cmd(number, approve, partly, query, reject, paid, in_process, note, b
                              now=datetime.now(UTC), seller=seller)
         finally:
             store.dispose()
+    except RefusedDecision as exc:
+        raise CommandRefused(str(exc)) from None
     except _errors() as exc:
         raise CommandError(str(exc)) from None
     data = outcome.to_dict()

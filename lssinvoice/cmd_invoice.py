@@ -1,10 +1,10 @@
 """`lssinvoice invoice create|credit|template` and `lssinvoice redovisning`.
 
 A thin shell: read the options, call :mod:`invoices`, write the files it returns, print
-what was produced. Exit status: 0 ok; 1 findings (source-check errors, a refusal by the
-rules, validation failed: nothing written); 2 usage, input or I/O error (unreadable input
-files, unknown municipality, a municipality that takes no invoices for the command used,
-a write that failed).
+what was produced. Exit status: 0 ok; 1 findings or a refusal (source-check errors, a
+refusal by the rules — among them a municipality that takes no invoices for the command
+used —, validation failed: nothing written); 2 usage, input or I/O error (unreadable input
+files, unknown municipality, a write that failed).
 
 Where files go
     ``invoice create``/``credit``: ``OUT/<invoice number>.xml`` (UBL); with ``--sbdh`` also
@@ -111,13 +111,12 @@ def _read_inputs(reporter: Reporter, timereports: Path, decisions: Path, registr
     return reports, decs
 
 
-_USAGE_REFUSALS = {"no_invoices", "channel_unknown", "invoices_taken"}
 
 
 def _refused(reporter: Reporter, exc) -> int:
-    usage = exc.code in _USAGE_REFUSALS
-    reporter.refusal(exc, usage=usage)
-    return EXIT_USAGE if usage else EXIT_FINDINGS
+    """A refusal by the rules: exit 1, as the help says, whatever the refusal."""
+    reporter.refusal(exc)
+    return EXIT_FINDINGS
 
 
 def _checks_failed(reporter: Reporter, plan) -> int:

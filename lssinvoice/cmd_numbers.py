@@ -12,7 +12,7 @@ import click
 from lssinvoice.cli import option_group
 from lssinvoice.cmd_invoice import invoice
 from lssinvoice.invoice_report import default_series_path
-from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, CommandError, emit, finish, format_option
+from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, CommandError, CommandRefused, emit, finish, format_option
 
 __all__ = ["numbers", "void"]
 
@@ -85,7 +85,8 @@ def void(numbers_, reason, provider, series, fmt):
     """Burn invoice numbers that were handed out but never used (e.g. left by a crash), with
     a reason, so the gap in the series is explained. A number already committed to an invoice
     is refused: that invoice is cancelled with a credit note (`invoice credit`). Voiding a
-    void number again changes nothing. Exit status: 0 voided, 2 refused or unknown number."""
+    void number again changes nothing. Exit status: 0 voided, 1 a number refused (committed,
+    or not in the series: the others are voided), 2 usage or I/O."""
     from invoices.series import SeriesError
 
     number_series, path = _series_for(provider, series)
@@ -101,5 +102,5 @@ def void(numbers_, reason, provider, series, fmt):
         for number in done:
             click.echo(f"voided {number}: {reason.strip()}")
     if refused:
-        raise CommandError("\n".join(item["error"] for item in refused), result=result)
+        raise CommandRefused("\n".join(item["error"] for item in refused), result=result)
     emit(result, fmt=fmt)

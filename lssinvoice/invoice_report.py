@@ -52,15 +52,13 @@ class Reporter:
         for f in findings:
             self.text(str(f), err=True, style="red" if f.is_error else "yellow")
 
-    def refusal(self, exc, *, usage: bool = False) -> None:
-        """A refusal by the rules; a ``usage`` one (the wrong command for this municipality)
-        ends with exit 2 and is shown by :meth:`done`."""
+    def refusal(self, exc) -> None:
+        """A refusal by the rules (the command ends with exit 1)."""
         self.data["status"] = "refused"
         self.data["refusal"] = {"code": exc.code, "message": exc.message}
         self.findings(getattr(exc, "findings", []))
-        if not usage:
-            self.text(f"refused ({exc.code}): {exc.message}", err=True, style="red")
-            self.text("nothing written", err=True)
+        self.text(f"refused ({exc.code}): {exc.message}", err=True, style="red")
+        self.text("nothing written", err=True)
 
     def omitted(self, omitted) -> None:
         self.data["omitted"] = [o.to_dict() for o in omitted]

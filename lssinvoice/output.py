@@ -46,6 +46,13 @@ class CommandError(click.ClickException):
         self.context = click.get_current_context(silent=True)
 
 
+class CommandRefused(CommandError):
+    """A refusal by the rules (a decision the order of rounds does not allow, a number the
+    series will not void): exit 1, like findings; the envelope carries the reason."""
+
+    exit_code = EXIT_FINDINGS
+
+
 def format_option(*extra: str, help: str = "text for people, json for machines (one JSON envelope per line).",
                   default: str = "text"):
     """The ``--format`` option of a command (``fmt`` in the callback): text or json, and any

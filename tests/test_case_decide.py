@@ -346,7 +346,7 @@ def test_cli_decide_show_history(case):
     data = result_of(done.stdout, "case decide")
     assert (data["round"], data["status"], data["amount"], data["response_state"]) == (1, "CA", "41586.85", "pending")
     refused = invoke(main, ["case", "decide", "CASE-1", "--reject", "Nej", "--db", url])
-    assert refused.exit_code == 2 and "only PD (paid) may follow it" in refused.stderr
+    assert refused.exit_code == 1 and "only PD (paid) may follow it" in refused.stderr  # a refusal: 1
     shown = invoke(main, ["case", "show", "CASE-1", "--db", url, "--format", "json"])
     assert shown.exit_code == 0, shown.output
     view = result_of(shown.stdout, "case show")

@@ -100,14 +100,15 @@ def test_explicit_series_file(runner, ex, tmp_path):
 def test_vasteras_invoice_refused_pointing_to_redovisning(runner, ex, tmp_path):
     out = tmp_path / "out"
     result = create(runner, ex, out, municipality="vasteras", folder="vasteras-2021-03", period="2021-03")
-    assert result.exit_code == 2
+    # A refusal by the rules is exit 1, as the help says (issue 13), not a usage error.
+    assert result.exit_code == 1
     assert "Västerås stad takes no invoices" in result.stderr and "lssinvoice redovisning" in result.stderr
     assert not out.exists() and not (ex / "provider.series.json").exists()
     result = create(runner, ex, out, "--format", "json", municipality="vasteras", folder="vasteras-2021-03",
                     period="2021-03")
-    message, data = error_of(result.stdout, "invoice create")
-    assert result.exit_code == 2 and data["status"] == "refused" and data["refusal"]["code"] == "no_invoices"
-    assert message.startswith("refused (no_invoices): Västerås stad takes no invoices")
+    data = result_of(result.stdout, "invoice create", 1)
+    assert result.exit_code == 1 and data["status"] == "refused" and data["refusal"]["code"] == "no_invoices"
+    assert data["refusal"]["message"].startswith("Västerås stad takes no invoices")
 
 
 def _edit_report(ex: Path, folder: str, name: str, column: str, value: str) -> None:
@@ -313,7 +314,7 @@ def test_redovisning_refused_for_an_invoicing_municipality(runner, ex, tmp_path)
     result = runner.invoke(main, ["redovisning", "--provider", str(ex / "provider.toml"), "--timereports",
                                   str(ex / "timereports" / "tjorn-2024-03"), "--decisions", str(ex / "decisions.csv"),
                                   "--municipality", "tjorn", "--period", "2024-03", "--out", str(tmp_path / "r")])
-    assert result.exit_code == 2 and "takes invoices" in result.stderr
+    assert result.exit_code == 1 and "takes invoices" in result.stderr
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -387,10 +388,10 @@ def test_numbers_and_void_explain_a_number_left_by_a_crash(runner, ex, tmp_path)
         (burnt, "reserved")]
 
     refused = runner.invoke(main, ["invoice", "void", committed[0], "--reason", "fel", *args])
-    assert refused.exit_code == 2
+    assert refused.exit_code == 1  # refused by the series: exit 1, as the help says
     assert "committed to an invoice; cancel it with a credit note" in refused.output
     unknown = runner.invoke(main, ["invoice", "void", "NOPE-1", "--reason", "fel", *args])
-    assert unknown.exit_code == 2 and "was never handed out" in unknown.output
+    assert unknown.exit_code == 1 and "was never handed out" in unknown.output
 
     voided = runner.invoke(main, ["invoice", "void", burnt, "--reason", "process killed before writing", *args])
     assert voided.exit_code == 0 and f"voided {burnt}: process killed before writing" in voided.output

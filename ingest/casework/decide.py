@@ -36,7 +36,7 @@ The order of rounds
     So: several UQ rounds; one acceptance answer (AP, CA or RE) per invoice, after which only
     PD, and PD only after AP or CA ("AP: final approval; the next step is payment"); nothing
     after RE ("will not process the invoice any further") or PD. A refused decision is a
-    :class:`RefusedDecision` (exit 2 at the CLI) and stores nothing.
+    :class:`RefusedDecision` (exit 1 at the CLI, a refusal) and stores nothing.
 
 The automatic answer (:func:`apply_policy`, :class:`CasePolicy`)
     After a check run, each invoice the run judged that has no decision yet (and no later run
