@@ -3,12 +3,15 @@
 1. Validate the official example documents (Peppol BIS 3 invoices and credit notes, the
    national examples, the Invoice Response and MLR examples) with the official rules and
    print a readable summary.
-2. The provider's month (:func:`provider_demo`): from the fictional provider in
+2. The provider's month (:mod:`lssinvoice.demo_provider`): from the fictional provider in
    ``examples/`` make the invoices of March 2024 — Tjörn (base decision, temporary
-   extension, extra cost of sick pay) and Borås (base decision) — check, number, validate
-   and write them, the SBDH-wrapped copies into ``<out>/outbox/`` (for the municipal ingest
-   to pick up), show that Västerås takes no invoices, and write Västerås' monthly report
-   for March 2021 instead. Every written file is validated once more from disk.
+   extension, extra cost of sick pay) and Borås (base decision, with a power of attorney
+   attached) — check, number, validate and write them, the SBDH-wrapped copies into
+   ``<out>/outbox/`` (for the municipal ingest to pick up); show each municipality's evidence
+   checklist, a time report as the case officer reads it, the attachments and the PDF copy,
+   a second billing of the month refused; show that Västerås takes no invoices, and write
+   Västerås' monthly report for March 2021 instead. Every written file is validated once
+   more from disk.
 3. The municipalities' side (:func:`municipal_demo`): each SBDH-wrapped invoice is delivered
    into the inbox of the municipality its envelope names (``<out>/municipalities/<slug>/``),
    together with one resubmission and one broken file, and ``ingest run`` takes them in:
@@ -35,11 +38,8 @@ from pathlib import Path
 import click
 
 from lssinvoice import settings
+from lssinvoice.demo_provider import DEFAULT_OUT, EXAMPLES, DemoError, provider_demo
 from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, CommandError, finish
-
-DEFAULT_OUT = Path("demo-out")
-MARKER = ".lssinvoice-demo"
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 @click.command(epilog=settings.epilog("demo"))
@@ -115,158 +115,6 @@ def official_examples(console) -> int:
         console.print(f"[yellow]known upstream defect[/] {rel.rsplit('/', 1)[-1]}: {why}")
     console.print(f"{total} official documents validated; {unexpected} unexpected failures")
     return unexpected
-
-
-# ------------------------------------------------------------------------- provider part
-
-class DemoError(Exception):
-    """The demo cannot run (output folder not the demo's, examples missing)."""
-
-
-@dataclass
-class ProviderDemoResult:
-    """What :func:`provider_demo` produced. ``invoices``: one dict per written invoice
-    (file, sbdh_file, number, buyer, period, kind, lines, total, ...); ``outbox``: the
-    SBDH-wrapped invoices; ``redovisning``: the monthly report files; ``problems``: what
-    went wrong (empty when all went as expected)."""
-
-    out: Path
-    outbox: Path
-    invoices: list[dict] = field(default_factory=list)
-    redovisning: list[dict] = field(default_factory=list)
-    refusals: list[dict] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # source-check warnings of invoices written
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def _prepare(out: Path) -> None:
-    if out.exists():
-        if not out.is_dir():
-            raise DemoError(f"{out} exists and is not a folder")
-        if any(out.iterdir()) and not (out / MARKER).exists():
-            raise DemoError(f"{out} is not empty and is not a demo output folder; choose another with --out")
-        for child in out.iterdir():
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
-    out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("lssinvoice demo output; emptied by every `lssinvoice demo` run\n", encoding="utf-8")
-
-
-def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXAMPLES,
-                  issue_date: date | None = None) -> ProviderDemoResult:
-    """The provider's month on the examples (module notes). Writes ``out/invoices/*.xml``,
-    ``out/outbox/*.xml`` (SBDH), ``out/redovisning/*``, the number series and claims ledger
-    in ``out``; returns what it produced. Raises :class:`DemoError` when it cannot start."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from invoices.build import BuildOptions, BuildRefused, plan_invoices, plan_sickpay
-    from invoices.claims import SickPayLedger
-    from invoices.inputs import read_decisions, read_provider, read_timereports
-    from invoices.occasion import read_occasion
-    from invoices.redovisning import plan_redovisning
-    from invoices.registry import load_registry
-    from lssinvoice.invoice_report import Reporter, issue_and_write
-    from lssinvoice.cmd_redovisning import write_redovisning
-    from validate.engine import Validator
-
-    console = console or Console(highlight=False)
-    if not (examples / "provider.toml").is_file():
-        raise DemoError(f"no examples in {examples} (provider.toml missing)")
-    _prepare(out)
-    invoices_dir, outbox = out / "invoices", out / "outbox"
-    result = ProviderDemoResult(out=out, outbox=outbox)
-    registry = load_registry()
-    provider = read_provider(examples / "provider.toml")
-    decisions = read_decisions(examples / "decisions.csv", registry=registry)
-    options = BuildOptions(issue_date=issue_date or date.today())
-    series_path = out / "series.json"
-    ledger = SickPayLedger(out / "series.sickpay-claims.json")
-    reporter = Reporter("demo", "json")  # collects; the demo prints its own table
-
-    def reports(folder: str):
-        return read_timereports(examples / "timereports" / folder)
-
-    jobs = [
-        ("tjorn", "tjorn-2024-03", "2024-03", "base"),
-        ("tjorn", "tjorn-2024-03", "2024-03", "extension"),
-        ("tjorn", "tjorn-2024-03", "2024-03", "sickpay"),
-        ("boras", "boras-2024-03", "2024-03", "base"),
-    ]
-    for slug, folder, period, kind in jobs:
-        m = registry.get(slug)
-        try:
-            if kind == "sickpay":
-                plan = plan_sickpay(provider, reports(folder), decisions, m, period,
-                                    read_occasion(examples / "sickpay-tjorn-2024-03.toml"), options,
-                                    claimed=ledger.records())
-            else:
-                plan = plan_invoices(provider, reports(folder), decisions, m, period, kind, options)
-        except BuildRefused as exc:
-            result.problems.append(f"{m.display_name} {kind}: refused ({exc.code}): {exc.message}")
-            continue
-        if plan.errors:
-            result.problems += [f"{m.display_name} {kind}: {f}" for f in plan.errors]
-            continue
-        result.warnings += [f"{m.display_name} {kind}: {f}" for f in plan.warnings]
-        before = len(reporter.data["produced"])
-        code = issue_and_write(plan.drafts, series_path=series_path, prefix=provider.invoice_prefix,
-                               out=invoices_dir, outbox=outbox, ledger=ledger, reporter=reporter)
-        if code != 0:
-            result.problems.append(f"{m.display_name} {kind}: not written ({reporter.data['status']})")
-        result.invoices += reporter.data["produced"][before:]
-
-    # Västerås takes no invoices: the refusal, then the monthly report instead.
-    vasteras = registry.get("vasteras")
-    try:
-        plan_invoices(provider, reports("vasteras-2021-03"), decisions, vasteras, "2021-03", "base", options)
-        result.problems.append("Västerås: an invoice was planned, but Västerås takes no invoices")
-    except BuildRefused as exc:
-        result.refusals.append({"municipality": vasteras.display_name, "code": exc.code, "message": exc.message})
-    try:
-        red = plan_redovisning(provider, reports("vasteras-2021-03"), decisions, vasteras, "2021-03", options)
-        if red.errors:
-            result.problems += [f"Västerås redovisning: {f}" for f in red.errors]
-        else:
-            result.redovisning = write_redovisning(red, out / "redovisning")
-    except BuildRefused as exc:
-        result.problems.append(f"Västerås redovisning: refused ({exc.code}): {exc.message}")
-
-    # Validate what was written, from disk, once more.
-    validator = Validator()
-    table = Table(title=f"Provider demo: {provider.name} (fictional) → {invoices_dir}/ (UBL) and {outbox}/ (SBDH)",
-                  title_justify="left")
-    for col in ("file", "invoice number", "kind", "buyer", "period", "lines", "total", "UBL / SBDH"):
-        table.add_column(col, justify="right" if col in ("lines", "total") else "left",
-                         no_wrap=col in ("file", "invoice number", "total"))
-    for p in result.invoices:
-        verdicts = []
-        for path in (p["file"], p["sbdh_file"]):
-            res = validator.validate_path(path)
-            counts = res.counts()
-            verdicts.append("valid" if res.valid else f"INVALID ({counts['fatal']} fatal)")
-            if not res.valid:
-                result.problems.append(f"{path}: invalid on disk")
-        table.add_row(Path(p["file"]).name, p["number"], p["kind"], p["buyer"], p["period"],
-                      str(p["lines"]), f"{p['total']} {p['currency']}", " / ".join(verdicts))
-    console.print(table)
-    for r in result.refusals:
-        console.print(f"[yellow]refused as it should be[/] {r['municipality']} ({r['code']}): {r['message']}")
-    for p in result.redovisning:
-        console.print(f"monthly report {p['buyer']} {p['period']}: {p['file']}, {Path(p['xlsx_file']).name}, "
-                      f"{len(p['timereports'])} time reports; {p['hours']} h, {p['total']} {p['currency']}")
-    for warning in result.warnings:
-        console.print(warning, style="yellow", markup=False)
-    for problem in result.problems:
-        console.print(f"[red]problem[/] {problem}")
-    console.print(f"{len(result.invoices)} invoices written and validated; SBDH copies in {outbox}")
-    return result
 
 
 # ------------------------------------------------------------------------- municipal part

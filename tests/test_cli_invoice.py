@@ -346,8 +346,15 @@ def test_demo_provider_part(tmp_path):
     assert sorted(p.name for p in result.outbox.iterdir()) == [f"PA-{p['number'][3:]}.xml" for p in result.invoices]
     for p in (result.outbox).iterdir():
         assert unwrap(p.read_bytes()).document_type_id.endswith("::2.1")
-    assert [r["code"] for r in result.refusals] == ["no_invoices"]
+    # The month billed again is refused naming the first invoice; Västerås takes no invoices.
+    assert [r["code"] for r in result.refusals] == ["already_billed", "no_invoices"]
+    assert f"was billed on invoice {result.invoices[0]['number']}" in result.refusals[0]["message"]
     assert [r["total"] for r in result.redovisning] == ["67275.00"]
+    # Borås's invoice carries the power of attorney the provider attached, and its PDF copy is written out.
+    boras = result.invoices[3]
+    assert boras["attachments"] == 5  # 2 time reports, their PDFs, the fullmakt (+ its own PDF copy when issued)
+    copy = out / "invoices" / f"faktura-{boras['number']}.pdf"
+    assert copy.read_bytes().startswith(b"%PDF-")
     # Eva's Friday evenings followed by a night of waiting time: short daily rest, warned of.
     assert [w.split(": assistant")[0] for w in result.warnings] == ["Borås Stad base: WARNING LSS-SRC-050"] * 5
     no_personal_data("\n".join(result.warnings))
@@ -368,6 +375,11 @@ def test_demo_command(runner, tmp_path):
     assert "official documents validated; 0 unexpected failures" in result.stdout
     assert "4 invoices written and validated" in result.stdout
     assert "refused as it should be Västerås stad" in result.stdout
+    flat = " ".join(result.stdout.split())
+    assert "refused as it should be Tjörns kommun (already_billed)" in flat
+    assert "What Borås Stad asks for with invoice" in flat and "not checked: send it yourself" in flat
+    assert "klockan ställdes fram en timme (sommartid): verklig tid 8.00 h" in flat
+    assert "Summa väntetid: 44.00 h" in flat and "BILAGA-1" in flat
     no_personal_data(result.output)
 
 
