@@ -6,8 +6,9 @@ when) and opens the recovery claims it finds. ``payments import`` imports the fi
 payment export and answers PD for the invoices it pays in full. ``recovery settle`` closes a
 claim.
 
-Exit status: 0 done and nothing to look at; 1 the run has findings (FIN-*) or a payment file
-has bad rows (every problem listed, nothing imported); 2 usage or I/O.
+Exit status: 0 done and nothing to look at; 1 the run has findings (FIN-*), a payment file
+has bad rows (every problem listed, nothing imported) or a claim already settled is refused;
+2 usage or I/O.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import click
 
 from lssinvoice import settings
 from lssinvoice.cmd_registers import DB, MUNICIPALITY, REGISTRY, _refused, _slug, _store_error
-from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, CommandError, emit, finish, format_option
+from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, CommandError, CommandRefused, emit, finish, format_option
 
 
 def _period(ctx, param, value: str) -> str:
@@ -206,7 +207,9 @@ def recovery_settle(claim_id, db, offset_number, repaid, note, by, fmt):
         try:
             state = settle_claim(store, claim_id, by=by or getpass.getuser(), now=datetime.now(UTC),
                                  offset_invoice=offset, note=note)
-        except (LookupError, ValueError) as exc:
+        except ValueError as exc:  # already settled: a refusal
+            raise CommandRefused(str(exc)) from None
+        except LookupError as exc:
             raise CommandError(str(exc)) from None
     finally:
         store.dispose()

@@ -2,8 +2,8 @@
 rates an administrator enters for a year the packaged registry does not know yet
 (:mod:`invoices.rate_overrides`).
 
-Exit status: 0 done; 2 usage or I/O (an unknown municipality, an amount or a source refused,
-the file that cannot be written).
+Exit status: 0 done; 1 refused (a rate without a source, an amount that is not one: nothing
+entered); 2 usage or I/O (an unknown municipality, the file that cannot be written).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from lssinvoice import settings
-from lssinvoice.output import CommandError, emit, format_option
+from lssinvoice.output import CommandError, CommandRefused, emit, format_option
 
 REGISTRY = click.option("--registry", "registry_dirs", multiple=True, type=click.Path(path_type=Path),
                         help="A folder of municipality files adding to or overriding the registry (repeatable).")
@@ -95,7 +95,7 @@ def set_rate(municipality, fk, year, amount, source, registry_dirs, fmt):
     try:
         path, value = save_override(year=year, amount=amount, source=source, municipality=slug)
     except ValueError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandRefused(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"cannot write the entered rates: {exc.strerror or exc}") from None
     who = slug or "fk"

@@ -56,15 +56,16 @@ def test_an_entered_rate_bills_the_year_the_package_does_not_know(rates_file):
     assert load_registry(use_env=False).get("boras").known_rate_years() == (2024,)  # a registry of its own
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--municipality", "boras", "--year", "2025", "--amount", "310", "--source", " "), "without a source is refused"),
-    (("--municipality", "boras", "--year", "2025", "--amount", "310.505", "--source", "x"), "more than 2 decimals"),
-    (("--municipality", "boras", "--year", "2025", "--amount", "-1", "--source", "x"), "not a positive amount"),
-    (("--municipality", "Ingenstans", "--year", "2025", "--amount", "310", "--source", "x"), "unknown municipality"),
+@pytest.mark.parametrize("args, message, code", [
+    (("--municipality", "boras", "--year", "2025", "--amount", "310", "--source", " "), "without a source is refused", 1),
+    (("--municipality", "boras", "--year", "2025", "--amount", "310.505", "--source", "x"), "more than 2 decimals", 1),
+    (("--municipality", "boras", "--year", "2025", "--amount", "-1", "--source", "x"), "not a positive amount", 1),
+    (("--municipality", "Ingenstans", "--year", "2025", "--amount", "310", "--source", "x"), "unknown municipality", 2),
 ])
-def test_a_rate_is_refused_without_a_source_or_with_a_wrong_amount(rates_file, args, message):
+def test_a_rate_is_refused_without_a_source_or_with_a_wrong_amount(rates_file, args, message, code):
+    # A refusal is exit 1, as the help says; an unknown municipality is a usage error (2).
     result = run("rates", "set", *args)
-    assert result.exit_code == 2 and message in result.output
+    assert result.exit_code == code and message in result.output
     assert not rates_file.exists()
 
 
