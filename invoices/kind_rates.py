@@ -33,7 +33,7 @@ from pydantic import field_validator, model_validator
 from .hours import KIND_LABEL, line_amount
 from .model import ShiftKind
 from .registry_errors import RateUnknown
-from .sourced import Frozen, Sourced, amount
+from .sourced import Frozen, Sourced, YearAmounts
 
 if TYPE_CHECKING:
     from .registry import Municipality
@@ -49,7 +49,7 @@ class KindRate(Frozen):
     year's hourly rate (module notes); every value with its source."""
 
     kind: ShiftKind
-    amounts: dict[int, Sourced[Decimal]] = {}
+    amounts: YearAmounts = {}
     share: Sourced[Decimal] | None = None
 
     @field_validator("kind")
@@ -58,13 +58,6 @@ class KindRate(Frozen):
         if v not in RATED_KINDS:
             raise ValueError(f"kind_rates are for {' and '.join(k.value for k in RATED_KINDS)}; "
                              f"{v.value} time is billed at the hourly rate (billed_kinds)")
-        return v
-
-    @field_validator("amounts")
-    @classmethod
-    def _amounts(cls, v: dict[int, Sourced[Decimal]]) -> dict[int, Sourced[Decimal]]:
-        for s in v.values():
-            amount(s.value)
         return v
 
     @field_validator("share")

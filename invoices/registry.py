@@ -42,8 +42,7 @@ from peppol import codes
 from .buyer_names import name_keys, names_org_nr, text_key
 from .evidence import EVIDENCE
 from .kind_rates import KindRate, kind_rates_valid
-from .sourced import Frozen, Sourced
-from .sourced import amount as _amount
+from .sourced import Frozen, Sourced, YearAmounts
 from .registry_errors import ChannelUnknown, RateUnknown, RegistryError, ShiftKindNotBilled, UnknownMunicipality
 
 ENV_VAR = "LSSINVOICE_MUNICIPALITIES"
@@ -67,16 +66,9 @@ class RateRule(Frozen):
 
     kind: Literal["by_year", "fk_standard_amount"]
     source: str = Field(min_length=1)
-    amounts: dict[int, Sourced[Decimal]] = {}
+    amounts: YearAmounts = {}
     from_year: int | None = None
     to_year: int | None = None
-
-    @field_validator("amounts")
-    @classmethod
-    def _amounts(cls, v: dict[int, Sourced[Decimal]]) -> dict[int, Sourced[Decimal]]:
-        for s in v.values():
-            _amount(s.value)
-        return v
 
     @model_validator(mode="after")
     def _shape(self) -> "RateRule":
@@ -135,15 +127,8 @@ class FkTable(Frozen):
     """FK's standard hourly amount per year (``invoices/data/fk_schablonbelopp.toml``)."""
 
     format: int = FORMAT_VERSION
-    amounts: dict[int, Sourced[Decimal]]
+    amounts: YearAmounts
     origin: str = ""
-
-    @field_validator("amounts")
-    @classmethod
-    def _amounts(cls, v: dict[int, Sourced[Decimal]]) -> dict[int, Sourced[Decimal]]:
-        for s in v.values():
-            _amount(s.value)
-        return v
 
     @property
     def years(self) -> tuple[int, ...]:

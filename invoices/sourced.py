@@ -7,11 +7,11 @@ re-exports :class:`Sourced` and :class:`Frozen`. Layout: ``invoices/data/README.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-__all__ = ["Frozen", "Sourced", "amount"]
+__all__ = ["Frozen", "Sourced", "YearAmounts", "amount"]
 
 T = TypeVar("T")
 
@@ -39,3 +39,7 @@ def amount(v: Decimal) -> Decimal:
     if v.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueError(f"an hourly amount has at most 2 decimals (öre), got {v}")
     return v
+
+
+YearAmounts = dict[int, Sourced[Annotated[Decimal, AfterValidator(amount)]]]
+"""Hourly amounts by year, each checked by :func:`amount` and carrying its source."""
