@@ -28,6 +28,7 @@ COMMANDS = {
     "payments": ("lssinvoice.cmd_finance", "payments"),
     "recovery": ("lssinvoice.cmd_finance", "recovery"),
     "rates": ("lssinvoice.cmd_rates", "rates"),
+    "timereport": ("lssinvoice.cmd_timereport", "timereport"),
 }
 
 
