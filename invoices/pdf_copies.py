@@ -146,6 +146,70 @@ def timereport_pdf(report: TimeReport, shifts: Iterable[Shift] | None = None,
     return bytes(pdf.output())
 
 
+SIGNED_XML_NAME = "tidrapport-signerad.xml"
+"""The name the signed XML report has inside its PDF rendering (:func:`signed_timereport_pdf`)."""
+
+
+def signed_timereport_pdf(report: TimeReport, signers: Iterable, xml: bytes) -> bytes:
+    """The signed report readable (as :func:`timereport_pdf`, then who signed, in which role,
+    when), carrying the signed XML byte for byte as an embedded file (:data:`SIGNED_XML_NAME`).
+
+    Why a PDF: an invoice may embed only PDF, PNG, JPEG, CSV, XLSX or ODS (BR-CL-24), not
+    XML; a PDF may carry files (ISO 32000 embedded files), so the signed bytes travel
+    unchanged inside the one attachment type every receiver opens, and the municipality
+    verifies them (:func:`embedded_signed_report`)."""
+    pdf_bytes = timereport_pdf(report)
+    pdf = _pdf(f"Tidrapport {report.month}, signerad")
+    _pairs(pdf, [("Innehåll", "Tidrapporten i PDF:en före denna sida är en läsbar kopia; den signerade "
+                              f"tidrapporten (XML, XAdES) är bifogad i denna fil som {SIGNED_XML_NAME}.")])
+    _heading(pdf, "Signaturer")
+    roles = {"assistant": "assistent", "supervisor": "arbetsledare", "ombud": "ombud"}
+    _table(pdf, ["Roll", "Signerad", "Giltig", "Anmärkning"],
+           [[roles.get(s.role or "", s.role or "?"), s.signing_time.isoformat(timespec="minutes") if s.signing_time
+             else "", "ja" if s.valid else "nej", s.reason if not s.valid else ""] for s in signers],
+           [30, 40, 16, 104], set())
+    pdf.embed_file(bytes=xml, basename=SIGNED_XML_NAME, mime_type="application/xml",
+                   desc="Signerad tidrapport (urn:lssinvoice:timereport:1)")
+    return _concat(pdf_bytes, bytes(pdf.output()))
+
+
+def _concat(first: bytes, second: bytes) -> bytes:
+    """Two PDFs as one, the second's embedded files kept (pypdf)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(first)))
+    second_reader = PdfReader(io.BytesIO(second))
+    writer.append(second_reader)
+    for name, contents in second_reader.attachments.items():
+        for content in contents:
+            writer.add_attachment(name, content)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def embedded_signed_report(pdf: bytes) -> bytes | None:
+    """The signed XML report a PDF carries (:func:`signed_timereport_pdf`), or None when it
+    carries none (any other PDF). Raises ValueError for a PDF that cannot be read."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        found = PdfReader(io.BytesIO(pdf)).attachments.get(SIGNED_XML_NAME)
+    except (PdfReadError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"the PDF cannot be read ({type(exc).__name__})") from None
+    if not found:
+        return None
+    if len(found) > 1:
+        raise ValueError(f"the PDF carries {len(found)} files named {SIGNED_XML_NAME}")
+    return found[0]
+
+
 def pdf_twin(csv_attachment: Attachment, content: bytes) -> Attachment:
     """The PDF beside a time report CSV attachment: its id + ``-PDF``, its name with ``.pdf``."""
     stem = (csv_attachment.filename or csv_attachment.id).rsplit(".", 1)[0]
