@@ -38,6 +38,7 @@ from .states import (
     QUARANTINED, STORED, TOO_MANY_LINES, UNREADABLE, WRONG_TYPE,
 )
 from .sickclaim_intake import take_in_claim
+from .signed_intake import ReportSigning
 from .timereport_intake import AttachedReports, take_in
 
 INVOICE_KINDS = ("invoice", "creditnote")
@@ -111,8 +112,9 @@ class Analyser:
     """The analysis of documents delivered to one receiver."""
 
     def __init__(self, receiver: Receiver, validator: Validator, limits: Limits,
-                 max_lines: int = DEFAULT_MAX_LINES):
+                 max_lines: int = DEFAULT_MAX_LINES, signing: ReportSigning | None = None):
         self.receiver, self.validator, self.limits, self.max_lines = receiver, validator, limits, max_lines
+        self.signing = signing or ReportSigning()
 
     def analyse(self, data: bytes, name: str, received_on: date | None = None) -> Analysis:
         """Everything that decides the document's fate. ``received_on`` is its reference date:
@@ -181,7 +183,7 @@ class Analyser:
         lookalike = r.lookalike_number(analysis.read.document.id)
         if lookalike:
             analysis.findings.append(lookalike)
-        analysis.timereports, found = take_in(analysis.read.document, analysis.rows)
+        analysis.timereports, found = take_in(analysis.read.document, analysis.rows, self.signing)
         analysis.findings.extend(found)
         analysis.sick_claim, found = take_in_claim(analysis.read.document)
         analysis.findings.extend(found)

@@ -56,6 +56,7 @@ from .municipal import Receiver, municipal_ruleset
 from .outbox import Outbox
 from .replies import Replier
 from .states import ARCHIVED, CLAIMED, ENGINE_ERROR, FINAL, NOT_REGULAR, PENDING, QUARANTINED, STORED, TOO_LARGE
+from .signed_intake import ReportSigning
 from .store import Store
 
 BATCH_BYTES = 64 * 1024 * 1024  # read at most this much of the inbox ahead of processing
@@ -87,6 +88,8 @@ class Settings:
     remove_from_inbox: bool = True
     wrap_responses: bool = True  # in an SBDH envelope, for the access point
     max_lines: int = DEFAULT_MAX_LINES
+    # How signed time reports and yes/no signature cells are taken (ingest.signed_intake).
+    signing: ReportSigning | None = None
     # What time it is: the claims stamp a document's reception with it, and its date is the
     # reference date the rules in force are chosen for. Tests receive on a given day with it.
     clock: Callable[[], datetime] = now
@@ -125,7 +128,7 @@ class Pipeline:
         self.ruleset = municipal_ruleset(settings.receiver)
         limits = Limits(max_bytes=settings.max_bytes)
         self.validator = Validator(limits=limits, extra=(self.ruleset,))
-        self.analyser = Analyser(settings.receiver, self.validator, limits, settings.max_lines)
+        self.analyser = Analyser(settings.receiver, self.validator, limits, settings.max_lines, settings.signing)
         self.replier = Replier(settings.receiver)
         self.claims = Claims(store, self.owner, settings.lease, settings.clock)
         self.finisher = Finisher(store, self.claims, archive, self.replier)

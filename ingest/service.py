@@ -48,6 +48,8 @@ class IngestConfig:
     lease_seconds: int = 300
     max_lines: int = 10_000
     registry_dirs: tuple[str, ...] = ()  # folders adding to the registry (after $LSSINVOICE_MUNICIPALITIES)
+    trust: tuple[str, ...] = ()  # PEM files of the trust anchors signed time reports are verified against
+    signatories: str | None = None  # the providers' signatories (invoices.signatories)
 
 
 class SourceMissing(BlobError):
@@ -64,7 +66,9 @@ def absolute_locations(config: IngestConfig) -> IngestConfig:
     store records then mean the same from any working folder."""
     return replace(config, source=_absolute(config.source), archive=_absolute(config.archive),
                    outbox=_absolute(config.outbox),
-                   registry_dirs=tuple(os.path.abspath(d) for d in config.registry_dirs))
+                   registry_dirs=tuple(os.path.abspath(d) for d in config.registry_dirs),
+                   trust=tuple(os.path.abspath(p) for p in config.trust),
+                   signatories=os.path.abspath(config.signatories) if config.signatories else None)
 
 
 def check_source(config: IngestConfig) -> None:
@@ -78,6 +82,16 @@ def receiver_for(config: IngestConfig) -> Receiver:
 
     municipality = load_registry(extra_dirs=list(config.registry_dirs)).find(config.municipality)
     return Receiver.from_registry(municipality, config.reference_codes)
+
+
+def signing_for(config: IngestConfig):
+    """How this receiver takes signed time reports (:mod:`ingest.signed_intake`)."""
+    from invoices.registry import load_registry
+
+    from .signed_intake import load_signing
+
+    municipality = load_registry(extra_dirs=list(config.registry_dirs)).find(config.municipality)
+    return load_signing(config.trust, config.signatories, municipality)
 
 
 def open_store(config: IngestConfig) -> Store:
@@ -96,7 +110,7 @@ def open_pipeline(config: IngestConfig, store: Store | None = None,
     settings = Settings(receiver=receiver, max_bytes=config.max_bytes,
                         lease=timedelta(seconds=config.lease_seconds),
                         remove_from_inbox=config.remove_from_inbox, max_lines=config.max_lines,
-                        **({"clock": clock} if clock else {}))
+                        signing=signing_for(config), **({"clock": clock} if clock else {}))
     return Pipeline(store, open_blobs(config.source, **blobs), open_blobs(config.archive, **blobs),
                     open_blobs(config.outbox, **blobs), settings)
 

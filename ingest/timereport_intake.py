@@ -2,7 +2,8 @@
 
 Reading (:func:`take_in`, no I/O)
     Every embedded attachment whose MIME code or file name says CSV or XLSX
-    (:func:`invoices.tables.table_format`; PDFs and images are never opened) is read by the
+    (:func:`invoices.tables.table_format`; images are never opened, a PDF only for the signed
+    report it may carry, :mod:`ingest.signed_intake`) is read by the
     provider side's own reader (:func:`invoices.timereports.recognise_timereport`, the same
     code that reads a provider's files), from the decoded bytes the BIS model already holds,
     large attachments included (those go to the archive, not the store, but the analysis has
@@ -38,13 +39,14 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
 from invoices.input_errors import InputError
-from invoices.model import TimeReport, mask_personal_numbers
+from invoices.model import Signatures, TimeReport, mask_personal_numbers
 from invoices.tables import table_format
 from invoices.timereports import recognise_timereport
 from validate.findings import Finding, Severity
 
 from . import tables as t
 from .rows import InvoiceRows, column_problem
+from .signed_intake import ReportSigning, judge_unsigned, signed_finding, signed_in_pdf
 
 __all__ = [
     "BAD_TIMEREPORT_RULE", "MAX_PROBLEMS", "NO_TIMEREPORT_RULE", "STEP", "AttachedReports", "insert_timereports",
@@ -122,12 +124,27 @@ def _unstorable(number: int, reports: tuple[TimeReport, ...]) -> list[InputError
     return errors
 
 
-def take_in(document, rows: InvoiceRows) -> tuple[list[AttachedReports], list[Finding]]:
+def take_in(document, rows: InvoiceRows, signing: ReportSigning = ReportSigning()) -> tuple[
+        list[AttachedReports], list[Finding]]:
     """The time reports of a read BIS document (``peppol.model.Document``) and the findings
-    about them; marks the attachment rows that hold a time report (see the module notes)."""
-    attached: list[AttachedReports] = []
+    about them; marks the attachment rows that hold a time report (see the module notes).
+    ``signing``: how signed reports (in PDFs) and yes/no signature cells are taken
+    (:mod:`ingest.signed_intake`)."""
+    tables: list[AttachedReports] = []
+    signed: list[AttachedReports] = []
     findings: list[Finding] = []
     for number, (att, row) in enumerate(zip(document.attachments, rows.attachments), start=1):
+        if att.content and att.mime_code == "application/pdf":
+            reports, found = signed_in_pdf(att.content, _label(number), signing)
+            findings += found
+            if reports is not None:
+                row["recognised_as"], row["rows"] = "timereport-signed", sum(len(r.shifts) for r in reports)
+                errors = _unstorable(number, reports)
+                if errors:
+                    findings += _problems(number, att.filename, errors)
+                else:
+                    signed.append(AttachedReports(number, reports))
+            continue
         fmt = table_format(att.filename, att.mime_code) if att.content else None
         if fmt is None:
             continue
@@ -143,11 +160,58 @@ def take_in(document, rows: InvoiceRows) -> tuple[list[AttachedReports], list[Fi
         if errors:
             findings += _problems(number, att.filename, errors)
         elif read.reports:
-            attached.append(AttachedReports(number, read.reports))
+            tables.append(AttachedReports(number, read.reports))
+    attached, found = _merge(tables, signed, signing)
+    findings += found
     if not attached and document.kind != "creditnote":
         findings.append(Finding(NO_TIMEREPORT_RULE, Severity.WARNING, "no parseable time report attached",
                                 step=STEP))
     return attached, findings
+
+
+def _key(report: TimeReport) -> tuple[str, str, str]:
+    return report.assistant.pnr, report.client.pnr, report.month
+
+
+def _merge(tables: list[AttachedReports], signed: list[AttachedReports],
+           signing: ReportSigning) -> tuple[list[AttachedReports], list[Finding]]:
+    """The reports to store: a CSV/XLSX report whose assistant, client and month a verified
+    signed report also covers takes its signatures from it when every shift of the table is in
+    the signed report (the table holds the shifts this invoice bills, the signed report the
+    month), and is unsigned, with LSS-TR-003, when one is not; then the signed report is not
+    stored twice. Any other table report is judged as yes/no cells (:func:`judge_unsigned`)."""
+    by_key = {_key(r): (a.number, r) for a in signed for r in a.reports}
+    used: set[tuple[str, str, str]] = set()
+    out: list[AttachedReports] = []
+    findings: list[Finding] = []
+    for table in tables:
+        reports: list[TimeReport] = []
+        plain: list[TimeReport] = []
+        for r in table.reports:
+            match = by_key.get(_key(r))
+            if match is None:
+                plain.append(r)
+                continue
+            used.add(_key(r))
+            number, signed_report = match
+            if _shift_set(r) <= _shift_set(signed_report):
+                reports.append(r.model_copy(update={"signatures": signed_report.signatures}))
+            else:
+                reports.append(r.model_copy(update={"signatures": Signatures()}))
+                findings.append(signed_finding(f"{_label(table.number)}: shifts that the signed report "
+                                               f"{_label(number)} does not hold: counted as unsigned"))
+        judged, found = judge_unsigned(tuple(plain), _label(table.number), signing)
+        findings += found
+        out.append(AttachedReports(table.number, tuple(reports) + judged))
+    for a in signed:
+        rest = tuple(r for r in a.reports if _key(r) not in used)
+        if rest:
+            out.append(AttachedReports(a.number, rest))
+    return sorted(out, key=lambda a: a.number), findings
+
+
+def _shift_set(report: TimeReport) -> set[tuple]:
+    return {(s.start_utc, s.end_utc, s.kind, s.decision_id) for s in report.shifts}
 
 
 # ------------------------------------------------------------------ storing

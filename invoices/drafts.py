@@ -102,6 +102,9 @@ class BuildOptions:
     supplement: bool = False
     # Bill at most each decision's granted hours, the rest listed (invoices.granted_cap).
     cap_at_granted: bool = False
+    # Verified signed time reports (invoices.signed_attach.SignedInput): attached in place of
+    # (or beside) the regenerated CSV reports they cover.
+    signed_reports: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ from peppol.model import Attachment, Line, Period
 
 from .billed import shift_key, still_to_bill
 from .evidence import attach_checklists
+from .signed_attach import attach_signed
 from .granted_cap import GrantedCap, cap_comments, capped_checks, stretches
 from .kind_rates import kind_price
 from .pdf_copies import pdf_twin, timereport_pdf
@@ -380,6 +381,7 @@ def _hours_draft(month: _Month, group: list[tuple[Decision, Pairs]], omitted: li
         attachments=tuple(attachments), payment_means=parties.payment_means,
         vat_exemptions=(vat_exemption(),), decision_id=ids, reports=tuple(shown),
     )
+    draft = attach_signed(draft, month.options.signed_reports)
     refuse_personal_data(draft, month.persons, month.findings)
     return draft
 

@@ -181,6 +181,11 @@ class Municipality(Frozen):
     # :mod:`invoices.checks`) on invoices or reports for it; ``--check CODE=LEVEL`` still
     # overrides. A code left out keeps its default level.
     source_levels: dict[str, Sourced[Literal["error", "warning", "off"]]] = {}
+    # Time reports whose signatures are yes/no cells of a CSV/XLSX, not signed XML
+    # (invoices.signed_reports): ``accepted`` (the cells are believed), ``flagged`` (believed,
+    # with a warning) or ``rejected`` (not believed: the report counts as unsigned). Left out:
+    # accepted, as before signed reports existed (no seed says otherwise).
+    unsigned_timereports: Sourced[Literal["accepted", "flagged", "rejected"]] | None = None
     origin: str = ""  # the file this entry was read from
 
     _fk: FkTable | None = PrivateAttr(default=None)

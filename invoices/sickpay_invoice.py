@@ -24,6 +24,7 @@ from peppol.model import Attachment, Line
 
 from .claims import ClaimRecord, refuse_if_recorded
 from .evidence import attach_checklists
+from .signed_attach import attach_signed
 from .drafts import BuildOptions, BuildRefused, added_attachments, InvoiceDraft, Plan, persons_in, refuse_personal_data
 from .drafts import require_invoices, source_checks, timereport_attachment, vat_exemption
 from .hours import ZERO, month_bounds, parse_period
@@ -152,6 +153,7 @@ def plan_sickpay(provider: Provider, reports: Sequence[TimeReport], decisions: S
                       + [("sick", r) for r in sick_reports if r not in evidence_reports]),
         provided=_provided(claim, spec),
     )
+    draft = attach_signed(draft, options.signed_reports)
     refuse_personal_data(draft, persons_in(reports) + [occasion.sick_assistant, occasion.client], findings)
     plan = Plan(DecisionKind.SICKPAY.value, period, m.display_name, [draft], findings, [], notes)
     return attach_checklists(plan, m, policy)

@@ -48,11 +48,17 @@ _location_options = option_group([
                       "per document)."),
     click.option("--keep-inbox", is_flag=True, help="Leave processed files in the inbox (default: remove "
                  "them once stored or quarantined; the archive keeps the bytes)."),
+    click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                 help="A PEM file of trust anchors signed time reports are verified against (repeatable; "
+                      "pinned: never the system store). Without it a signed report counts as unsigned."),
+    click.option("--signatories", type=click.Path(path_type=Path, exists=True), default=None,
+                 help="The providers' signatories (CSV/XLSX: pnr, name, role supervisor/ombud, "
+                      "power_of_attorney): who may sign besides the assistant."),
 ])
 
 
 def _config(source, db, municipality, registry_dirs, archive, outbox, reference_code, s3_endpoint, region,
-            max_bytes, max_lines, keep_inbox):
+            max_bytes, max_lines, keep_inbox, trust=(), signatories=None):
     """The run's configuration; no municipality is a usage error naming the option and the variable."""
     from ingest.service import IngestConfig
 
@@ -62,7 +68,8 @@ def _config(source, db, municipality, registry_dirs, archive, outbox, reference_
     return IngestConfig(source=source, db=db, municipality=municipality, archive=archive, outbox=outbox,
                         reference_codes=tuple(reference_code), s3_endpoint=s3_endpoint, region=region,
                         max_bytes=max_bytes, max_lines=max_lines, remove_from_inbox=not keep_inbox,
-                        registry_dirs=tuple(str(d) for d in registry_dirs))
+                        registry_dirs=tuple(str(d) for d in registry_dirs), trust=tuple(str(t) for t in trust),
+                        signatories=str(signatories) if signatories else None)
 
 
 def _run_errors() -> tuple[type[Exception], ...]:
@@ -70,9 +77,11 @@ def _run_errors() -> tuple[type[Exception], ...]:
     from ingest.blobs import BlobError
     from ingest.pipeline import Unavailable
     from ingest.store import StoreError
+    from invoices.input_errors import InputErrors
     from invoices.registry import RegistryError, UnknownMunicipality
 
-    return UnknownMunicipality, RegistryError, BlobError, StoreError, Unavailable
+    # InputErrors: the signatories file; ValueError: a trust file that holds no certificate.
+    return UnknownMunicipality, RegistryError, BlobError, StoreError, Unavailable, InputErrors, ValueError
 
 
 def _read_errors() -> tuple[type[Exception], ...]:
@@ -123,7 +132,7 @@ def _report_run(data: dict, fmt: str) -> int:
               help="Seconds between polls with --watch.")
 @FORMAT
 def run(source, db, municipality, registry_dirs, archive, outbox, reference_code, s3_endpoint, region, max_bytes,
-        max_lines, keep_inbox, workers, watch, interval, fmt):
+        max_lines, keep_inbox, trust, signatories, workers, watch, interval, fmt):
     """Ingest every document in the source: stored and answered, or quarantined with a reason.
 
     Exit status: 0 all stored, 1 some quarantined, 2 usage or I/O error (no such source folder;
@@ -135,7 +144,7 @@ def run(source, db, municipality, registry_dirs, archive, outbox, reference_code
     from ingest.service import watch as watch_runs
 
     config = _config(source, db, municipality, registry_dirs, archive, outbox, reference_code, s3_endpoint,
-                     region, max_bytes, max_lines, keep_inbox)
+                     region, max_bytes, max_lines, keep_inbox, trust, signatories)
     codes = [EXIT_OK]
     try:
         with progress_counter("ingesting") as bar:
@@ -179,7 +188,7 @@ def _print_summary(data: dict) -> None:
 @click.option("--reason", default=None, help="Only those quarantined for this reason code.")
 @FORMAT
 def retry_cmd(source, db, municipality, registry_dirs, archive, outbox, reference_code, s3_endpoint, region,
-              max_bytes, max_lines, keep_inbox, quarantined, reason, fmt):
+              max_bytes, max_lines, keep_inbox, trust, signatories, quarantined, reason, fmt):
     """Analyse quarantined documents again (after the cause was fixed).
 
     Each original is read from where the store recorded it (an absolute path or URI), so a
@@ -190,7 +199,7 @@ def retry_cmd(source, db, municipality, registry_dirs, archive, outbox, referenc
     from ingest.service import retry_quarantined
 
     config = _config(source, db, municipality, registry_dirs, archive, outbox, reference_code, s3_endpoint,
-                     region, max_bytes, max_lines, keep_inbox)
+                     region, max_bytes, max_lines, keep_inbox, trust, signatories)
     try:
         summary = retry_quarantined(config, reason)
     except _run_errors() as exc:

@@ -211,10 +211,19 @@ def invoice():
 @click.option("--attach", "attach", multiple=True, metavar="FILE:DESCRIPTION",
               help="A file to attach to every invoice (fullmakt, uppdragsavtal, ...): PDF, PNG, JPEG, CSV, XLSX or "
                    "ODS (BR-CL-24), at most 10 MB, with what it is (repeatable).")
+@click.option("--signed-reports", "signed_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=None, help="A folder of signed XML time reports (`timereport sign`): verified, they give the "
+                                 "reports' signatures and are attached (as PDF carrying the signed XML) instead of "
+                                 "the regenerated CSV.")
+@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="With --signed-reports: a PEM file of trust anchors (repeatable; pinned, never the system store).")
+@click.option("--signatories", type=click.Path(path_type=Path, exists=True), default=None,
+              help="With --signed-reports: who may sign besides the assistant (CSV/XLSX: pnr, name, role, "
+                   "power_of_attorney).")
 @_with_rules
 def create(provider, timereports, decisions, municipality, period, out, checks, omit_unbilled, registry_dirs,
            fmt, kind, sickpay, sbdh, series, issue_date, payment_terms, replace, supplement, cap_at_granted, attach,
-           rules_at, rules_release):
+           signed_dir, trust, signatories, rules_at, rules_release):
     """Make the month's invoice(s) for one municipality: checked, numbered, validated, written.
 
     One invoice per decision (base or temporary extension), or one per sickness occasion
@@ -235,17 +244,20 @@ def create(provider, timereports, decisions, municipality, period, out, checks, 
         raise click.UsageError("--replace and --supplement do not go together")
     if cap_at_granted and kind == "sickpay":
         raise click.UsageError("--cap-at-granted is for --kind base or extension")
+    if bool(signed_dir) != bool(trust):
+        raise click.UsageError("--signed-reports and --trust go together (signatures are verified before use)")
     try:
+        signed = _signed(reporter, signed_dir, trust, signatories) if signed_dir else ()
         reporter.done(_create(reporter, provider, timereports, decisions, municipality, period, out, checks,
                               omit_unbilled, registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms,
-                              rules, extra, replace, supplement, cap_at_granted))
+                              rules, extra, replace, supplement, cap_at_granted, signed))
     except _Exit as e:
         reporter.done(e.code)
 
 
 def _create(reporter, provider, timereports, decisions, municipality, period, out, checks, omit_unbilled,
             registry_dirs, kind, sickpay, sbdh, series, issue_date, payment_terms, rules=(None, None),
-            extra_attachments=(), replace=None, supplement=False, cap_at_granted=False) -> int:
+            extra_attachments=(), replace=None, supplement=False, cap_at_granted=False, signed=()) -> int:
     from invoices.build import BuildOptions, BuildRefused, plan_invoices, plan_sickpay, require_invoices
     from invoices.claims import SickPayLedger
     from invoices.inputs import InputErrors
@@ -265,6 +277,11 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
     except BuildRefused as exc:
         return _refused(reporter, exc)
     reports, decs = _read_inputs(reporter, timereports, decisions, reg)
+    if signed:
+        from invoices.signed_attach import apply_signatures
+
+        reports, notes = apply_signatures(reports, signed)
+        reporter.notes(notes)
     spec = None
     if sickpay is not None:
         try:
@@ -291,7 +308,7 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
     options = BuildOptions(issue_date=when, policy=policy, omit_unbilled=omit_unbilled,
                            payment_terms_days=payment_terms, extra_attachments=extra_attachments,
                            billed=billed, inactive_numbers=voided_numbers, replace=replace, supplement=supplement,
-                           cap_at_granted=cap_at_granted)
+                           cap_at_granted=cap_at_granted, signed_reports=tuple(signed))
     ledger = None
     try:
         if kind == "sickpay":
@@ -327,6 +344,26 @@ def _create(reporter, provider, timereports, decisions, municipality, period, ou
         return EXIT_USAGE
     print_produced(reporter, f"{m.display_name}, {period}: {kind}")
     return code
+
+
+def _signed(reporter, folder: Path, trust, signatories) -> tuple:
+    """The verified signed reports of ``folder``; one that does not verify refuses the command."""
+    from invoices.input_errors import InputErrors
+    from lssinvoice.signed_inputs import read_signed
+
+    try:
+        signed, problems = read_signed(folder, tuple(trust), signatories)
+    except (OSError, ValueError, InputErrors) as exc:
+        reporter.error(str(exc))
+        raise _Exit(EXIT_USAGE) from None
+    if problems:
+        reporter.data["status"] = "refused"
+        reporter.data["refusal"] = {"code": "signed_report_invalid", "message": "; ".join(problems)}
+        for p in problems:
+            reporter.text(f"refused (signed_report_invalid): {p}", err=True, style="red")
+        reporter.text("nothing written", err=True)
+        raise _Exit(EXIT_FINDINGS)
+    return signed
 
 
 def _one_series(reporter, prov, series_path: Path) -> bool:
