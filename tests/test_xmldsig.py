@@ -115,6 +115,7 @@ def test_two_signatures_in_either_order_are_both_valid(order):
     assert by_role["assistant"].subject_serial_number == pki.ASSISTANT_PNR
     assert by_role["supervisor"].subject_serial_number == pki.SUPERVISOR_PNR
     assert by_role["assistant"].signing_time == pki.SIGNING_TIME
+    assert by_role["assistant"].subject == "CN=Assistenta Signerar,SN=Signerar,GN=Assistenta,C=SE"
     assert pki.ASSISTANT_PNR not in by_role["assistant"].subject + repr(by_role["assistant"])
     assert len({s.id for s in result.signatures}) == 2
 

@@ -62,10 +62,10 @@ class SignatureCheck:
     ``repr``), ``subject`` (the subject without its serialNumber) and ``signing_time``."""
 
     id: str
+    role: str | None
     valid: bool
-    code: str | None = None
-    reason: str = ""
-    role: str | None = None
+    code: str | None
+    reason: str
     subject_serial_number: str | None = field(default=None, repr=False)
     subject: str = ""
     signing_time: datetime | None = None
@@ -181,10 +181,13 @@ def _verified_facts(results: list, content: etree._Element, content_c14n: str):
     return others[0].signed_xml, props[0].signed_xml
 
 
+_NAMES = {NameOID.GIVEN_NAME: "GN", NameOID.SURNAME: "SN"}
+
+
 def _subject(cert: x509.Certificate) -> tuple[str | None, str]:
     numbers = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
     rest = x509.Name([a for a in cert.subject if a.oid != NameOID.SERIAL_NUMBER])
-    return (str(numbers[0].value) if numbers else None), rest.rfc4514_string()
+    return (str(numbers[0].value) if numbers else None), rest.rfc4514_string(_NAMES)
 
 
 def _judge(root: etree._Element, content: etree._Element | None, signature: etree._Element, content_id: str,
@@ -201,10 +204,10 @@ def _judge(root: etree._Element, content: etree._Element | None, signature: etre
         verified_content, signed_properties = _verified_facts(results, content, read.content_c14n)
         role = checks.role(signed_properties)
     except Fail as failure:
-        return SignatureCheck(id=sig_id, valid=False, code=failure.code, reason=failure.reason), None
+        return SignatureCheck(id=sig_id, role=None, valid=False, code=failure.code, reason=failure.reason), None
     serial, subject = _subject(read.certificates[0])
-    return SignatureCheck(id=sig_id, valid=True, role=role, subject_serial_number=serial, subject=subject,
-                          signing_time=signing_time), verified_content
+    return SignatureCheck(id=sig_id, role=role, valid=True, code=None, reason="", subject_serial_number=serial,
+                          subject=subject, signing_time=signing_time), verified_content
 
 
 def verify_enveloped(data: bytes, *, content_tag: str, content_id: str, policy: TrustPolicy,
