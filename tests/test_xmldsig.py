@@ -398,6 +398,13 @@ def test_an_engine_failure_is_never_valid(signed_once, monkeypatch):
     assert codes(result) == ["SIG-040"] and not result.signatures[0].valid and result.content is None
 
 
+def test_a_check_that_trips_is_never_valid(signed_once, monkeypatch):
+    def trip(*args, **kwargs):
+        raise KeyError("unexpected")
+    monkeypatch.setattr(xmldsig_verify.checks, "certificates", trip)
+    assert codes(verify(signed_once)) == ["SIG-040"]
+
+
 # --- what signing refuses ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("document", [

@@ -67,7 +67,8 @@ SIG-032   the signing certificate's key usage does not allow what the policy ask
 SIG-033   ``SigningCertificateV2`` missing or not the digest of the ``KeyInfo`` certificate
           (or a legacy SHA-1 ``SigningCertificate`` instead)
 SIG-034   ``KeyInfo`` carries no readable X.509 certificate
-SIG-040   the verification engine failed: no verdict, and never valid
+SIG-040   the verification engine failed, or a check could not run on the input: no verdict,
+          and never valid
 ========  ==================================================================================
 
 No personnummer is printed or logged: messages name certificates by their validity only,

@@ -205,6 +205,9 @@ def _judge(root: etree._Element, content: etree._Element | None, signature: etre
         role = checks.role(signed_properties)
     except Fail as failure:
         return SignatureCheck(id=sig_id, role=None, valid=False, code=failure.code, reason=failure.reason), None
+    except Exception as err:  # noqa: BLE001 - hostile input that trips a check is no verdict, never valid
+        return SignatureCheck(id=sig_id, role=None, valid=False, code=ENGINE_FAILURE,
+                              reason=f"the signature could not be checked: {type(err).__name__}"), None
     serial, subject = _subject(read.certificates[0])
     return SignatureCheck(id=sig_id, role=role, valid=True, code=None, reason="", subject_serial_number=serial,
                           subject=subject, signing_time=signing_time), verified_content
