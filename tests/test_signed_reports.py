@@ -190,7 +190,7 @@ def _ingest(tmp_path, outbox, *extra, municipality="tjorn", registry=None):
     import shutil
 
     inbox = tmp_path / "inbox"
-    inbox.mkdir()
+    inbox.mkdir(parents=True)
     for f in outbox.glob("*.xml"):
         shutil.copyfile(f, inbox / f.name)
     db = f"sqlite:///{tmp_path / 'ingest.db'}"
@@ -236,8 +236,9 @@ def test_a_municipality_that_rejects_yes_no_cells_counts_them_unsigned(tmp_path)
     assert CliRunner().invoke(main, args).exit_code == 0
     registry = tmp_path / "registry"
     registry.mkdir()
-    (registry / "tjorn.toml").write_text(open(TJORN.origin, encoding="utf-8").read() + (
-        '\nunsigned_timereports = { value = "rejected", source = "test registry" }\n'), encoding="utf-8")
+    text = open(TJORN.origin, encoding="utf-8").read().replace(
+        'slug = "tjorn"\n', 'slug = "tjorn"\nunsigned_timereports = { value = "rejected", source = "test registry" }\n', 1)
+    (registry / "tjorn.toml").write_text(text, encoding="utf-8")
     rows, findings = _ingest(tmp_path / "m", tmp_path / "out" / "outbox", registry=registry)
     assert rows and all(r == ("timereport-csv", False, False) for r in rows)
     assert {f[0] for f in findings} >= {"LSS-TR-004"}
