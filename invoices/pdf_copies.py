@@ -197,11 +197,14 @@ def embedded_signed_report(pdf: bytes) -> bytes | None:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
+    # A PDF with no embedded file at all (an invoice copy, a scan) is not opened: the names
+    # tree of embedded files is written uncompressed (pypdf, as signed_timereport_pdf does).
+    if b"/EmbeddedFile" not in pdf:
+        return None
     try:
         found = PdfReader(io.BytesIO(pdf)).attachments.get(SIGNED_XML_NAME)
-    except (PdfReadError, KeyError, TypeError, ValueError) as exc:
+    except Exception as exc:  # pypdf on a hostile or broken file: any error is "cannot be read"
         raise ValueError(f"the PDF cannot be read ({type(exc).__name__})") from None
     if not found:
         return None
