@@ -69,7 +69,7 @@ def demo(out, examples, skip_official):
     unexpected = 0 if skip_official else official_examples(console)
     try:
         result = provider_demo(out, console, examples=examples)
-        municipal = municipal_demo(out, result.outbox, console)
+        municipal = municipal_demo(out, result.outbox, console, result.signing)
         casework = casework_demo(out, console, examples=examples, pahittad=result.invoices)
         finance = finance_demo(out, console)
     except DemoError as exc:
@@ -133,7 +133,27 @@ class MunicipalDemoResult:
 _EXPECTED_EXTRA = {"resubmitted-copy.xml": ("quarantined", "duplicate"), "scanner-error.xml": ("quarantined", "not-xml")}
 
 
-def municipal_demo(out: Path, outbox: Path, console=None) -> MunicipalDemoResult:
+def _check_signed(db: str, result, console) -> None:
+    """Tjörn's stored time reports: the signed ones, verified, with both roles."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT a.recognised_as, r.assistant_signed, r.supervisor_signed FROM timereports r "
+                "JOIN attachments a ON a.id = r.attachment_id")).all()
+    finally:
+        engine.dispose()
+    signed = [r for r in rows if r[0] == "timereport-signed"]
+    console.print(f"Tjörns kommun verified {len(signed)} signed time reports against its pinned trust anchor: "
+                  f"{sum(1 for r in rows if r[1] and r[2])} of {len(rows)} stored reports signed by assistant "
+                  "and supervisor")
+    if not signed or not all(r[1] and r[2] for r in rows):
+        result.problems.append(f"tjorn: signed time reports not all verified ({[tuple(r) for r in rows]})")
+
+
+def municipal_demo(out: Path, outbox: Path, console=None, signing=None) -> MunicipalDemoResult:
     """Deliver the provider's SBDH invoices to each addressed municipality's inbox and ingest
     them there (folder inbox, SQLite store, folder archive and outbox)."""
     from rich.console import Console
@@ -169,9 +189,14 @@ def municipal_demo(out: Path, outbox: Path, console=None) -> MunicipalDemoResult
         table.add_column(col)
     for slug in sorted(delivered):
         home = out / "municipalities" / slug
+        verifying = signing is not None and slug == "tjorn"
         config = IngestConfig(source=str(home / "inbox"), db=f"sqlite:///{(home / 'ingest.db').resolve()}",
-                              municipality=slug, archive=str(home / "archive"), outbox=str(home / "outbox"))
+                              municipality=slug, archive=str(home / "archive"), outbox=str(home / "outbox"),
+                              trust=(str(signing.trust),) if verifying else (),
+                              signatories=str(signing.signatories) if verifying else None)
         summary = run_once(config)
+        if verifying:
+            _check_signed(config.db, result, console)
         responses = sorted(p.name for p in (home / "outbox").glob("*.xml"))
         for o in summary.outcomes:
             mine = [r for r in responses if o.document_id is not None and f"-{o.document_id:08d}-" in r]

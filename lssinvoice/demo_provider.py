@@ -43,6 +43,7 @@ class ProviderDemoResult:
     refusals: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # source-check warnings of invoices written
+    signing: object = None  # lssinvoice.demo_signing.DemoSigning: Tjörn's signed time reports
 
     @property
     def ok(self) -> bool:
@@ -104,6 +105,16 @@ def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXA
     def reports(folder: str):
         return read_timereports(examples / "timereports" / folder)
 
+    # Tjörn's time reports signed by each assistant and a supervisor (issue 14): they give the
+    # reports' signatures and are attached in place of the CSVs; Tjörn's ingest verifies them.
+    from invoices.signed_attach import apply_signatures
+    from lssinvoice.demo_signing import sign_demo_reports
+
+    result.signing = sign_demo_reports(reports("tjorn-2024-03"), provider, out)
+    signed_tjorn, unsigned_notes = apply_signatures(reports("tjorn-2024-03"), result.signing.signed)
+    result.problems += [f"signing: {n}" for n in unsigned_notes]
+    result.problems += [f"signing: {c}: {m}" for s in result.signing.signed for c, m in s.checked.findings]
+
     jobs = [
         ("tjorn", "tjorn-2024-03", "2024-03", "base"),
         ("tjorn", "tjorn-2024-03", "2024-03", "extension"),
@@ -112,15 +123,18 @@ def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXA
     ]
     for slug, folder, period, kind in jobs:
         m = registry.get(slug)
+        given = signed_tjorn if slug == "tjorn" else reports(folder)
+        signed = result.signing.signed if slug == "tjorn" else ()
         try:
             if kind == "sickpay":
-                plan = plan_sickpay(provider, reports(folder), decisions, m, period,
-                                    read_occasion(examples / "sickpay-tjorn-2024-03.toml"), options,
-                                    claimed=ledger.records())
+                plan = plan_sickpay(provider, given, decisions, m, period,
+                                    read_occasion(examples / "sickpay-tjorn-2024-03.toml"),
+                                    replace(options, signed_reports=signed), claimed=ledger.records())
             else:
                 extra = (fullmakt,) if slug == "boras" else ()
-                plan = plan_invoices(provider, reports(folder), decisions, m, period, kind,
-                                     replace(options, extra_attachments=extra, billed=tuple(hours_ledger.records())))
+                plan = plan_invoices(provider, given, decisions, m, period, kind,
+                                     replace(options, extra_attachments=extra, billed=tuple(hours_ledger.records()),
+                                             signed_reports=signed))
         except BuildRefused as exc:
             result.problems.append(f"{m.display_name} {kind}: refused ({exc.code}): {exc.message}")
             continue
@@ -180,6 +194,10 @@ def provider_demo(out: Path = DEFAULT_OUT, console=None, *, examples: Path = EXA
         table.add_row(Path(p["file"]).name, p["number"], p["kind"], p["buyer"], p["period"],
                       str(p["lines"]), f"{p['total']} {p['currency']}", " / ".join(verdicts))
     console.print(table)
+    if result.signing is not None:
+        console.print(f"{len(result.signing.signed)} time reports of Tjörn signed by their assistant and a supervisor "
+                      f"(XML-DSig with XAdES-BES; example e-ID certificates) in {result.signing.folder}; attached to "
+                      "Tjörn's invoices as PDF carrying the signed XML")
     show_supporting_documents(console, out, shown, result)
     for r in result.refusals:
         console.print(f"[yellow]refused as it should be[/] {r['municipality']} ({r['code']}): {r['message']}")
@@ -251,16 +269,17 @@ def _show_timereport(console, draft, result) -> None:
     officer reads it: the rows of waiting time and the totals per kind (no personnummer shown)."""
     from rich.table import Table
 
-    for att in draft.attachments:
-        if not (att.id.startswith("TR-") and att.mime_code == "text/csv"):
-            continue
-        rows = list(csv.reader(io.StringIO(att.content.decode("utf-8"))))
+    from invoices.underlag import timereport_csv
+
+    # The reports as their CSV (and the signed report's PDF rendering) show them.
+    for i, (_, report) in enumerate(draft.reports, start=1):
+        rows = list(csv.reader(io.StringIO(timereport_csv(report).decode("utf-8"))))
         header, body = rows[0], [r for r in rows[1:] if r and not r[0].startswith("#")]
         noted = [r for r in body if r[header.index("Kommentar")]]
         if not noted:
             continue
         cols = ["Datum", "Starttid", "Sluttid", "Tidstyp", "Timmar", "Kommentar"]
-        table = Table(title=f"Time report {att.filename} (attached as {att.id}, also as PDF): its rows of "
+        table = Table(title=f"Time report {report.month}, assistant {i} (attached, signed): its rows of "
                             f"{noted[0][header.index('Tidstyp')]}", title_justify="left")
         for col in cols:
             table.add_column(col, justify="right" if col == "Timmar" else "left")

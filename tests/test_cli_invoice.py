@@ -380,6 +380,9 @@ def test_demo_command(runner, tmp_path):
     assert "What Borås Stad asks for with invoice" in flat and "not checked: send it yourself" in flat
     assert "klockan ställdes fram en timme (sommartid): verklig tid 8.00 h" in flat
     assert "Summa väntetid: 44.00 h" in flat and "BILAGA-1" in flat
+    # Tjörn's reports signed by assistant and supervisor, verified by Tjörn's ingest (issue 14).
+    assert "3 time reports of Tjörn signed by their assistant and a supervisor" in flat
+    assert "9 of 9 stored reports signed by assistant and supervisor" in flat
     no_personal_data(result.output)
 
 

@@ -71,7 +71,7 @@ def demo(tmp_path_factory):
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, highlight=False)
     provider = provider_demo(out, console, issue_date=date(2024, 4, 2))
-    municipal = municipal_demo(out, provider.outbox, console)
+    municipal = municipal_demo(out, provider.outbox, console, provider.signing)  # Tjörn verifies the signed reports
     assert provider.ok and municipal.ok, provider.problems + municipal.problems
     result = casework_demo(out, console, issue_date=date(2024, 4, 3), pahittad=provider.invoices)
     return result, buffer.getvalue()
