@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 
 from .hours import KIND_LABEL, KIND_ORDER, round_hours
 from .model import STOCKHOLM, Person, Shift, TimeReport, validate_pnr
-from .spreadsheet import csv_row
+from .spreadsheet import csv_row, xlsx_append
 from .timereports import TIMEREPORT_COLUMNS, TIMEREPORT_HEADINGS
 
 __all__ = [
@@ -45,6 +45,8 @@ __all__ = [
     "XLSX_MIME",
     "format_pnr",
     "timereport_csv",
+    "timereport_rows",
+    "timereport_xlsx",
     "safe_filename_part",
     "free_text_problems",
     "pnr_variants",
@@ -113,13 +115,10 @@ def _elapsed_note(shift: Shift) -> str:
     return f"{change}: verklig tid {round_hours(shift.seconds)} h"
 
 
-def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
-                   comments: Mapping[int, str] | None = None) -> bytes:
-    """One time report as CSV bytes, in Swedish (see the module notes).
-
-    ``shifts``: the rows to include (default: all of the report's shifts), written in time
-    order. ``comments``: text for the ``Kommentar`` column, keyed by ``id()`` of the shift.
-    """
+def timereport_rows(report: TimeReport, shifts: Iterable[Shift] | None = None,
+                    comments: Mapping[int, str] | None = None) -> tuple[list[str], list[list], list[str]]:
+    """(headings, one row of values per shift in time order, the total lines per kind) of a
+    time report: what :func:`timereport_csv` and :func:`timereport_xlsx` write."""
     rows = sorted(report.shifts if shifts is None else shifts,
                   key=lambda s: (s.start_utc, s.end_utc, s.decision_id))
     comments = comments or {}
@@ -130,9 +129,7 @@ def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
     else:
         agreement = ""
     columns = (*TIMEREPORT_COLUMNS, "hours", "comment")
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(csv_row(_heading(c) for c in columns))
+    body = []
     per_kind: dict = {}
     for s in rows:
         day, start, end = _shift_cells(s)
@@ -159,15 +156,53 @@ def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
             "hours": round_hours(s.seconds),
             "comment": note,
         }
-        writer.writerow(csv_row(values[c] for c in columns))
+        body.append([values[c] for c in columns])
     # Totals per kind, as comment rows (a reader skips rows starting with '#'): the hours of
     # this report that its invoice line of the kind counts (each line sums every assistant's).
+    totals = [f"# Summa {KIND_LABEL[kind]}: {round_hours(per_kind[kind])} h"
+              for kind in sorted(per_kind, key=lambda k: KIND_ORDER.index(k))]
+    totals.append("# Timmar i verklig tid (Europe/Stockholm), summerade i sekunder och avrundade "
+                  "till två decimaler en gång (half-up).")
+    return [_heading(c) for c in columns], body, totals
+
+
+def timereport_csv(report: TimeReport, shifts: Iterable[Shift] | None = None,
+                   comments: Mapping[int, str] | None = None) -> bytes:
+    """One time report as CSV bytes, in Swedish (see the module notes).
+
+    ``shifts``: the rows to include (default: all of the report's shifts), written in time
+    order. ``comments``: text for the ``Kommentar`` column, keyed by ``id()`` of the shift.
+    """
+    headings, body, totals = timereport_rows(report, shifts, comments)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(csv_row(headings))
+    for row in body:
+        writer.writerow(csv_row(row))
     writer.writerow([])
-    for kind in sorted(per_kind, key=lambda k: KIND_ORDER.index(k)):
-        writer.writerow(csv_row((f"# Summa {KIND_LABEL[kind]}: {round_hours(per_kind[kind])} h",)))
-    writer.writerow(csv_row(("# Timmar i verklig tid (Europe/Stockholm), summerade i sekunder och avrundade "
-                             "till två decimaler en gång (half-up).",)))
+    for line in totals:
+        writer.writerow(csv_row((line,)))
     return buf.getvalue().encode("utf-8")
+
+
+def timereport_xlsx(report: TimeReport) -> bytes:
+    """The same report as an XLSX workbook (sheet "Tidrapport"; text cells never formulas,
+    :func:`invoices.spreadsheet.xlsx_append`), read back by the same reader."""
+    from openpyxl import Workbook
+
+    headings, body, totals = timereport_rows(report)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tidrapport"
+    xlsx_append(ws, headings)
+    for row in body:
+        xlsx_append(ws, [str(v) if not isinstance(v, str) else v for v in row])
+    xlsx_append(ws, [])
+    for line in totals:
+        xlsx_append(ws, [line])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def safe_filename_part(text: str) -> str:

@@ -65,14 +65,15 @@ def export(source, provider, out, fmt):
 @timereport.command("csv", epilog=settings.epilog("timereport csv"))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder for the CSV reports.")
+@click.option("--xlsx", is_flag=True, help="Write XLSX workbooks (OUT/<name>.xlsx) instead of CSV.")
 @format_option()
-def to_csv(files, out, fmt):
-    """Write each XML time report in FILES back as the CSV the provider side reads and attaches
-    (OUT/<name>.csv). The signature cells say what the report's signatures are only after
-    `timereport verify`; here they are left "nej"."""
+def to_csv(files, out, xlsx, fmt):
+    """Write each XML time report in FILES back as the CSV (or XLSX) the provider side reads
+    and attaches (OUT/<name>.csv). The signature cells say what the report's signatures are
+    only after `timereport verify`; here they are left "nej"."""
     from invoices.inputs import InputErrors
     from invoices.timereport_xml import read_report_xml
-    from invoices.underlag import timereport_csv
+    from invoices.underlag import timereport_csv, timereport_xlsx
     from lssinvoice.invoice_report import write_replace
 
     written = []
@@ -83,8 +84,8 @@ def to_csv(files, out, fmt):
             raise CommandError(str(exc)) from None
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror or exc}") from None
-        path = out / (file.stem + ".csv")
-        write_replace(path, timereport_csv(report))
+        path = out / (file.stem + (".xlsx" if xlsx else ".csv"))
+        write_replace(path, timereport_xlsx(report) if xlsx else timereport_csv(report))
         written.append({"file": str(path), "from": str(file)})
     emit({"written": written}, fmt=fmt)
     if fmt == "text":

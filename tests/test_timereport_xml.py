@@ -51,6 +51,22 @@ def test_an_xlsx_report_round_trips_too(tmp_path):
     assert comparable(back) == comparable(r)
 
 
+@pytest.mark.parametrize("folder", FOLDERS[:3])
+def test_every_example_round_trips_xml_xlsx_xml(tmp_path, folder):
+    runner = CliRunner()
+    out = tmp_path / "xml"
+    assert runner.invoke(main, ["timereport", "export", str(EXAMPLES / "timereports" / folder), "--provider",
+                                str(EXAMPLES / "provider.toml"), "--out", str(out)]).exit_code == 0
+    back = runner.invoke(main, ["timereport", "csv", "--xlsx", *map(str, sorted(out.glob("*.xml"))),
+                                "--out", str(tmp_path / "xlsx")])
+    assert back.exit_code == 0, back.output
+    assert sorted(p.suffix for p in (tmp_path / "xlsx").iterdir()) == [".xlsx"] * len(list(out.glob("*.xml")))
+    again = sorted(map(comparable, read_timereports(tmp_path / "xlsx")), key=lambda r: r.assistant.pnr)
+    original = sorted(map(comparable, read_timereports(EXAMPLES / "timereports" / folder)),
+                      key=lambda r: r.assistant.pnr)
+    assert again == original
+
+
 def csv_rows(data: bytes):
     import csv
     import io
