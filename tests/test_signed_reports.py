@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from click.testing import CliRunner
 
 from invoices.signed_reports import Signatory, sign_report, verify_report
@@ -229,7 +231,8 @@ def test_the_municipality_verifies_the_signed_report_and_reads_it(tmp_path):
     assert "no trust anchors are configured" in [f[1] for f in findings if f[0] == "LSS-TR-003"][0]
 
 
-def test_a_municipality_that_rejects_yes_no_cells_counts_them_unsigned(tmp_path):
+@pytest.mark.parametrize("rule, signed, flagged", [("rejected", False, 3), ("flagged", True, 3), ("accepted", True, 0)])
+def test_the_registry_says_how_yes_no_signature_cells_are_taken(tmp_path, rule, signed, flagged):
     from .factories import TJORN
 
     args, _, _, _ = _month_inputs(tmp_path)
@@ -237,8 +240,8 @@ def test_a_municipality_that_rejects_yes_no_cells_counts_them_unsigned(tmp_path)
     registry = tmp_path / "registry"
     registry.mkdir()
     text = open(TJORN.origin, encoding="utf-8").read().replace(
-        'slug = "tjorn"\n', 'slug = "tjorn"\nunsigned_timereports = { value = "rejected", source = "test registry" }\n', 1)
+        'slug = "tjorn"\n', f'slug = "tjorn"\nunsigned_timereports = {{ value = "{rule}", source = "test registry" }}\n', 1)
     (registry / "tjorn.toml").write_text(text, encoding="utf-8")
     rows, findings = _ingest(tmp_path / "m", tmp_path / "out" / "outbox", registry=registry)
-    assert rows and all(r == ("timereport-csv", False, False) for r in rows)
-    assert {f[0] for f in findings} >= {"LSS-TR-004"}
+    assert rows == [("timereport-csv", signed, signed)] * 3
+    assert [f[0] for f in findings].count("LSS-TR-004") == flagged
