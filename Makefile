@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,jvm]'
 	touch $@
 
 setup: $(STAMP) artefacts
@@ -19,14 +19,17 @@ artefacts: $(STAMP)
 	$(CLI) schemas install
 
 # The tests start a real PostgreSQL server, look at the finance report in a real browser
-# (Debian's chromium, headless) and read the PDF copies back (poppler-utils: pdftotext,
-# pdftoppm): install what is missing (as root).
+# (Debian's chromium, headless), read the PDF copies back (poppler-utils: pdftotext,
+# pdftoppm) and run the rules on the JVM engine too (Debian's libsaxonhe-java and a Java
+# runtime): install what is missing (as root).
 services:
 	@missing=""; \
 	if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
 		missing="postgresql"; fi; \
 	if ! command -v chromium >/dev/null 2>&1; then missing="$$missing chromium"; fi; \
 	if ! command -v pdftoppm >/dev/null 2>&1; then missing="$$missing poppler-utils"; fi; \
+	if [ ! -f /usr/share/java/Saxon-HE.jar ]; then missing="$$missing libsaxonhe-java"; fi; \
+	if ! command -v java >/dev/null 2>&1; then missing="$$missing default-jre-headless"; fi; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

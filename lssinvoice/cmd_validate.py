@@ -10,6 +10,21 @@ from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandError, 
 from lssinvoice.progress import progress_bar
 
 
+def use_engine(name: str | None) -> None:
+    """Select the rules' engine for this process and its workers (exit 2 when it cannot run)."""
+    import os
+
+    from validate.schematron.engines import EngineUnavailable, select
+
+    if name is None:
+        return
+    os.environ["LSSINVOICE_ENGINE"] = name  # worker processes (-j) choose the same
+    try:
+        select(name)
+    except EngineUnavailable as exc:
+        raise CommandError(str(exc)) from None
+
+
 @click.command(epilog=settings.epilog("validate"))
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @format_option("svrl", help="text for people, json for machines (the JSON envelope), svrl for Schematron "
@@ -31,7 +46,10 @@ from lssinvoice.progress import progress_bar
 @click.option("--no-warnings", is_flag=True, help="Text format: list fatal findings only.")
 @click.option("--max-bytes", type=click.IntRange(1), default=None,
               help="Refuse documents larger than this [default: $LSSINVOICE_MAX_XML_BYTES, else 100 MB].")
-def validate(paths, fmt, jobs, at, release, ruleset, no_xsd, all_steps, no_warnings, max_bytes):
+@click.option("--engine", type=click.Choice(["saxonc", "jvm", "auto"]), default=None,
+              help="The Saxon that runs the rules: SaxonC, Saxon-HE on the JVM, or auto (the JVM when java "
+                   "and the jar are there) [default: $LSSINVOICE_ENGINE, else saxonc].")
+def validate(paths, fmt, jobs, at, release, ruleset, no_xsd, all_steps, no_warnings, max_bytes, engine):
     """Validate UBL invoices, credit notes and responses with the official rules.
 
     PATHS are files or folders (searched recursively for *.xml). Steps per document: hardened
@@ -52,6 +70,7 @@ def validate(paths, fmt, jobs, at, release, ruleset, no_xsd, all_steps, no_warni
     from validate.engine import collect_paths, validate_many
     from validate.xmlsafe import Limits
 
+    use_engine(engine)
     if ruleset and (release or at):
         raise CommandError("--ruleset names the rules itself: it does not go with --rules or --at")
     if release and at:
@@ -101,7 +120,9 @@ def validate(paths, fmt, jobs, at, release, ruleset, no_xsd, all_steps, no_warni
               help="Run only this suite (repeatable). Default: all.")
 @format_option()
 @click.option("-v", "--verbose", is_flag=True, help="List every failed and excepted assertion.")
-def conformance(suites, fmt, verbose):
+@click.option("--engine", type=click.Choice(["saxonc", "jvm", "auto"]), default=None,
+              help="The Saxon that runs the rules [default: $LSSINVOICE_ENGINE, else saxonc].")
+def conformance(suites, fmt, verbose, engine):
     """Run the official unit tests (VEFA format) against our compiled rules.
 
     Suites: peppol (Peppol BIS 3.0.19 unit-UBL-*), cen (CEN EN 16931 1.3.16 UBL unit tests on
@@ -109,6 +130,7 @@ def conformance(suites, fmt, verbose):
     (Invoice Response, post-award 3.0.15). The last line reads `conformance: P passed, F failed, X excepted`.
     Exit status: 0 all passed, 1 some failed, 2 artefacts missing.
     """
+    use_engine(engine)
     from schemas.artefacts import ArtefactError
     from validate import conformance as conf
 

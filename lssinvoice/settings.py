@@ -56,6 +56,10 @@ ENVIRONMENT = (
              "../shared/artefacts beside the checkout", ("schemas install", "schemas status")),
     Variable("LSSINVOICE_CACHE", "compiled XSLT cache", "<user cache>/lssinvoice", _VALIDATING),
     Variable("LSSINVOICE_MAX_XML_BYTES", "size cap for any XML read", "104857600", _VALIDATING),
+    Variable("LSSINVOICE_ENGINE", "the Saxon that runs the rules: saxonc, jvm (Saxon-HE for Java through JPype) "
+             "or auto (jvm when java and the jar are there), instead of --engine", "saxonc", _VALIDATING),
+    Variable("LSSINVOICE_SAXON_JAR", "the Saxon-HE jar of the jvm engine", "/usr/share/java/Saxon-HE.jar "
+             "(Debian's libsaxonhe-java)", _VALIDATING),
     Variable("LSSINVOICE_FAULT", "for tests only: kill, fail or pause the ingest at a named step "
              "(ingest/faults.py)", "unset", _INGEST_WORK),
     Variable("LSSINVOICE_FAULT_DIR", "for tests only: where a paused fault point signals", "unset", _INGEST_WORK),

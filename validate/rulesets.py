@@ -153,7 +153,7 @@ def default_for(kind: str, at: date | None = None) -> RuleSet | None:
 
 
 _COMPILED: dict[tuple[str, str | None], CompiledSchematron] = {}
-_RUNNERS: dict[tuple[str, str, str, str | None], SchematronRunner] = {}
+_RUNNERS: dict[tuple[str, str, str, str, str | None], SchematronRunner] = {}
 _LOCK = threading.Lock()
 
 
@@ -167,7 +167,10 @@ def compiled_step(step: SchematronStep) -> CompiledSchematron:
 
 
 def runner(ruleset: RuleSet, step: SchematronStep) -> SchematronRunner:
-    key = (ruleset.id, step.name, step.source, step.phase)
+    """The step's runner on the engine in use (:func:`validate.schematron.engines.current`)."""
+    from .schematron.engines import current
+
+    key = (current().name, ruleset.id, step.name, step.source, step.phase)
     found = _RUNNERS.get(key)
     if found is None:
         found = SchematronRunner(compiled_step(step), ruleset=ruleset.id, step=step.name)

@@ -1,4 +1,5 @@
-"""Run compiled Schematron with SaxonC-HE (saxonche) and turn its output into findings.
+"""Run compiled Schematron with Saxon (SaxonC-HE, or Saxon-HE on the JVM: :mod:`.engines`) and
+turn its output into findings.
 
 One Saxon processor per process; each compiled schema is turned into an executable once per
 process and reused for every document (compiling the CEN rules takes far longer than
@@ -62,30 +63,55 @@ def saxon_processor():
         return _PROCESSOR
 
 
-def parse_for_saxon(text: str):
-    """Build a Saxon tree from XML text that the hardened parser has already accepted.
+class SaxonCEngine:
+    """SaxonC-HE (saxonche, a native image): the engine every machine has."""
 
-    Raises whatever SaxonC raises (``PySaxonApiError``) when its parser refuses the text; the
+    name = "saxonc"
+
+    @property
+    def version(self) -> str:
+        return saxon_processor().version
+
+    def parse(self, text: str):
+        return saxon_processor().parse_xml(xml_text=text)
+
+    def compile(self, xslt_text: str):
+        return saxon_processor().new_xslt30_processor().compile_stylesheet(stylesheet_text=xslt_text)
+
+    def run(self, executable, node) -> str:
+        return executable.transform_to_string(xdm_node=node)
+
+
+def parse_for_saxon(text: str):
+    """Build the engine's tree (:func:`validate.schematron.engines.current`) from XML text
+    that the hardened parser has already accepted.
+
+    Raises whatever the engine raises when its parser refuses the text; the validation
     engine turns that into a finding."""
-    return saxon_processor().parse_xml(xml_text=text)
+    from .engines import current
+
+    return current().parse(text)
 
 
 def _executable(compiled: CompiledSchematron):
+    from .engines import current
+
+    engine = current()
     # An unkeyed schema is cached by the hash of its XSLT, never by id(): a freed object's id
     # is reused by later objects, which would then run the earlier schema's executable.
-    key = compiled.key or "xslt:" + hashlib.sha256(compiled.xslt.encode("utf-8")).hexdigest()
-    exe = _EXECUTABLES.get(key)
+    key = engine.name + ":" + (compiled.key or "xslt:" + hashlib.sha256(compiled.xslt.encode("utf-8")).hexdigest())
+    with _LOCK:
+        exe = _EXECUTABLES.get(key)
     if exe is None:
-        proc = saxon_processor()
-        xslt = proc.new_xslt30_processor()
         try:
-            exe = xslt.compile_stylesheet(stylesheet_text=compiled.xslt)
-        except Exception as exc:  # PySaxonApiError: report what Saxon said
+            exe = engine.compile(compiled.xslt)
+        except Exception as exc:  # the engine's own error: report what Saxon said
             raise SchematronError(f"the XSLT compiled from {compiled.title!r} does not compile: {exc}") from exc
         if exe is None:
             raise SchematronError(f"the XSLT compiled from {compiled.title!r} does not compile")
-        _EXECUTABLES[key] = exe
-    return exe
+        with _LOCK:
+            exe = _EXECUTABLES.setdefault(key, exe)
+    return engine, exe
 
 
 def _clean(text: str) -> str:
@@ -99,10 +125,10 @@ class SchematronRunner:
         self.compiled = compiled
         self.ruleset = ruleset
         self.step = step or compiled.title
-        self._exe = _executable(compiled)
+        self._engine, self._exe = _executable(compiled)
 
     def run_raw(self, node) -> str:
-        return self._exe.transform_to_string(xdm_node=node)
+        return self._engine.run(self._exe, node)
 
     def run(self, node) -> list[Finding]:
         """Findings for one document (a Saxon XdmNode). A dynamic error of the rules

@@ -1,0 +1,110 @@
+"""The two engines of the rules (issue 15): SaxonC-HE and Saxon-HE for Java give the same findings."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from schemas.artefacts import artefacts_dir
+from validate import conformance
+from validate.engine import Validator, collect_paths
+from validate.schematron import engines
+
+WHY = engines.jvm_available()
+needs_jvm = pytest.mark.skipif(WHY is not None, reason=f"JVM engine unavailable: {WHY}")
+
+
+@pytest.fixture
+def engine_restored():
+    """Each test chooses engines for itself; the process's engine is put back after it."""
+    before = engines._CURRENT
+    yield
+    engines._CURRENT = before
+
+
+def _examples():
+    paths = []
+    for example_set in conformance.EXAMPLE_SETS:
+        found, _ = collect_paths([artefacts_dir() / example_set.folder])
+        paths += found
+    return paths
+
+
+def _findings(paths) -> dict:
+    validator = Validator()
+    return {p.name: [(f.rule_id, f.severity, f.location, f.message) for f in validator.validate_path(p).findings]
+            for p in paths}
+
+
+@needs_jvm
+def test_every_official_example_gives_the_same_findings_on_both_engines(engine_restored):
+    paths = _examples()
+    assert len(paths) > 30
+    engines.select("saxonc")
+    on_saxonc = _findings(paths)
+    engine = engines.select("jvm")
+    assert engine.version.startswith("Saxon-HE ") and engine.name == "jvm"
+    on_jvm = _findings(paths)
+    assert on_jvm == on_saxonc
+    assert any(on_saxonc.values())  # the comparison covers findings, not only clean documents
+
+
+@needs_jvm
+def test_every_conformance_test_passes_on_the_jvm_engine(engine_restored):
+    engines.select("jvm")
+    report = conformance.run()
+    assert (report.passed, report.failed, report.excepted) == (report.passed, 0, 0) and report.passed > 2800
+
+
+@needs_jvm
+def test_the_jvm_parser_refuses_a_doctype(engine_restored):
+    engine = engines.select("jvm")
+    with pytest.raises(Exception) as e:
+        engine.parse('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
+    assert "DOCTYPE" in str(e.value) or "doctype" in str(e.value)
+
+
+@needs_jvm
+def test_threads_share_one_compiled_stylesheet_on_the_jvm(engine_restored):
+    paths = _examples()[:12]
+    engines.select("jvm")
+    expected = _findings(paths)
+    validator = Validator()
+    got: dict = {}
+
+    def work(part):
+        for p in part:
+            got[p.name] = [(f.rule_id, f.severity, f.location, f.message) for f in validator.validate_path(p).findings]
+
+    threads = [threading.Thread(target=work, args=(paths[i::2],)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == expected
+
+
+def test_auto_falls_back_to_saxonc_and_jvm_says_why_it_cannot_run(engine_restored, monkeypatch, tmp_path):
+    monkeypatch.setenv("LSSINVOICE_SAXON_JAR", str(tmp_path / "missing.jar"))
+    assert engines.jvm_available().startswith("no Saxon-HE jar")
+    assert engines.select("auto").name == "saxonc"
+    # A fresh process (a JVM once started serves the process whatever the variable says).
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LSSINVOICE_SAXON_JAR": str(tmp_path / "missing.jar")}
+    result = subprocess.run([sys.executable, "-m", "lssinvoice.cli", "validate", "--engine", "jvm", str(tmp_path)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2 and "the JVM engine cannot run here: no Saxon-HE jar" in result.stderr
+
+
+@needs_jvm
+def test_cli_validate_on_the_jvm_engine(engine_restored, monkeypatch):
+    from lssinvoice.cli import main
+
+    monkeypatch.delenv("LSSINVOICE_ENGINE", raising=False)
+    example = next(p for p in _examples() if p.name.startswith("base-example"))
+    result = CliRunner().invoke(main, ["validate", "--engine", "jvm", str(example)])
+    assert result.exit_code == 0, result.output

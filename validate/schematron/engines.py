@@ -1,0 +1,151 @@
+"""Which Saxon runs the compiled Schematron: SaxonC-HE, or Saxon-HE for Java in-process (issue 15).
+
+``saxonc``
+    SaxonC-HE (``saxonche`` from PyPI): a native image, on every machine.
+``jvm``
+    Saxon-HE for Java run in this process through JPype (PyPI), with the jar of Debian's
+    ``libsaxonhe-java`` (``/usr/share/java/Saxon-HE.jar``, or ``$LSSINVOICE_SAXON_JAR``): the
+    same compiled XSLT on the JVM, whose JIT makes it faster once warm. The JVM is started
+    once per process (JPype cannot start a second one) with the JDK parser limits the SaxonC
+    engine sets (:data:`validate.schematron.runner.SAXON_PARSER_LIMITS`), and every document is
+    parsed by a JDK parser that refuses any DOCTYPE (as SaxonC's does), so no DTD, entity or
+    external reference is ever loaded.
+``auto``
+    ``jvm`` when ``java``, the jar and JPype are there, ``saxonc`` otherwise.
+
+The engine is chosen once per process: :func:`select` (``lssinvoice validate --engine``), else
+``$LSSINVOICE_ENGINE``, else ``saxonc``. Both give the same findings on every example and
+conformance test (``tests/test_engines.py`` runs both).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+__all__ = ["ENGINES", "JvmEngine", "EngineUnavailable", "current", "jvm_available", "saxon_jar", "select"]
+
+ENGINES = ("saxonc", "jvm", "auto")
+DEBIAN_JAR = Path("/usr/share/java/Saxon-HE.jar")
+_LOCK = threading.Lock()
+_CURRENT = None
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine asked for cannot run here (no java, no jar, no JPype)."""
+
+
+def saxon_jar() -> Path | None:
+    """The Saxon-HE jar: ``$LSSINVOICE_SAXON_JAR``, else Debian's, else None."""
+    env = os.environ.get("LSSINVOICE_SAXON_JAR")
+    path = Path(env) if env else DEBIAN_JAR
+    return path if path.is_file() else None
+
+
+def jvm_available() -> str | None:
+    """None when the JVM engine can run, else why not."""
+    if shutil.which("java") is None:
+        return "no java on the PATH"
+    if saxon_jar() is None:
+        return "no Saxon-HE jar (install Debian's libsaxonhe-java, or set LSSINVOICE_SAXON_JAR)"
+    try:
+        import jpype  # noqa: F401
+    except ImportError:
+        return "JPype is not installed (pip install jpype1)"
+    return None
+
+
+class JvmEngine:
+    """Saxon-HE for Java through JPype (module notes)."""
+
+    name = "jvm"
+
+    def __init__(self):
+        import jpype
+        import jpype.imports  # noqa: F401  (Java packages as Python modules)
+
+        from .runner import SAXON_PARSER_LIMITS
+
+        if not jpype.isJVMStarted():
+            limits = [f"-D{name}={value}" for name, value in SAXON_PARSER_LIMITS.items()]
+            jpype.startJVM(*limits, classpath=[str(saxon_jar())], convertStrings=False)
+        from java.io import StringReader, StringWriter
+        from javax.xml.parsers import SAXParserFactory
+        from javax.xml.transform.sax import SAXSource
+        from javax.xml.transform.stream import StreamSource
+        from net.sf.saxon.s9api import Processor
+        from org.xml.sax import InputSource
+
+        self._StringReader, self._StringWriter = StringReader, StringWriter
+        self._SAXSource, self._StreamSource, self._InputSource = SAXSource, StreamSource, InputSource
+        self._processor = Processor(False)
+        self._builder = self._processor.newDocumentBuilder()
+        factory = SAXParserFactory.newInstance()
+        factory.setNamespaceAware(True)
+        factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", True)
+        factory.setFeature("http://xml.org/sax/features/external-general-entities", False)
+        factory.setFeature("http://xml.org/sax/features/external-parameter-entities", False)
+        self._factory = factory
+        self._local = threading.local()
+
+    @property
+    def version(self) -> str:
+        return f"Saxon-HE {self._processor.getSaxonProductVersion()} (JVM)"
+
+    def _reader(self):
+        # A JDK SAX parser is not thread-safe: one per thread.
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = self._factory.newSAXParser().getXMLReader()
+        return reader
+
+    def parse(self, text: str):
+        source = self._SAXSource(self._reader(), self._InputSource(self._StringReader(text)))
+        return self._builder.build(source)
+
+    def compile(self, xslt_text: str):
+        return self._processor.newXsltCompiler().compile(self._StreamSource(self._StringReader(xslt_text)))
+
+    def run(self, executable, node) -> str:
+        transformer = executable.load30()
+        transformer.setGlobalContextItem(node)
+        out = self._StringWriter()
+        transformer.applyTemplates(node, self._processor.newSerializer(out))
+        return str(out.toString())
+
+
+_MADE: dict[str, object] = {}  # one engine of each kind per process: executables belong to its processor
+
+
+def _make(name: str):
+    from .runner import SaxonCEngine
+
+    if name == "auto":
+        name = "jvm" if jvm_available() is None else "saxonc"
+    if name not in ("saxonc", "jvm"):
+        raise EngineUnavailable(f"unknown engine {name!r}; the engines are {', '.join(ENGINES)}")
+    if name == "jvm" and name not in _MADE:
+        why = jvm_available()
+        if why:
+            raise EngineUnavailable(f"the JVM engine cannot run here: {why}")
+    if name not in _MADE:
+        _MADE[name] = SaxonCEngine() if name == "saxonc" else JvmEngine()
+    return _MADE[name]
+
+
+def select(name: str):
+    """Use engine ``name`` (``saxonc``, ``jvm``, ``auto``) from now on in this process."""
+    global _CURRENT
+    with _LOCK:
+        _CURRENT = _make(name)
+        return _CURRENT
+
+
+def current():
+    """The engine in use (chosen on first use: ``$LSSINVOICE_ENGINE``, else ``saxonc``)."""
+    global _CURRENT
+    with _LOCK:
+        if _CURRENT is None:
+            _CURRENT = _make(os.environ.get("LSSINVOICE_ENGINE", "saxonc"))
+        return _CURRENT
