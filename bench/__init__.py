@@ -29,5 +29,6 @@ def load_all() -> dict[str, Benchmark]:
     """Import the benchmark modules (registering them) and return the registry."""
     from bench import ingest, validation  # noqa: F401  (registers "ingest", "validation")
     from bench import releases  # noqa: F401  (registers "releases", run after "validation")
+    from bench import engines  # noqa: F401  (registers "engines": SaxonC, the JVM, phive's XSLT)
 
     return BENCHMARKS
