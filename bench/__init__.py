@@ -27,7 +27,7 @@ def register(name: str) -> Callable[[Benchmark], Benchmark]:
 
 def load_all() -> dict[str, Benchmark]:
     """Import the benchmark modules (registering them) and return the registry."""
-    from bench import ingest, validation  # noqa: F401  (registers "ingest", "validation")
+    from bench import ingest, ingest_steps, validation  # noqa: F401  (registers "ingest", "ingest-steps", "validation")
     from bench import releases  # noqa: F401  (registers "releases", run after "validation")
     from bench import engines  # noqa: F401  (registers "engines": SaxonC, the JVM, phive's XSLT)
 
