@@ -31,6 +31,7 @@ from pathlib import Path
 
 from bench import register
 from bench.common import fmt, median, table, verdict
+from bench.validation import _java_version, _median_of
 
 _CHILD = "bench.engines"
 
@@ -39,22 +40,6 @@ def _version(package: str) -> str:
     from bench.common import version
 
     return version(package)
-
-
-def _java_version() -> str:
-    done = subprocess.run(["java", "-version"], capture_output=True, text=True)
-    return (done.stderr.splitlines() or ["java ?"])[0]
-
-
-def _median_ms(func, warmup: int, runs: int) -> float:
-    for _ in range(warmup):
-        func()
-    values = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        func()
-        values.append((time.perf_counter() - t) * 1000)
-    return median(values)
 
 
 def _phive_sheets():
@@ -81,7 +66,7 @@ def per_document(warmup: int = 5, runs: int = 21) -> list[dict]:
     out = {p.name: {"doc": p.name, "bytes": p.stat().st_size} for p in docs}
     for p in docs:
         data = p.read_bytes()
-        out[p.name]["parse"] = _median_ms(lambda: parse_xml(data), warmup, runs)
+        out[p.name]["parse"] = _median_of(lambda: parse_xml(data), warmup, runs)
     ours = bis_runners = None
     for name in ("saxonc", "jvm"):
         engine = engines.select(name)
@@ -91,13 +76,13 @@ def per_document(warmup: int = 5, runs: int = 21) -> list[dict]:
                 validator.validate_bytes(p.read_bytes(), p.name)
         for p in docs:
             data = p.read_bytes()
-            out[p.name][name] = _median_ms(lambda: validator.validate_bytes(data, p.name), warmup, runs)
+            out[p.name][name] = _median_of(lambda: validator.validate_bytes(data, p.name), warmup, runs)
         ruleset = rulesets.default_for("invoice")
         bis_runners = [rulesets.runner(ruleset, step) for step in ruleset.schematrons]
         ours = engine
     for p in docs:  # our XSLT's transforms alone on the JVM (the document parsed once)
         node = ours.parse(p.read_bytes().decode("utf-8-sig"))
-        out[p.name]["ours_xslt"] = _median_ms(lambda: [r.run_raw(node) for r in bis_runners], warmup, runs)
+        out[p.name]["ours_xslt"] = _median_of(lambda: [r.run_raw(node) for r in bis_runners], warmup, runs)
     jvm = engines.current()
     sheets = [jvm.compile(path.read_text("utf-8")) for path in _phive_sheets()]
     nodes = {p.name: jvm.parse(p.read_bytes().decode("utf-8-sig")) for p in docs}
@@ -107,7 +92,7 @@ def per_document(warmup: int = 5, runs: int = 21) -> list[dict]:
                 jvm.run(s, node)
     for p in docs:
         node = nodes[p.name]
-        out[p.name]["phive"] = _median_ms(lambda: [jvm.run(s, node) for s in sheets], warmup, runs)
+        out[p.name]["phive"] = _median_of(lambda: [jvm.run(s, node) for s in sheets], warmup, runs)
     engines.select("saxonc")
     return list(out.values())
 
