@@ -104,7 +104,9 @@ def test_auto_falls_back_to_saxonc_and_jvm_says_why_it_cannot_run(engine_restore
 def test_cli_validate_on_the_jvm_engine(engine_restored, monkeypatch):
     from lssinvoice.cli import main
 
-    monkeypatch.delenv("LSSINVOICE_ENGINE", raising=False)
+    # `validate --engine` sets the variable for its worker processes: monkeypatch puts it back
+    # after the test, so later tests' subprocesses run on the default engine.
+    monkeypatch.setenv("LSSINVOICE_ENGINE", "saxonc")
     example = next(p for p in _examples() if p.name.startswith("base-example"))
     result = CliRunner().invoke(main, ["validate", "--engine", "jvm", str(example)])
     assert result.exit_code == 0, result.output
