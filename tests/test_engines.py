@@ -110,3 +110,16 @@ def test_cli_validate_on_the_jvm_engine(engine_restored, monkeypatch):
     example = next(p for p in _examples() if p.name.startswith("base-example"))
     result = CliRunner().invoke(main, ["validate", "--engine", "jvm", str(example)])
     assert result.exit_code == 0, result.output
+
+
+@needs_jvm
+def test_both_engines_refuse_a_name_over_the_jdk_limit(engine_restored):
+    # The hostile corpus's long element name (LSS-SCH-003 on SaxonC) is refused on the JVM too:
+    # the JDK's own parser, not the Apache Xerces that Debian's jar brings along.
+    long_name = "<a><" + "n" * 1500 + "/></a>"
+    for name in ("saxonc", "jvm"):
+        engine = engines.select(name)
+        engine.parse("<a><" + "n" * 900 + "/></a>")
+        with pytest.raises(Exception) as e:
+            engine.parse(long_name)
+        assert "1,000" in str(e.value) or "1000" in str(e.value), (name, str(e.value)[-300:])

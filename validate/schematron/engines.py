@@ -81,7 +81,9 @@ class JvmEngine:
         self._SAXSource, self._StreamSource, self._InputSource = SAXSource, StreamSource, InputSource
         self._processor = Processor(False)
         self._builder = self._processor.newDocumentBuilder()
-        factory = SAXParserFactory.newInstance()
+        # The JDK's own parser (Debian's jar puts Apache Xerces on the class path, which has none of
+        # the JDK's limits: names over 1,000 characters would pass, where SaxonC refuses them).
+        factory = SAXParserFactory.newDefaultInstance()
         factory.setNamespaceAware(True)
         factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", True)
         factory.setFeature("http://xml.org/sax/features/external-general-entities", False)
