@@ -4,9 +4,11 @@ read (a canary file: its content nowhere we write, its atime unchanged); no netw
 local HTTP server the corpus points at gets no request); memory bounded; the rest of the batch
 processed; a second run changes nothing.
 
-The ingest runs in a process of its own so that its peak memory can be measured (its own
-``ru_maxrss``, printed at exit by a small wrapper around the CLI: the children counter of this
-process would hold the largest child any earlier test waited for). The defects such a corpus
+The ingest runs in a process of its own so that its peak memory can be measured (the kernel's
+``VmHWM`` of its own image, printed at exit by a small wrapper around the CLI: its
+``ru_maxrss`` would carry the peak of the test process it was forked from, which holds a JVM
+once the engine tests ran in it, and the children counter of this process would hold the
+largest child any earlier test waited for). The defects such a corpus
 found earlier each have a test of their own in test_ingest_defects.py; the one this corpus found
 (ten million sibling elements) is the last test of this file.
 """
@@ -199,8 +201,8 @@ def assert_nowhere(outside: Outside, texts: dict[str, bytes], folders: list[Path
 _MEASURED = (
     "import atexit, resource, runpy, sys\n"
     "def peak():\n"
-    "    kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-    " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "    hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+    "    kb = max(hwm, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     "    sys.stderr.write(f'\\nPEAK_RSS_KB {kb}\\n')\n"
     "atexit.register(peak)\n"
     "sys.argv = ['lssinvoice', *sys.argv[1:]]\n"
