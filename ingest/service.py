@@ -77,21 +77,22 @@ def check_source(config: IngestConfig) -> None:
         raise SourceMissing(f"the source folder {_absolute(config.source)} does not exist (--source)")
 
 
-def receiver_for(config: IngestConfig) -> Receiver:
+def _municipality(config: IngestConfig):
     from invoices.registry import load_registry
 
-    municipality = load_registry(extra_dirs=list(config.registry_dirs)).find(config.municipality)
-    return Receiver.from_registry(municipality, config.reference_codes)
+    return load_registry(extra_dirs=list(config.registry_dirs)).find(config.municipality)
 
 
-def signing_for(config: IngestConfig):
+def receiver_for(config: IngestConfig, municipality=None) -> Receiver:
+    """Who we are; ``municipality``: the registry entry when the caller has it already."""
+    return Receiver.from_registry(municipality or _municipality(config), config.reference_codes)
+
+
+def signing_for(config: IngestConfig, municipality=None):
     """How this receiver takes signed time reports (:mod:`ingest.signed_intake`)."""
-    from invoices.registry import load_registry
-
     from .signed_intake import load_signing
 
-    municipality = load_registry(extra_dirs=list(config.registry_dirs)).find(config.municipality)
-    return load_signing(config.trust, config.signatories, municipality)
+    return load_signing(config.trust, config.signatories, municipality or _municipality(config))
 
 
 def open_store(config: IngestConfig) -> Store:
@@ -104,13 +105,14 @@ def open_pipeline(config: IngestConfig, store: Store | None = None,
                   clock: Callable[[], datetime] | None = None) -> Pipeline:
     """A pipeline for ``config``; ``clock`` (tests) tells the time documents are received."""
     config = absolute_locations(config)
-    receiver = receiver_for(config)  # an unknown municipality stops here, before the store is made
+    municipality = _municipality(config)  # an unknown municipality stops here, before the store is made
+    receiver = receiver_for(config, municipality)
     store = store or open_store(config)
     blobs = dict(endpoint_url=config.s3_endpoint, region=config.region)
     settings = Settings(receiver=receiver, max_bytes=config.max_bytes,
                         lease=timedelta(seconds=config.lease_seconds),
                         remove_from_inbox=config.remove_from_inbox, max_lines=config.max_lines,
-                        signing=signing_for(config), **({"clock": clock} if clock else {}))
+                        signing=signing_for(config, municipality), **({"clock": clock} if clock else {}))
     return Pipeline(store, open_blobs(config.source, **blobs), open_blobs(config.archive, **blobs),
                     open_blobs(config.outbox, **blobs), settings)
 

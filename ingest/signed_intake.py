@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-
 from invoices.model import Signatures, TimeReport, mask_personal_numbers
 from validate.findings import Finding, Severity
 
@@ -54,16 +52,11 @@ def load_signing(trust_files: tuple[str, ...], signatories: str | None, municipa
     """The :class:`ReportSigning` of a configuration: PEM files of trust anchors (one or more
     certificates each), the signatories file, the registry entry (OSError, ValueError and
     :class:`invoices.input_errors.InputErrors` name what cannot be read)."""
-    from cryptography import x509
-
     from invoices.signatories import read_signatories
-    from validate.xmldsig import TrustPolicy
+    from invoices.signed_reports import trust_policy
 
-    anchors = []
-    for path in trust_files:
-        anchors += x509.load_pem_x509_certificates(Path(path).read_bytes())
     rule = municipality.unsigned_timereports
-    return ReportSigning(trust=TrustPolicy(anchors=tuple(anchors)) if anchors else None,
+    return ReportSigning(trust=trust_policy(trust_files) if trust_files else None,
                          signatories=read_signatories(signatories) if signatories else {},
                          unsigned=rule.value if rule else "accepted", buyer=municipality.display_name)
 

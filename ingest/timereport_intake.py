@@ -40,6 +40,7 @@ from sqlalchemy.engine import Connection
 
 from invoices.input_errors import InputError
 from invoices.model import Signatures, TimeReport, mask_personal_numbers
+from invoices.signed_attach import report_key, signed_copy
 from invoices.tables import table_format
 from invoices.timereports import recognise_timereport
 from validate.findings import Finding, Severity
@@ -169,10 +170,6 @@ def take_in(document, rows: InvoiceRows, signing: ReportSigning = ReportSigning(
     return attached, findings
 
 
-def _key(report: TimeReport) -> tuple[str, str, str]:
-    return report.assistant.pnr, report.client.pnr, report.month
-
-
 def _merge(tables: list[AttachedReports], signed: list[AttachedReports],
            signing: ReportSigning) -> tuple[list[AttachedReports], list[Finding]]:
     """The reports to store: a CSV/XLSX report whose assistant, client and month a verified
@@ -180,7 +177,7 @@ def _merge(tables: list[AttachedReports], signed: list[AttachedReports],
     the signed report (the table holds the shifts this invoice bills, the signed report the
     month), and is unsigned, with LSS-TR-003, when one is not; then the signed report is not
     stored twice. Any other table report is judged as yes/no cells (:func:`judge_unsigned`)."""
-    by_key = {_key(r): (a.number, r) for a in signed for r in a.reports}
+    by_key = {report_key(r): (a.number, r) for a in signed for r in a.reports}
     used: set[tuple[str, str, str]] = set()
     out: list[AttachedReports] = []
     findings: list[Finding] = []
@@ -188,14 +185,15 @@ def _merge(tables: list[AttachedReports], signed: list[AttachedReports],
         reports: list[TimeReport] = []
         plain: list[TimeReport] = []
         for r in table.reports:
-            match = by_key.get(_key(r))
+            match = by_key.get(report_key(r))
             if match is None:
                 plain.append(r)
                 continue
-            used.add(_key(r))
+            used.add(report_key(r))
             number, signed_report = match
-            if _shift_set(r) <= _shift_set(signed_report):
-                reports.append(r.model_copy(update={"signatures": signed_report.signatures}))
+            copy = signed_copy(r, signed_report)
+            if copy is not None:
+                reports.append(copy)
             else:
                 reports.append(r.model_copy(update={"signatures": Signatures()}))
                 findings.append(signed_finding(f"{_label(table.number)}: shifts that the signed report "
@@ -204,14 +202,10 @@ def _merge(tables: list[AttachedReports], signed: list[AttachedReports],
         findings += found
         out.append(AttachedReports(table.number, tuple(reports) + judged))
     for a in signed:
-        rest = tuple(r for r in a.reports if _key(r) not in used)
+        rest = tuple(r for r in a.reports if report_key(r) not in used)
         if rest:
             out.append(AttachedReports(a.number, rest))
     return sorted(out, key=lambda a: a.number), findings
-
-
-def _shift_set(report: TimeReport) -> set[tuple]:
-    return {(s.start_utc, s.end_utc, s.kind, s.decision_id) for s in report.shifts}
 
 
 # ------------------------------------------------------------------ storing

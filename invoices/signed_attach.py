@@ -27,7 +27,7 @@ from .model import Signatures, TimeReport
 from .pdf_copies import PDF_MIME, signed_timereport_pdf
 from .signed_reports import SignedReport
 
-__all__ = ["SignedInput", "apply_signatures", "attach_signed"]
+__all__ = ["SignedInput", "apply_signatures", "attach_signed", "report_key", "signed_copy"]
 
 
 @dataclass(frozen=True)
@@ -39,16 +39,24 @@ class SignedInput:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        r = self.checked.report
-        return r.assistant.pnr, r.client.pnr, r.month
+        return report_key(self.checked.report)
 
 
-def _key(report: TimeReport) -> tuple[str, str, str]:
+def report_key(report: TimeReport) -> tuple[str, str, str]:
+    """(assistant, client, month): which signed report covers a report."""
     return report.assistant.pnr, report.client.pnr, report.month
 
 
 def _shifts(report: TimeReport) -> set[tuple]:
     return {(s.start_utc, s.end_utc, s.kind, s.decision_id) for s in report.shifts}
+
+
+def signed_copy(report: TimeReport, signed: TimeReport) -> TimeReport | None:
+    """``report`` with the signatures of the verified ``signed`` report of its assistant,
+    client and month, when ``signed`` holds every shift of it; None when it does not."""
+    if not _shifts(report) <= _shifts(signed):
+        return None
+    return report.model_copy(update={"signatures": signed.signatures})
 
 
 def _by_key(signed: Iterable[SignedInput]) -> dict[tuple[str, str, str], SignedInput]:
@@ -63,17 +71,14 @@ def apply_signatures(reports: Sequence[TimeReport], signed: Iterable[SignedInput
         return list(reports), []
     out, notes = [], []
     for r in reports:
-        match = found.get(_key(r))
-        if match is None:
-            out.append(r.model_copy(update={"signatures": Signatures()}))
-            notes.append(f"time report {r.month} of assistant {r.assistant.masked}: no signed report given, "
-                         "counted as unsigned")
-        elif _shifts(r) <= _shifts(match.checked.report):
-            out.append(r.model_copy(update={"signatures": match.checked.report.signatures}))
-        else:
-            out.append(r.model_copy(update={"signatures": Signatures()}))
-            notes.append(f"time report {r.month} of assistant {r.assistant.masked}: shifts that its signed report "
-                         "does not hold, counted as unsigned")
+        match = found.get(report_key(r))
+        copy = signed_copy(r, match.checked.report) if match else None
+        if copy is not None:
+            out.append(copy)
+            continue
+        out.append(r.model_copy(update={"signatures": Signatures()}))
+        why = "no signed report given" if match is None else "shifts that its signed report does not hold"
+        notes.append(f"time report {r.month} of assistant {r.assistant.masked}: {why}, counted as unsigned")
     return out, notes
 
 
@@ -93,7 +98,7 @@ def attach_signed(draft, signed: Iterable[SignedInput]):
             attachments.append(att)
             continue
         [attached] = read_timereport_bytes(att.content, att.id, "csv")
-        match = found.get(_key(attached))
+        match = found.get(report_key(attached))
         if match is None or not _shifts(attached) <= _shifts(match.checked.report):
             attachments.append(att)
             continue
@@ -109,12 +114,10 @@ def attach_signed(draft, signed: Iterable[SignedInput]):
             added.append(Attachment.embedded(f"{att.id}-SIGNERAD", pdf, filename=f"{stem}-signerad.pdf",
                                              mime_code=PDF_MIME, description=what))
     kept = [a for a in attachments if a.id not in dropped]
-    reports = tuple((role, _signed_copy(r, found)) for role, r in draft.reports)
+    reports = tuple((role, _with_signatures(r, found)) for role, r in draft.reports)
     return replace(draft, attachments=tuple(kept + added), reports=reports)
 
 
-def _signed_copy(report: TimeReport, found: dict) -> TimeReport:
-    match = found.get(_key(report))
-    if match is None or not _shifts(report) <= _shifts(match.checked.report):
-        return report
-    return report.model_copy(update={"signatures": match.checked.report.signatures})
+def _with_signatures(report: TimeReport, found: dict) -> TimeReport:
+    match = found.get(report_key(report))
+    return (signed_copy(report, match.checked.report) if match else None) or report

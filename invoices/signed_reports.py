@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .input_errors import InputErrors
-from .model import Signatures, TimeReport, mask_personal_numbers
+from .model import Signatures, TimeReport
 from .timereport_xml import CONTENT_ID, CONTENT_TAG, ReportParty, read_report_xml, report_from_element
 
-__all__ = ["ROLES", "SignedReport", "SignerCheck", "Signatory", "sign_report", "verify_report"]
+__all__ = ["ROLES", "SignedReport", "SignerCheck", "Signatory", "sign_report", "trust_policy", "verify_report"]
 
 ROLES = ("assistant", "supervisor", "ombud")
 SUPERVISING = ("supervisor", "ombud")
@@ -86,6 +86,20 @@ class SignedReport:
     def to_dict(self) -> dict:
         return {"valid": self.valid, "signers": [s.to_dict() for s in self.signers],
                 "findings": [{"code": c, "message": m} for c, m in self.findings]}
+
+
+def trust_policy(pem_files: Sequence, key_usage: str = "either"):
+    """The :class:`validate.xmldsig.TrustPolicy` of the trust anchors in ``pem_files`` (one or
+    more certificates each; pinned: never the system store). OSError, ValueError when a file
+    cannot be read or holds no certificate."""
+    from pathlib import Path
+
+    from cryptography import x509
+
+    from validate.xmldsig import TrustPolicy
+
+    anchors = tuple(c for path in pem_files for c in x509.load_pem_x509_certificates(Path(path).read_bytes()))
+    return TrustPolicy(anchors=anchors, key_usage=key_usage)
 
 
 def sign_report(data: bytes, *, role: str, key_pem: bytes, cert_pem: bytes, chain_pem: Sequence[bytes] = (),
@@ -170,6 +184,3 @@ def _pnr_of(serial: str | None) -> str | None:
     return digits if len(digits) == 12 else None
 
 
-def masked(text: str) -> str:
-    """A message safe to print (any personnummer in it masked)."""
-    return mask_personal_numbers(text)

@@ -42,6 +42,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -80,21 +81,11 @@ def _instant(moment: datetime) -> str:
     return moment.astimezone(STOCKHOLM).isoformat(timespec="seconds")
 
 
-class ReportParty(tuple):
-    """(name, organisation number) of the provider a report names."""
+class ReportParty(NamedTuple):
+    """The provider a report names."""
 
-    __slots__ = ()
-
-    def __new__(cls, name: str, org_nr: str):
-        return super().__new__(cls, (name, org_nr))
-
-    @property
-    def name(self) -> str:
-        return self[0]
-
-    @property
-    def org_nr(self) -> str:
-        return self[1]
+    name: str
+    org_nr: str
 
 
 def report_xml(report: TimeReport, provider: ReportParty) -> bytes:

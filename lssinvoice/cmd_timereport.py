@@ -155,21 +155,17 @@ def verify(files, trust, signatories, key_usage, fmt):
     certificate chaining to a --trust anchor and valid at the signing time, the assistant's
     certificate the report's assistant, the supervisor's a signatory. Exit 0 all valid, 1 a
     signature invalid or a role missing, 2 usage or I/O."""
-    from cryptography import x509
-
     from invoices.input_errors import InputErrors
     from invoices.model import mask_personal_numbers
     from invoices.signatories import read_signatories
-    from invoices.signed_reports import verify_report
+    from invoices.signed_reports import trust_policy, verify_report
     from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, finish
-    from validate.xmldsig import TrustPolicy
 
     try:
-        anchors = tuple(c for path in trust for c in x509.load_pem_x509_certificates(path.read_bytes()))
+        policy = trust_policy(trust, key_usage)
         people = read_signatories(signatories) if signatories else {}
     except (ValueError, InputErrors, OSError) as exc:
         raise CommandError(str(exc)) from None
-    policy = TrustPolicy(anchors=anchors, key_usage=key_usage)
     results = []
     for file in files:
         checked = verify_report(file.read_bytes(), file.name, policy, people)

@@ -15,16 +15,12 @@ def read_signed(folder: Path, trust: tuple[Path, ...], signatories: Path | None,
                 key_usage: str = "either") -> tuple[tuple, list[str]]:
     """(the verified reports as :class:`invoices.signed_attach.SignedInput`, the problems).
     OSError, ValueError and InputErrors for files that cannot be read."""
-    from cryptography import x509
-
     from invoices.model import mask_personal_numbers
     from invoices.signatories import read_signatories
     from invoices.signed_attach import SignedInput
-    from invoices.signed_reports import verify_report
-    from validate.xmldsig import TrustPolicy
+    from invoices.signed_reports import trust_policy, verify_report
 
-    anchors = tuple(c for path in trust for c in x509.load_pem_x509_certificates(path.read_bytes()))
-    policy = TrustPolicy(anchors=anchors, key_usage=key_usage)
+    policy = trust_policy(trust, key_usage)
     people = read_signatories(signatories) if signatories else {}
     found, problems = [], []
     for path in sorted(folder.glob("*.xml")):
