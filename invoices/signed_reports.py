@@ -176,8 +176,8 @@ def _role_problem(role: str | None, serial: str | None, report: TimeReport,
 
 
 def _pnr_of(serial: str | None) -> str | None:
-    """The 12-digit personnummer of a certificate's subject serialNumber ("197001012383",
-    or with a country prefix "SE197001012383" / "PNOSE-…" as ETSI EN 319 412-1 writes it)."""
+    """The 12-digit personnummer of a certificate's subject serialNumber (``YYYYMMDDNNNN``, or
+    with a country prefix, ``SE…`` / ``PNOSE-…`` as ETSI EN 319 412-1 writes it)."""
     if not serial:
         return None
     digits = "".join(ch for ch in serial if ch.isdigit())
