@@ -9,13 +9,24 @@ import functools
 import pytest
 from lxml import etree
 
-from tests.test_oracle_differential import BILLING, _mutations, _official, _read
-from tests.test_schematron_compiler import run_compiled, schema
+from schemas.artefacts import artefact_path, load_manifest
 from validate import releases, rulesets
 from validate.schematron.compiler import SELECT_MAX_NAMES, compile_schema
 from validate.schematron.loader import load_schematron, load_schematron_text
 from validate.schematron.patterns import candidate_names
 from validate.schematron.runner import SchematronRunner, parse_for_saxon
+
+from .mutations import KINDS, mutations
+
+SCH_NS = "http://purl.oclc.org/dsdl/schematron"
+
+
+def schema(body: str) -> str:
+    return f'<schema xmlns="{SCH_NS}" queryBinding="xslt2">{body}</schema>'
+
+
+def run_compiled(compiled, xml: str):
+    return SchematronRunner(compiled, ruleset="rs", step="st").run(parse_for_saxon(xml))
 
 XSL = "{http://www.w3.org/1999/XSL/Transform}"
 E, A, DOC = "element", "attribute", ("document",)
@@ -133,10 +144,12 @@ def _both(part: str) -> tuple[SchematronRunner, SchematronRunner]:
 
 
 def _documents() -> list[tuple[str, bytes]]:
-    release = _newest()
-    docs = [(p.rsplit("/", 1)[-1], _read(p)) for p, parts in _official(release) if parts == BILLING]
-    docs += [(m.id, m.data) for m in _mutations(release.name)]
-    return docs
+    """The newest release's billing examples and 200 mutations of them (:mod:`tests.mutations`)."""
+    base = _newest().file("examples") + "/billing/"
+    paths = sorted(f.path for f in load_manifest().files if f.path.startswith(base))
+    examples = [(p.rsplit("/", 1)[-1], artefact_path(p).read_bytes()) for p in paths]
+    made = mutations(examples, 200, seed="schematron-selection", kinds=KINDS)
+    return examples + [(m.id, m.data) for m in made]
 
 
 def test_which_official_patterns_select():
