@@ -46,9 +46,9 @@ those nodes (``descendant::cac:InvoiceLine | ...``) instead of a walk over every
 
 Each name is one scan of the tree, which is cheap, but a union of many scans is not: measured
 on Saxon-HE 9.9 (JVM, warm) and SaxonC 13.1 with the 2026.5 rules, selecting cut the Peppol
-step of a 10,000-line invoice from 465 to 265 ms (its 13 patterns are narrow but for two), and
-of a typical invoice from 0.62 to 0.36 ms; doing it for the CEN patterns of 27 and 30 names
-made them slower (525 to 580 ms), at 12 the CEN step went to 483 ms. ``bench/engines.py``
+step of a 10,000-line invoice from 465 to 265 ms (10 of its 13 patterns select), and of a
+typical invoice from 0.62 to 0.36 ms; doing it for CEN's patterns of 27 and 30 names made
+that step slower (525 to 580 ms), so at 12 they keep the walk. ``bench/engines.py``
 measures the whole."""
 
 LSSF = "urn:lssinvoice:schematron-functions"
