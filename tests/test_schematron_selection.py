@@ -143,13 +143,14 @@ def _both(part: str) -> tuple[SchematronRunner, SchematronRunner]:
             SchematronRunner(compile_schema(loaded, step.phase, select_max_names=0), ruleset.id, step.name))
 
 
-def _documents() -> list[tuple[str, bytes]]:
+@functools.cache
+def _documents() -> tuple[tuple[str, bytes], ...]:
     """The newest release's billing examples and 200 mutations of them (:mod:`tests.mutations`)."""
     base = _newest().file("examples") + "/billing/"
     paths = sorted(f.path for f in load_manifest().files if f.path.startswith(base))
     examples = [(p.rsplit("/", 1)[-1], artefact_path(p).read_bytes()) for p in paths]
     made = mutations(examples, 200, seed="schematron-selection", kinds=KINDS)
-    return examples + [(m.id, m.data) for m in made]
+    return tuple(examples + [(m.id, m.data) for m in made])
 
 
 def test_which_official_patterns_select():

@@ -238,15 +238,16 @@ def _uses_context_position(rule: etree._Element) -> bool:
     return re.search(r"\b(position|last)\s*\(", bare) is not None
 
 
-def _selection(rules: list[etree._Element], attrs_needed: bool, max_names: int) -> str | None:
+def _selection(rules: list[etree._Element], max_names: int) -> str | None:
     """The nodes a pattern's pass needs to visit, as an XPath from the document node, or None
     when it must walk the whole tree (a rule may match any name, or too many names).
 
     The walk visits the document node, every element and, when a rule's context names an
-    attribute, every attribute; the selection is a subset of those that holds every node a
-    rule can match (:func:`.patterns.candidate_names`), so the first matching rule of each node
-    is the same, and the union keeps document order (attributes after their element, before
-    its children, as the walk visits them)."""
+    attribute (:func:`_visits_attributes`: an attribute step always does), every attribute;
+    the selection is a subset of those that holds every node a rule can match
+    (:func:`.patterns.candidate_names`), so the first matching rule of each node is the same,
+    and the union keeps document order (attributes after their element, before its children,
+    as the walk visits them)."""
     names: set[tuple[str, ...]] = set()
     for rule in rules:
         found = candidate_names(rule.get("context", ""))
@@ -258,8 +259,7 @@ def _selection(rules: list[etree._Element], attrs_needed: bool, max_names: int) 
         return None
     steps = ["."]
     steps += [f"descendant::{n[1]}" for n in sorted(named) if n[0] == "element"]
-    if attrs_needed:
-        steps += [f"descendant::*/@{n[1]}" for n in sorted(named) if n[0] == "attribute"]
+    steps += [f"descendant::*/@{n[1]}" for n in sorted(named) if n[0] == "attribute"]
     return " | ".join(steps)
 
 
@@ -271,7 +271,7 @@ def _pattern(pattern: etree._Element, mode: str, stylesheet: etree._Element,
     pattern_id = pattern.get("id") or pattern.get("name") or mode
     attrs_needed = any(_visits_attributes(r.get("context", "")) for r in rules)
     children = "@*|*" if attrs_needed else "*"
-    selection = _selection(rules, attrs_needed, max_names)
+    selection = _selection(rules, max_names)
     for position, rule in enumerate(rules):
         context = rule.get("context")
         if not context:
@@ -355,8 +355,8 @@ def compile_schema(loaded: LoadedSchema, phase: str | None = None, key: str = ""
     pattern_ids = []
     for number, pattern in enumerate(patterns, start=1):
         mode = f"lssf:M{number}"
-        start = etree.SubElement(out, _x("apply-templates"), select="/", mode=mode)
-        start.set("select", _pattern(pattern, mode, sheet, table, diagnostics, select_max_names))
+        start = _pattern(pattern, mode, sheet, table, diagnostics, select_max_names)
+        etree.SubElement(out, _x("apply-templates"), select=start, mode=mode)
         pattern_ids.append(pattern.get("id") or mode)
 
     title_el = root.find(_q("title"))

@@ -48,30 +48,40 @@ __all__ = ["candidate_names", "outside_predicates"]
 _QNAME = r"(?:[A-Za-z_][\w.\-]*:)?[A-Za-z_][\w.\-]*"
 _ELEMENT_STEP = re.compile(rf"(?:child::|self::|descendant::|descendant-or-self::)?({_QNAME})")
 _ATTRIBUTE_STEP = re.compile(rf"(?:@|attribute::)({_QNAME})")
-_OPERATOR_WORDS = re.compile(r"(?<![\w.\-:$])(union|intersect|except)(?![\w.\-:])")
+_OPERATORS = re.compile(r"\||(?<![\w.\-:$])(union|intersect|except)(?![\w.\-:])")
 
 Name = tuple[str, ...]
 """``("element", qname)``, ``("attribute", qname)`` or ``("document",)``."""
 
 
-def _top_level(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, character) of what lies outside brackets, parentheses and string literals
-    (an opening bracket at the top level included)."""
-    depth, quote = 0, ""
+def _scan(text: str) -> Iterator[tuple[int, str, int, int]]:
+    """(offset, character, predicate depth, depth) of each character outside string literals.
+
+    ``depth`` counts the brackets around the character (``()``, ``[]``, ``{}``), ``predicate
+    depth`` the ``[]`` alone; a bracket itself is at the depth outside it. The one reader of
+    XPath text in this module: the functions below are views of it."""
+    depth = predicates = 0
+    quote = ""
     for i, ch in enumerate(text):
         if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
+            quote = "" if ch == quote else quote
+            continue
+        if ch in "'\"":
             quote = ch
-        elif ch in "([{":
-            if depth == 0:
-                yield i, ch
-            depth += 1
-        elif ch in ")]}":
+            continue
+        if ch in ")]}":
             depth -= 1
-        elif depth == 0:
-            yield i, ch
+            predicates -= ch == "]"
+        yield i, ch, predicates, depth
+        if ch in "([{":
+            depth += 1
+            predicates += ch == "["
+
+
+def _top_level(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, character) of what lies outside brackets and string literals (the outermost
+    brackets themselves included)."""
+    return ((i, ch) for i, ch, _, depth in _scan(text) if depth == 0)
 
 
 def outside_predicates(expression: str) -> str:
@@ -81,45 +91,25 @@ def outside_predicates(expression: str) -> str:
     >>> outside_predicates("a[position() = 1]/@b | c['[x]']")
     'a                /@b | c       '
     """
-    out, depth, quote = [], 0, ""
-    for ch in expression:
-        if quote:
-            quote = "" if ch == quote else quote
-            out.append(" ")
-        elif ch in "'\"":
-            quote = ch
-            out.append(" ")
-        elif ch == "[":
-            depth += 1
-            out.append(" ")
-        elif ch == "]":
-            depth -= 1
-            out.append(" ")
-        else:
-            out.append(" " if depth else ch)
+    out = [" "] * len(expression)
+    for i, ch, predicates, _ in _scan(expression):
+        if not predicates and ch not in "[]":
+            out[i] = ch
     return "".join(out)
 
 
 def _split_alternatives(pattern: str) -> list[str] | None:
     """The pattern's alternatives (top-level ``|`` and ``union``); None when it uses
     ``intersect`` or ``except`` at the top level."""
-    bars = [i for i, ch in _top_level(pattern) if ch == "|"]
-    parts, start = [], 0
-    for i in bars + [len(pattern)]:
-        parts.append(pattern[start:i])
-        start = i + 1
-    out = []
-    for part in parts:
-        top = dict(_top_level(part))
-        outside = "".join(top.get(i, " ") for i in range(len(part)))
-        words = [m for m in _OPERATOR_WORDS.finditer(outside)]
-        if any(m.group(1) != "union" for m in words):
+    top = dict(_top_level(pattern))
+    outside = "".join(top.get(i, " ") for i in range(len(pattern)))
+    out, start = [], 0
+    for operator in _OPERATORS.finditer(outside):
+        if operator.group(1) in ("intersect", "except"):
             return None
-        cuts = [m.span() for m in words]
-        start = 0
-        for a, b in cuts + [(len(part), len(part))]:
-            out.append(part[start:a].strip())
-            start = b
+        out.append(pattern[start:operator.start()].strip())
+        start = operator.end()
+    out.append(pattern[start:].strip())
     return out
 
 
@@ -138,19 +128,7 @@ def _last_step(path: str) -> str:
 
 def _closing_paren(text: str) -> int:
     """Offset of the ``)`` closing the ``(`` at offset 0, or -1."""
-    depth, quote = 0, ""
-    for i, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
+    return next((i for i, ch in _top_level(text) if ch == ")"), -1)
 
 
 def candidate_names(pattern: str) -> frozenset[Name] | None:
@@ -172,8 +150,8 @@ def candidate_names(pattern: str) -> frozenset[Name] | None:
 def _alternative_names(alternative: str) -> frozenset[Name] | None:
     if alternative == "/":
         return frozenset({("document",)})
-    if alternative.startswith("(") and _closing_paren(alternative) > 0:
-        end = _closing_paren(alternative)
+    end = _closing_paren(alternative) if alternative.startswith("(") else -1
+    if end > 0:
         rest = alternative[end + 1:].strip()
         if not rest or (rest.startswith("[") and not [ch for _, ch in _top_level(rest) if ch == "/"]):
             return candidate_names(alternative[1:end])  # (A | B) or (A | B)[predicate]
