@@ -43,7 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["candidate_names", "outside_predicates"]
+__all__ = ["candidate_names", "negated", "outside_predicates", "path_names"]
 
 _QNAME = r"(?:[A-Za-z_][\w.\-]*:)?[A-Za-z_][\w.\-]*"
 _ELEMENT_STEP = re.compile(rf"(?:child::|self::|descendant::|descendant-or-self::)?({_QNAME})")
@@ -161,3 +161,123 @@ def _alternative_names(alternative: str) -> frozenset[Name] | None:
     if match := _ATTRIBUTE_STEP.fullmatch(step):
         return frozenset({("attribute", match.group(1))})
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# Plain paths in expressions
+
+
+_PATH_TOKEN = re.compile(rf"""\s*(?:
+    (?P<sep>//|/) | (?P<bar>\|) | (?P<open>\() | (?P<close>\)) | (?P<up>\.\.) | (?P<dot>\.) |
+    (?P<attr>(?:@|attribute::)(?P<aname>{_QNAME})) |
+    (?P<elem>(?:(?:child|descendant|descendant-or-self|self|parent|ancestor|ancestor-or-self|
+        following|following-sibling|preceding|preceding-sibling)::)?(?P<ename>{_QNAME}|(?:[A-Za-z_][\w.\-]*:)?\*))
+    )""", re.VERBOSE)
+
+
+def _path_tokens(text: str) -> list[tuple[str, str]] | None:
+    tokens, at = [], 0
+    while at < len(text):
+        match = _PATH_TOKEN.match(text, at)
+        if match is None or match.end() == at:
+            return None if text[at:].strip() else tokens
+        kind = match.lastgroup if match.lastgroup not in ("aname", "ename") else None
+        kind = kind or ("attr" if match.group("attr") else "elem")
+        tokens.append((kind, match.group("aname") or match.group("ename") or ""))
+        at = match.end()
+    return tokens
+
+
+class _PathReader:
+    """``union := path ('|' path)*``; ``path := sep? step (sep step)*``; ``step := name |
+    @name | . | .. | * | '(' union ')'``. Returns the last steps' names, or None."""
+
+    def __init__(self, tokens: list[tuple[str, str]]):
+        self.tokens, self.at = tokens, 0
+
+    def _peek(self) -> str:
+        return self.tokens[self.at][0] if self.at < len(self.tokens) else ""
+
+    def union(self) -> frozenset[Name] | None:
+        names = self.path()
+        while names is not None and self._peek() == "bar":
+            self.at += 1
+            more = self.path()
+            names = None if more is None else names | more
+        return names
+
+    def path(self) -> frozenset[Name] | None:
+        if self._peek() == "sep":
+            self.at += 1
+        before, last = None, self.step()
+        while last is not False and self._peek() == "sep":
+            self.at += 1
+            before, last = last, self.step()
+        if not last:
+            return None
+        if all(len(n) > 2 or n[0] != "attribute" for n in last):
+            return last
+        # An attribute is named with its element (the step before): ``cbc:ID/@schemeName``.
+        if not before or any(n[0] != "element" for n in before):
+            return None
+        return frozenset(n if len(n) > 2 or n[0] != "attribute" else ("attribute", n[1], element[1])
+                         for n in last for element in before)
+
+    def step(self) -> frozenset[Name] | None | bool:
+        """The step's names (None: a node of any name), False when it is not a step."""
+        kind, name = self.tokens[self.at] if self.at < len(self.tokens) else ("", "")
+        self.at += 1
+        if kind == "elem":
+            return None if name.endswith("*") else frozenset({("element", name)})
+        if kind == "attr":
+            return frozenset({("attribute", name)})
+        if kind in ("dot", "up"):
+            return None
+        if kind == "open":
+            inner = self.union()
+            if self._peek() != "close":
+                return False
+            self.at += 1
+            return inner
+        return False
+
+
+def negated(expression: str) -> str | None:
+    """``X`` when ``expression`` is ``not(X)`` as a whole, else None.
+
+    >>> negated(" not( cbc:ID ) "), negated("not(a) or not(b)"), negated("not(a)[1]")
+    ('cbc:ID', None, None)
+    """
+    text = expression.strip()
+    match = re.match(r"not\s*\(", text)
+    if not match:
+        return None
+    inner = text[match.end() - 1:]
+    return inner[1:-1].strip() if _closing_paren(inner) == len(inner) - 1 else None
+
+
+def path_names(expression: str) -> frozenset[Name] | None:
+    """The names of the nodes ``expression`` selects, when it is a plain path: steps of names
+    (``cac:Item/cbc:Name``, ``@schemeID``, ``(cac:InvoiceLine | cac:CreditNoteLine)/cbc:UUID``,
+    ``/ubl:Invoice``, ``..``) joined by ``/``, ``//`` and ``|``, with no predicate, variable,
+    function call or operator. Its nodes are then in the context node's own document, and each
+    is named by its path's last step: ``("element", qname)``, or ``("attribute", qname,
+    element)`` with the name of the element the step before selects. None for anything else,
+    when a last step may be any name (``*``, ``.``, ``..``), or when an attribute's element
+    may be any.
+
+    The compiler's use: ``not(P)`` cannot fail on a document that holds no node of those names.
+
+    >>> sorted(path_names("(cac:InvoiceLine|cac:CreditNoteLine)/cac:Item/cbc:Name"))
+    [('element', 'cbc:Name')]
+    >>> sorted(path_names("/ubl:Invoice/cbc:ID/@schemeID | cac:Delivery"))
+    [('attribute', 'schemeID', 'cbc:ID'), ('element', 'cac:Delivery')]
+    >>> [path_names(e) for e in ("cbc:ID = 'x'", "cbc:ID[1]", "a/b and c/d", "$x/cbc:ID", "count(a)", "a/*", "@x")]
+    [None, None, None, None, None, None, None]
+    """
+    tokens = _path_tokens(expression)
+    if not tokens or "(:" in expression:
+        return None
+    reader = _PathReader(tokens)
+    names = reader.union()
+    return names if reader.at == len(tokens) else None
