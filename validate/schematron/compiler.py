@@ -9,10 +9,6 @@ The mapping follows the processing model of ISO/IEC 19757-3:2016 clause 6:
   the whole tree: its pass is given just the nodes of those names, in document order, and
   the same templates pick the first matching rule (same findings, same order; see
   :data:`SELECT_MAX_NAMES`);
-* an assertion that can only fire when a node of some name exists (``not(cbc:UUID)``,
-  ``not((cac:InvoiceLine|cac:CreditNoteLine)/cbc:UUID)``: :func:`.patterns.path_names`) is
-  guarded by a per-document boolean ``exists(//cbc:UUID)``, so a document without such a
-  node does not walk the lines for it (same findings; see :data:`GUARD_MIN_ASSERTIONS`);
 * ``let`` at schema, phase and pattern level become global variables (evaluated with the
   document as context); ``let`` in a rule becomes a local variable of the rule's template;
 * an ``assert`` fires when its test is false, a ``report`` when it is true;
@@ -39,10 +35,10 @@ from lxml import etree
 from fsio import write_atomic
 
 from .loader import SCH, XSL, LoadedSchema, SchematronError, load_schematron
-from .patterns import candidate_names, negated, outside_predicates, path_names
+from .patterns import candidate_names, outside_predicates
 
 # Bump when the generated XSLT changes shape: it is part of the disk cache key.
-COMPILER_VERSION = "4"
+COMPILER_VERSION = "3"
 
 SELECT_MAX_NAMES = 12
 """A pattern whose rules can match at most this many element or attribute names is run on
@@ -55,19 +51,7 @@ typical invoice from 0.62 to 0.36 ms; doing it for CEN's patterns of 27 and 30 n
 that step slower (525 to 580 ms), so at 12 they keep the walk. ``bench/engines.py``
 measures the whole."""
 
-GUARD_MIN_ASSERTIONS = 10
-"""A schema with at least this many assertions of the form ``not(P)`` (``P`` a plain path,
-:func:`.patterns.path_names`) gets the guard of :func:`_absence_guard`: the names present in
-the document are collected once per document, in one pass over it, and such an assertion is
-evaluated only when a name its path ends in is present. Fewer would not pay for the pass.
-
-Measured on the CEN rules of 2026.5 (693 such assertions, UBL-CR-001 and on, in the rule on
-the document element; 110 of them scan every line's children): with every one of them
-removed the CEN step took 0.51 instead of 0.90 ms on a typical invoice and 335 instead of
-600 ms on 10,000 lines (Saxon-HE 9.9, warm JVM). ``bench/engines.py`` measures the whole."""
-
 LSSF = "urn:lssinvoice:schematron-functions"
-
 XS = "http://www.w3.org/2001/XMLSchema"
 SUPPORTED_BINDINGS = {"xslt2", "xslt3", "xpath2", "xpath3", "xpath31"}
 
@@ -225,39 +209,10 @@ def _visits_attributes(context: str) -> bool:
     return "@" in bare or "attribute::" in bare
 
 
-def _absent_path(test: str, kind: str) -> frozenset[tuple[str, ...]] | None:
-    """The names of ``P`` when the assertion can only fire if a node of one of them exists:
-    an assert ``not(P)`` or a report ``P``, ``P`` a plain path (:func:`.patterns.path_names`)."""
-    if kind == "report":
-        return path_names(test)
-    inner = negated(test)
-    return None if inner is None else path_names(inner)
-
-
-def _absence_guard(names: frozenset[tuple[str, ...]], guards: dict[str, str]) -> str:
-    """``true`` when a node of one of ``names`` is in the document: one global boolean per
-    name (``guards``: test to variable, :func:`_presence_variables`), evaluated once per
-    document however many assertions end in that name."""
-    tests = sorted(f"exists(//{n[1]})" if n[0] == "element" else f"exists(//{n[2]}/@{n[1]})" for n in names)
-    return " or ".join("$" + guards.setdefault(test, f"lssf:present-{len(guards)}") for test in tests)
-
-
-def _presence_variables(sheet: etree._Element, guards: dict[str, str]) -> None:
-    """One global boolean per guarded name: ``exists(//cbc:UUID)``, ``exists(//cbc:ID/@schemeName)``.
-    Global variables are evaluated on first use, once per document; on Saxon's tree a search
-    for one element name is a scan of an array of name codes (about 0.1 ms for a 10,000-line
-    invoice, measured), where the path itself walks the lines' children."""
-    for test, variable in guards.items():
-        etree.SubElement(sheet, _x("variable"), name=variable, select=test)
-
-
 def _assertion(el: etree._Element, info: AssertionInfo, template: etree._Element,
-               diagnostics: dict[str, etree._Element], guards: dict[str, str] | None = None) -> None:
+               diagnostics: dict[str, etree._Element]) -> None:
     test = el.get("test")
     cond = f"not({test})" if info.kind == "assert" else test
-    names = _absent_path(test, info.kind) if guards is not None else None
-    if names:
-        cond = f"({_absence_guard(names, guards)}) and ({cond})"
     iff = etree.SubElement(template, _x("if"), test=cond)
     f = etree.SubElement(iff, "f", k=str(info.index))
     attr = etree.SubElement(f, _x("attribute"), name="l", select="lssf:path(.)")
@@ -310,7 +265,7 @@ def _selection(rules: list[etree._Element], max_names: int) -> str | None:
 
 def _pattern(pattern: etree._Element, mode: str, stylesheet: etree._Element,
              table: list[AssertionInfo], diagnostics: dict[str, etree._Element],
-             max_names: int = SELECT_MAX_NAMES, guards: dict[str, str] | None = None) -> str:
+             max_names: int = SELECT_MAX_NAMES) -> str:
     """Emit the templates of one pattern; return the ``select`` that starts its pass."""
     rules = [r for r in pattern if r.tag == _q("rule") and r.get("abstract") != "true"]
     pattern_id = pattern.get("id") or pattern.get("name") or mode
@@ -339,7 +294,7 @@ def _pattern(pattern: etree._Element, mode: str, stylesheet: etree._Element,
                     test=child.get("test"), context=context, pattern=pattern_id,
                 )
                 table.append(info)
-                _assertion(child, info, tpl, diagnostics, guards)
+                _assertion(child, info, tpl, diagnostics)
             elif child.tag.startswith(f"{{{XSL}}}"):
                 tpl.append(copy.deepcopy(child))
         if selection is None:
@@ -355,28 +310,11 @@ def _pattern(pattern: etree._Element, mode: str, stylesheet: etree._Element,
     return selection or "/"
 
 
-def _guarded_names(patterns: list[etree._Element]) -> list[frozenset[tuple[str, ...]]]:
-    """The names of each assertion of the active rules that an absence guard can skip."""
-    found = []
-    for pattern in patterns:
-        for rule in pattern:
-            if rule.tag != _q("rule") or rule.get("abstract") == "true":
-                continue
-            for child in rule:
-                if child.tag in (_q("assert"), _q("report")) and child.get("test"):
-                    names = _absent_path(child.get("test"), "assert" if child.tag == _q("assert") else "report")
-                    if names:
-                        found.append(names)
-    return found
-
-
 def compile_schema(loaded: LoadedSchema, phase: str | None = None, key: str = "",
-                   select_max_names: int = SELECT_MAX_NAMES,
-                   guard_min: int = GUARD_MIN_ASSERTIONS) -> CompiledSchematron:
+                   select_max_names: int = SELECT_MAX_NAMES) -> CompiledSchematron:
     """Translate a loaded (resolved) schema into XSLT 3.0 for the given phase (default: the
     schema's ``defaultPhase``, else all patterns). ``select_max_names=0`` makes every pattern
-    walk the whole tree, ``guard_min=0`` leaves out the absence guards (the plain ISO model;
-    tests compare the two)."""
+    walk the whole tree (the plain ISO model; tests compare the two)."""
     root = loaded.root
     binding = (root.get("queryBinding") or "xslt").lower()
     if binding not in SUPPORTED_BINDINGS:
@@ -411,21 +349,16 @@ def compile_schema(loaded: LoadedSchema, phase: str | None = None, key: str = ""
             seen[name] = scope
             _variable(let, sheet)
 
-    guarded = _guarded_names(patterns)
-    guards: dict[str, str] | None = {} if 0 < guard_min <= len(guarded) else None
-
     main = etree.SubElement(sheet, _x("template"), match="/")
     out = etree.SubElement(main, "r")
     table: list[AssertionInfo] = []
     pattern_ids = []
     for number, pattern in enumerate(patterns, start=1):
         mode = f"lssf:M{number}"
-        start = _pattern(pattern, mode, sheet, table, diagnostics, select_max_names, guards)
+        start = _pattern(pattern, mode, sheet, table, diagnostics, select_max_names)
         etree.SubElement(out, _x("apply-templates"), select=start, mode=mode)
         pattern_ids.append(pattern.get("id") or mode)
 
-    if guards:
-        _presence_variables(sheet, guards)
     title_el = root.find(_q("title"))
     title = " ".join((title_el.text or "").split()) if title_el is not None else ""
     xslt = etree.tostring(sheet, encoding="unicode")
