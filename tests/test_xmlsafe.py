@@ -298,6 +298,19 @@ def test_attribute_limit_in_utf16_and_when_many_namespaces_are_declared():
     assert refused.rule_id == "LSS-XML-006" and "element a at line 2 has 1500 " in refused.finding.message
 
 
+def test_the_filter_counts_equals_signs_per_start_tag_not_per_document():
+    """The filter looks for more than K "=" between one "<" and the next: "=" in text, in
+    values and spread over many elements do not make a refusal; ">" in values does not hide
+    one (XML forbids only "<" there)."""
+    many = "".join(f'<c a="1" b="x=y">{"=" * 3}</c>' for i in range(400))  # 2,400 "=", 2 attributes each
+    parse_xml(f"<r>{many}<d>{'=' * 5000}</d><!-- {'a=b ' * 1200} --></r>".encode())
+    assert xmlsafe._attribute_candidates(f"<r>{many}</r>".encode(), parse_xml(f"<r>{many}</r>".encode()),
+                                         1000) is False
+    hidden = " ".join(f'a{i}="v>w"' for i in range(1001))
+    refused = refusal(f"<r>\n<e {hidden}/>{many}</r>".encode())
+    assert refused.rule_id == "LSS-XML-006" and "element e at line 2 has 1001 " in refused.finding.message
+
+
 def test_attribute_limit_configurable_up_to_the_saxon_ceiling():
     parse_xml(element_with(1000), limits=Limits(max_attributes=2000))
     assert refusal(element_with(10), limits=Limits(max_attributes=10)).rule_id == "LSS-XML-006"

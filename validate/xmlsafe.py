@@ -295,25 +295,22 @@ def _check_depth(tree: etree._ElementTree, source: str, limits: Limits) -> None:
 # refuses an element with more than jdk.xml.elementAttributeLimit of them together; lxml has no
 # such limit. The check is in two parts:
 #
-# 1. a filter that may over-select but never misses: ``count(@*) + count(namespace::*)`` in
-#    one libxml2 XPath pass (namespace::* counts the namespaces in scope, inherited ones and
-#    ``xml`` included, so it is at least the number declared on the element). When the bytes
-#    are in an ASCII-compatible encoding, two byte counts bound it first and usually spare
-#    the XPath: every attribute and every namespace declaration is written with a ``=``, and
-#    every declaration with ``xmlns``; so a document with at most K ``=`` bytes has no element
-#    above K, and otherwise no element has more than ``count(b"xmlns")`` declarations, so an
-#    element above K has more than K - that many attributes (``count(@*)`` alone, cheaper);
+# 1. a filter that may over-select but never misses. When the bytes are in an ASCII-compatible
+#    encoding: every attribute and every namespace declaration is written with a ``=``, and a
+#    start tag holds no ``<`` after its first (XML 1.0 [10]: not even in attribute values), so
+#    an element above K has more than K ``=`` bytes between its ``<`` and the next ``<``. A
+#    document with at most K ``=`` in all has none (one byte count); otherwise a regular
+#    expression looks for such a stretch (possessive, so it never backtracks). In any other
+#    encoding, ``count(@*) + count(namespace::*)`` in one libxml2 XPath pass (namespace::*
+#    counts the namespaces in scope, inherited ones and ``xml`` included, so it is at least the
+#    number declared on the element);
 # 2. exact counting, only when the filter found a candidate: the declarations *written on*
 #    each element (not the inherited ones, and including redundant re-declarations, which the
 #    JDK counts too) come from libxml2's start-ns events, with a second, equally hardened parse.
 #
-# Measured (lxml 6.1.3, libxml2 2.14.6, this project's 2-core machine), medians of 50 runs:
-# * a 1 MB invoice (base-example.xml with its line cloned to 1 MB: 16,871 elements, 3,665 "=",
-#   3 "xmlns"; parse_xml 6.5 ms without this check): 4.7 ms in all, of which the two byte
-#   counts 0.7 ms and ``//*[count(@*) > K - 3]`` 3.9 ms. The full filter
-#   ``//*[count(@*) + count(namespace::*) > K]`` alone would be 10.5 ms (namespace::* builds
-#   the in-scope list of every element); it runs only for documents that are not in an
-#   ASCII-compatible encoding or that declare K namespaces or more;
+# Measured (lxml 6.2.0, libxml2 2.14.6, this project's 2-core machine):
+# * a 10,000-line invoice (9.5 MB, 170,000 elements, parse_xml 245 ms in all): the expression
+#   60 ms; the XPath filter it replaced, ``//*[count(@*) > K - count(b"xmlns")]``, took 88 ms;
 # * a typical invoice (base-example.xml, 9 KB, 30 "="): 4 microseconds, the "=" count alone;
 # * a 40 MB invoice with a 30 MB (decoded) attachment: 26 ms, the byte counts (few elements).
 
@@ -337,14 +334,18 @@ def _ascii_compatible(data: bytes, tree: etree._ElementTree) -> bool:
     return bool(_ASCII_COMPATIBLE.match(tree.docinfo.encoding or "UTF-8"))
 
 
+@functools.lru_cache(maxsize=4)
+def _crowded_start_tag(limit: int) -> re.Pattern[bytes]:
+    """A ``<`` followed by more than ``limit`` ``=`` bytes before the next ``<``."""
+    return re.compile(rb"<(?:[^<=]*+=){%d}" % (limit + 1))
+
+
 def _attribute_candidates(data: bytes, tree: etree._ElementTree, limit: int) -> bool:
     """Whether some element may carry more than ``limit`` attributes + declarations."""
     if _ascii_compatible(data, tree):
         if data.count(b"=") <= limit:
             return False
-        declarations = data.count(b"xmlns")
-        if declarations < limit:
-            return bool(_xpath(f"//*[count(@*) > {limit - declarations}]")(tree))
+        return _crowded_start_tag(limit).search(data) is not None
     return bool(_xpath(f"//*[count(@*) + count(namespace::*) > {limit}]")(tree))
 
 
