@@ -402,13 +402,7 @@ def parse_xml(data: bytes, *, source: str = "", limits: Limits | None = None) ->
         raise TypeError(f"parse_xml needs bytes, not {type(data).__name__} (encoding is part of the XML)")
     limits = limits or Limits()
     data = bytes(data)
-    if len(data) > limits.max_bytes:
-        raise _refuse(TOO_LARGE, f"{_where(source)}: {len(data)} bytes is more than the limit "
-                                 f"of {limits.max_bytes} bytes")
-    if not data:
-        raise _refuse(EMPTY, f"{_where(source)}: empty input (0 bytes)", "line 1")
-    _check_prolog(data, source)
-    _check_element_count(data, source, limits)
+    check_bytes(data, source=source, limits=limits)
     try:
         root = etree.fromstring(data, hardened_parser(limits), base_url=source or None)
     except etree.XMLSyntaxError as err:
@@ -423,6 +417,21 @@ def parse_xml(data: bytes, *, source: str = "", limits: Limits | None = None) ->
     except etree.XPathError as err:  # libxml2's node-set limit: far more elements than counted
         raise _refuse(TOO_MANY_ELEMENTS, f"{_where(source)}: too many elements to check ({err})") from None
     return tree
+
+
+def check_bytes(data: bytes, *, source: str = "", limits: Limits | None = None) -> None:
+    """The checks of :func:`parse_xml` that read the bytes alone, before any parser sees them:
+    size, emptiness, a DOCTYPE in the prolog, the number of start tags. Raises
+    :class:`XmlRefused`. (The validation engine runs them before it lets Saxon's parser start
+    on a large document beside libxml2.)"""
+    limits = limits or Limits()
+    if len(data) > limits.max_bytes:
+        raise _refuse(TOO_LARGE, f"{_where(source)}: {len(data)} bytes is more than the limit "
+                                 f"of {limits.max_bytes} bytes")
+    if not data:
+        raise _refuse(EMPTY, f"{_where(source)}: empty input (0 bytes)", "line 1")
+    _check_prolog(data, source)
+    _check_element_count(data, source, limits)
 
 
 def _check_element_count(data: bytes, source: str, limits: Limits) -> None:

@@ -60,6 +60,8 @@ class JvmEngine:
     """Saxon-HE for Java through JPype (module notes)."""
 
     name = "jvm"
+    parallel = True
+    """Runs on several Python threads at once: JPype releases the GIL during a Java call."""
 
     def __init__(self):
         import jpype

@@ -67,6 +67,8 @@ class SaxonCEngine:
     """SaxonC-HE (saxonche, a native image): the engine every machine has."""
 
     name = "saxonc"
+    parallel = False
+    """saxonche holds the GIL in its calls: threads would only take turns."""
 
     @property
     def version(self) -> str:

@@ -1,0 +1,130 @@
+"""A large document on the JVM engine is validated on threads (issue 15): Saxon's parse beside
+libxml2's and the XSD, the Schematron steps side by side. The result is the same as one step
+after the other, for a valid invoice, one that breaks business rules, one that fails the XSD,
+one the hardened parser refuses, one in an envelope and one in another encoding."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bench.generate import large_invoice
+from validate import engine as validation
+from validate.engine import OVERLAP_MIN_CHARACTERS, Validator, overlapping
+from validate.schematron import engines
+
+from .helpers import sbdh
+
+WHY = engines.jvm_available()
+needs_jvm = pytest.mark.skipif(WHY is not None, reason=f"JVM engine unavailable: {WHY}")
+
+LINES = 600  # 576 KB: over OVERLAP_MIN_CHARACTERS
+
+
+@pytest.fixture
+def engine_restored():
+    before = engines._CURRENT
+    yield
+    engines._CURRENT = before
+
+
+def _text() -> str:
+    text = large_invoice(LINES).decode("utf-8")
+    assert len(text) >= OVERLAP_MIN_CHARACTERS
+    return text
+
+
+def _wrong_line_amount(text: str) -> str:
+    """One line's LineExtensionAmount in the middle of the invoice set to 999999.00."""
+    line = text.index("<cac:InvoiceLine>", len(text) // 2)
+    amount = text.index(">", text.index("<cbc:LineExtensionAmount", line)) + 1
+    return text[:amount] + "999999.00" + text[text.index("<", amount):]
+
+
+def _unknown_element(text: str) -> str:
+    line = text.index("<cac:InvoiceLine>", len(text) // 2)
+    at = text.index("</cbc:ID>", line) + len("</cbc:ID>")
+    return text[:at] + "<cbc:Bogus>x</cbc:Bogus>" + text[at:]
+
+
+def _latin1(text: str) -> bytes:
+    body = text[text.index("?>") + 2:]
+    return ("<?xml version='1.0' encoding='ISO-8859-1'?>" + body).encode("iso-8859-1")
+
+
+def _documents() -> dict[str, bytes]:
+    text = _text()
+    return {
+        "valid": text.encode(),
+        "business rules": _wrong_line_amount(text).encode(),
+        "xsd": _unknown_element(text).encode(),
+        "truncated": text.encode()[:-200],
+        "envelope": sbdh(text.encode()),
+        "latin-1": _latin1(text),
+    }
+
+
+def _summary(result) -> tuple:
+    return (result.valid, result.document_type, result.ruleset,
+            [(s.name, s.skipped, s.reason) for s in result.steps],
+            [(f.rule_id, f.severity, f.location, f.message, f.step) for f in result.findings])
+
+
+@needs_jvm
+def test_a_large_document_gives_the_same_result_on_threads_as_in_sequence(engine_restored, monkeypatch):
+    engines.select("jvm")
+    documents = _documents()
+    validator = Validator()
+    threaded = {name: _summary(validator.validate_bytes(data, name)) for name, data in documents.items()}
+    monkeypatch.setattr(validation, "OVERLAP_MIN_CHARACTERS", 10 ** 12)
+    assert not overlapping(len(documents["valid"]))
+    in_sequence = {name: _summary(validator.validate_bytes(data, name)) for name, data in documents.items()}
+    assert threaded == in_sequence
+
+    def fatal(name):
+        return sorted({f[0] for f in threaded[name][4] if f[1].name == "FATAL"})
+
+    steps = ["parse", "xsd", "CEN EN 16931 UBL", "PEPPOL BIS 3"]
+    assert threaded["valid"][0] is True and [s[0] for s in threaded["valid"][3]] == steps
+    assert threaded["latin-1"][0] is True and threaded["envelope"][0] is True
+    assert fatal("business rules") == ["BR-CO-10", "BR-E-08", "PEPPOL-EN16931-R120"]
+    assert fatal("truncated") == ["LSS-XML-003"]
+    xsd = threaded["xsd"]
+    assert xsd[0] is False and fatal("xsd") and all(f[4] == "xsd" for f in xsd[4])
+    assert [(name, skipped) for name, skipped, _ in xsd[3]] == [
+        ("parse", False), ("xsd", False), ("CEN EN 16931 UBL", True), ("PEPPOL BIS 3", True)]
+
+
+@needs_jvm
+def test_saxons_parse_of_a_large_document_runs_beside_the_hardened_parse(engine_restored, monkeypatch):
+    engines.select("jvm")
+    threads = []
+    real = validation.parse_for_saxon
+
+    def recorded(text):
+        threads.append(threading.current_thread().name)
+        return real(text)
+
+    monkeypatch.setattr(validation, "parse_for_saxon", recorded)
+    documents = _documents()
+    validator = Validator()
+    assert validator.validate_bytes(documents["valid"], "valid.xml").valid
+    assert len(threads) == 1 and threads[0].startswith("validate")  # parsed once, on the pool
+    threads.clear()
+    assert validator.validate_bytes(documents["envelope"], "env.xml").valid
+    assert len(threads) == 1 and threads[0].startswith("validate")  # the payload: no early parse of the envelope
+    threads.clear()
+    assert validator.validate_bytes(documents["latin-1"], "latin.xml").valid
+    assert len(threads) == 2  # the early parse of the bytes is dropped: Saxon reads lxml's text
+    threads.clear()
+    small = large_invoice(5)
+    assert validator.validate_bytes(small, "small.xml").valid
+    assert threads == [threading.current_thread().name]  # a small document stays on the caller's thread
+
+
+@needs_jvm
+def test_only_the_jvm_engine_overlaps(engine_restored):
+    engines.select("saxonc")
+    assert not overlapping(OVERLAP_MIN_CHARACTERS)
+    engines.select("jvm")
+    assert overlapping(OVERLAP_MIN_CHARACTERS) and not overlapping(OVERLAP_MIN_CHARACTERS - 1)
