@@ -128,3 +128,41 @@ def test_only_the_jvm_engine_overlaps(engine_restored):
     assert not overlapping(OVERLAP_MIN_CHARACTERS)
     engines.select("jvm")
     assert overlapping(OVERLAP_MIN_CHARACTERS) and not overlapping(OVERLAP_MIN_CHARACTERS - 1)
+
+
+SCH = ('<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">'
+       '<ns prefix="cbc" uri="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"/>'
+       '<ns prefix="cac" uri="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"/>'
+       '<pattern><rule context="cac:InvoiceLine[cbc:ID = (\'2\', \'3\')]">'
+       '<report id="M-LINE" test="true()">line <value-of select="cbc:ID"/></report></rule></pattern>'
+       '<pattern><rule context="cbc:IssueDate"><assert id="M-DATE" test="false()">date</assert></rule></pattern>'
+       '{third}</schema>')
+FAILING = ('<pattern><rule context="cbc:DueDate | cbc:IssueDate">'
+           '<assert id="M-BAD" test="xs:decimal(.) gt 0">never</assert></rule></pattern>')
+LAST = '<pattern><rule context="/*"><report id="M-LAST" test="true()">last</report></rule></pattern>'
+
+
+@needs_jvm
+@pytest.mark.parametrize("third, expected", [
+    (LAST, [("M-LINE", "line 2"), ("M-LINE", "line 3"), ("M-DATE", "date"), ("M-LAST", "last")]),
+    (FAILING, [("LSS-SCH-001", None)]),
+])
+def test_a_schemas_patterns_on_threads_join_in_pattern_order(engine_restored, monkeypatch, tmp_path, third, expected):
+    """A municipality's rules of three patterns, run one pattern per task: their findings in
+    pattern order; a pattern whose rules fail leaves the step with that one finding, as one
+    run of the whole stylesheet does."""
+    from validate.rulesets import RuleSet, SchematronStep
+
+    path = tmp_path / "municipal.sch"
+    path.write_text(SCH.format(third=third), "utf-8")
+    own = RuleSet(id=f"test-municipal-{len(third)}", version="1", title="test", document_kinds=("invoice",),
+                  schematrons=(SchematronStep("municipal", str(path)),))
+    engines.select("jvm")
+    data = large_invoice(LINES)
+    threaded = Validator(extra=[own]).validate_bytes(data, "big.xml")
+    monkeypatch.setattr(validation, "OVERLAP_MIN_CHARACTERS", 10 ** 12)
+    in_sequence = Validator(extra=[own]).validate_bytes(data, "big.xml")
+    assert _summary(threaded) == _summary(in_sequence)
+    [step] = [s for s in threaded.steps if s.name == "municipal"]
+    got = [(f.rule_id, f.message if f.rule_id != "LSS-SCH-001" else None) for f in step.findings]
+    assert got == expected

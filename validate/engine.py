@@ -305,13 +305,15 @@ class Validator:
 
     @classmethod
     def _schematron(cls, sets: list[rulesets.RuleSet], node, skip: str, parallel: bool) -> list[list[StepResult]]:
-        """The Schematron steps of each rule set, in order; on threads when ``parallel``."""
+        """The Schematron steps of each rule set, in order; their patterns on threads when
+        ``parallel`` (:meth:`_steps_on_threads`)."""
         jobs = [(rs, step) for rs in sets for step in rs.schematrons]
-        if parallel and not skip and len(jobs) > 1:
-            done = list(_pool().map(lambda job: cls._step(job[0], job[1], node), jobs))
+        if skip:
+            done = [StepResult(step.name, skipped=True, reason=skip) for _, step in jobs]
+        elif parallel:
+            done = cls._steps_on_threads(jobs, node)
         else:
-            done = [StepResult(step.name, skipped=True, reason=skip) if skip else cls._step(rs, step, node)
-                    for rs, step in jobs]
+            done = [cls._step(rs, step, node) for rs, step in jobs]
         out, at = [], 0
         for rs in sets:
             out.append(done[at:at + len(rs.schematrons)])
@@ -319,16 +321,49 @@ class Validator:
         return out
 
     @staticmethod
-    def _step(ruleset: rulesets.RuleSet, step, node) -> StepResult:
-        t = time.perf_counter()
+    def _runner(ruleset: rulesets.RuleSet, step) -> tuple[object | None, list[Finding]]:
+        """The step's compiled rules, or the engine-error finding that says why there are none."""
         try:
-            findings = rulesets.runner(ruleset, step).run(node)
+            return rulesets.runner(ruleset, step), []
         except rulesets.SchematronError as exc:
-            findings = [Finding(RULES_BROKEN, Severity.FATAL, str(exc), ruleset=ruleset.id, step=step.name)]
+            return None, [Finding(RULES_BROKEN, Severity.FATAL, str(exc), ruleset=ruleset.id, step=step.name)]
         except ArtefactError as exc:
-            findings = [Finding(ARTEFACT_MISSING, Severity.FATAL, f"the rules of {step.name} are not "
-                                f"installed as the manifest pins them: {exc}", ruleset=ruleset.id, step=step.name)]
+            return None, [Finding(ARTEFACT_MISSING, Severity.FATAL, f"the rules of {step.name} are not "
+                                  f"installed as the manifest pins them: {exc}", ruleset=ruleset.id, step=step.name)]
+
+    @classmethod
+    def _step(cls, ruleset: rulesets.RuleSet, step, node) -> StepResult:
+        t = time.perf_counter()
+        runner, findings = cls._runner(ruleset, step)
+        if runner is not None:
+            findings = runner.run(node)
         return StepResult(step.name, findings, _ms(t))
+
+    @classmethod
+    def _steps_on_threads(cls, jobs: list, node) -> list[StepResult]:
+        """Every pattern of every step as its own task on the pool, longest steps first: a
+        step's findings are its patterns' joined in pattern order (what one run of the whole
+        stylesheet writes). When a pattern's rules fail (``LSS-SCH-001``), the step holds that
+        one finding, of the first such pattern, as a whole run would. A step's time is the sum
+        of its patterns'."""
+        runners = [cls._runner(rs, step) for rs, step in jobs]
+        parts = [(i, n) for i, (runner, _) in enumerate(runners) if runner is not None
+                 for n in range(1, len(runner.compiled.patterns) + 1)]
+
+        def run(part):
+            t = time.perf_counter()
+            found = runners[part[0]][0].run(node, part[1])
+            return part[0], found, _ms(t)
+
+        per_step: dict[int, list] = {i: [] for i in range(len(jobs))}
+        for i, found, millis in _pool().map(run, parts):
+            per_step[i].append((found, millis))
+        out = []
+        for i, (_, step) in enumerate(jobs):
+            failed = [found for found, _ in per_step[i] if any(f.rule_id in ENGINE_ERRORS for f in found)]
+            findings = failed[0] if failed else [f for found, _ in per_step[i] for f in found]
+            out.append(StepResult(step.name, runners[i][1] or findings, sum(ms for _, ms in per_step[i])))
+        return out
 
     @staticmethod
     def _tag(finding: Finding, ruleset: str) -> Finding:

@@ -38,7 +38,7 @@ from .loader import SCH, XSL, LoadedSchema, SchematronError, load_schematron
 from .patterns import candidate_names, outside_predicates
 
 # Bump when the generated XSLT changes shape: it is part of the disk cache key.
-COMPILER_VERSION = "3"
+COMPILER_VERSION = "5"  # 4 was the absence guards (reverted): never reuse a number
 
 SELECT_MAX_NAMES = 12
 """A pattern whose rules can match at most this many element or attribute names is run on
@@ -52,6 +52,9 @@ that step slower (525 to 580 ms), so at 12 they keep the walk. ``bench/engines.p
 measures the whole."""
 
 LSSF = "urn:lssinvoice:schematron-functions"
+PATTERN_PARAMETER = "lssf:pattern"
+"""A global parameter of every compiled stylesheet: 0 (the default) runs all patterns, ``n``
+only the n-th (1-based), so that the patterns of one schema can run on threads."""
 XS = "http://www.w3.org/2001/XMLSchema"
 SUPPORTED_BINDINGS = {"xslt2", "xslt3", "xpath2", "xpath3", "xpath31"}
 
@@ -349,6 +352,9 @@ def compile_schema(loaded: LoadedSchema, phase: str | None = None, key: str = ""
             seen[name] = scope
             _variable(let, sheet)
 
+    # One pattern alone when the caller asks (PATTERN_PARAMETER): the engine may run a schema's
+    # patterns side by side and join their outputs in pattern order, which is this order.
+    etree.SubElement(sheet, _x("param"), name=PATTERN_PARAMETER, select="0", **{"as": "xs:integer"})
     main = etree.SubElement(sheet, _x("template"), match="/")
     out = etree.SubElement(main, "r")
     table: list[AssertionInfo] = []
@@ -356,7 +362,8 @@ def compile_schema(loaded: LoadedSchema, phase: str | None = None, key: str = ""
     for number, pattern in enumerate(patterns, start=1):
         mode = f"lssf:M{number}"
         start = _pattern(pattern, mode, sheet, table, diagnostics, select_max_names)
-        etree.SubElement(out, _x("apply-templates"), select=start, mode=mode)
+        only = etree.SubElement(out, _x("if"), test=f"${PATTERN_PARAMETER} = (0, {number})")
+        etree.SubElement(only, _x("apply-templates"), select=start, mode=mode)
         pattern_ids.append(pattern.get("id") or mode)
 
     title_el = root.find(_q("title"))

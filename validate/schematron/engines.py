@@ -97,6 +97,18 @@ class JvmEngine:
     def version(self) -> str:
         return f"Saxon-HE {self._processor.getSaxonProductVersion()} (JVM)"
 
+    def _pattern_parameter(self, pattern: int):
+        """``{lssf:pattern: pattern}`` for ``setStylesheetParameters`` (compiler.PATTERN_PARAMETER)."""
+        import jpype
+        from java.util import HashMap
+        from net.sf.saxon.s9api import QName, XdmAtomicValue
+
+        from .compiler import LSSF, PATTERN_PARAMETER
+
+        parameters = HashMap()
+        parameters.put(QName(LSSF, PATTERN_PARAMETER.split(":")[1]), XdmAtomicValue(jpype.JLong(pattern)))
+        return parameters
+
     def _reader(self):
         # A JDK SAX parser is not thread-safe: one per thread.
         reader = getattr(self._local, "reader", None)
@@ -111,8 +123,10 @@ class JvmEngine:
     def compile(self, xslt_text: str):
         return self._processor.newXsltCompiler().compile(self._StreamSource(self._StringReader(xslt_text)))
 
-    def run(self, executable, node) -> str:
+    def run(self, executable, node, pattern: int = 0) -> str:
         transformer = executable.load30()
+        if pattern:
+            transformer.setStylesheetParameters(self._pattern_parameter(pattern))
         transformer.setGlobalContextItem(node)
         out = self._StringWriter()
         transformer.applyTemplates(node, self._processor.newSerializer(out))

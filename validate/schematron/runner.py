@@ -80,7 +80,9 @@ class SaxonCEngine:
     def compile(self, xslt_text: str):
         return saxon_processor().new_xslt30_processor().compile_stylesheet(stylesheet_text=xslt_text)
 
-    def run(self, executable, node) -> str:
+    def run(self, executable, node, pattern: int = 0) -> str:
+        if pattern:  # the engine runs one thread at a time: its patterns are never split
+            raise ValueError("SaxonC runs a schema's patterns together (pattern=0)")
         return executable.transform_to_string(xdm_node=node)
 
 
@@ -129,14 +131,15 @@ class SchematronRunner:
         self.step = step or compiled.title
         self._engine, self._exe = _executable(compiled)
 
-    def run_raw(self, node) -> str:
-        return self._engine.run(self._exe, node)
+    def run_raw(self, node, pattern: int = 0) -> str:
+        return self._engine.run(self._exe, node, pattern)
 
-    def run(self, node) -> list[Finding]:
-        """Findings for one document (a Saxon XdmNode). A dynamic error of the rules
-        themselves becomes one fatal ``LSS-SCH-001`` finding, not an exception."""
+    def run(self, node, pattern: int = 0) -> list[Finding]:
+        """Findings for one document (a Saxon XdmNode): of every pattern, or of the
+        ``pattern``-th alone (1-based; engines that run in parallel). A dynamic error of the
+        rules themselves becomes one fatal ``LSS-SCH-001`` finding, not an exception."""
         try:
-            out = self.run_raw(node)
+            out = self.run_raw(node, pattern)
         except Exception as exc:
             return [Finding("LSS-SCH-001", Severity.FATAL,
                             f"the rules of {self.step} could not be evaluated on this document: {_clean(str(exc))}",
