@@ -10,7 +10,8 @@ import pytest
 
 from bench.generate import large_invoice
 from validate import engine as validation
-from validate.engine import OVERLAP_MIN_CHARACTERS, Validator, overlapping
+from validate.engine import OVERLAP_MIN_CHARACTERS, TREES, Validator, overlapping
+from validate.schematron.runner import SchematronRunner
 from validate.schematron import engines
 
 from .helpers import sbdh
@@ -109,13 +110,13 @@ def test_saxons_parse_of_a_large_document_runs_beside_the_hardened_parse(engine_
     documents = _documents()
     validator = Validator()
     assert validator.validate_bytes(documents["valid"], "valid.xml").valid
-    assert len(threads) == 1 and threads[0].startswith("validate")  # parsed once, on the pool
+    assert len(threads) == TREES and all(t.startswith("validate") for t in threads)  # a tree per thread, on the pool
     threads.clear()
     assert validator.validate_bytes(documents["envelope"], "env.xml").valid
-    assert len(threads) == 1 and threads[0].startswith("validate")  # the payload: no early parse of the envelope
+    assert len(threads) == TREES and all(t.startswith("validate") for t in threads)  # the payload's: none of the envelope
     threads.clear()
     assert validator.validate_bytes(documents["latin-1"], "latin.xml").valid
-    assert len(threads) == 2  # the early parse of the bytes is dropped: Saxon reads lxml's text
+    assert len(threads) == 2 * TREES  # the early parses of the bytes are dropped: Saxon reads lxml's text
     threads.clear()
     small = large_invoice(5)
     assert validator.validate_bytes(small, "small.xml").valid
@@ -166,3 +167,32 @@ def test_a_schemas_patterns_on_threads_join_in_pattern_order(engine_restored, mo
     [step] = [s for s in threaded.steps if s.name == "municipal"]
     got = [(f.rule_id, f.message if f.rule_id != "LSS-SCH-001" else None) for f in step.findings]
     assert got == expected
+
+
+@needs_jvm
+def test_no_two_tasks_use_one_tree_at_once(engine_restored, monkeypatch):
+    """Saxon-HE 9.9's tree is not safe for two transforms at once (TREES): every pattern task
+    holds a tree of its own while it runs, and the tasks did run side by side."""
+    engines.select("jvm")
+    lock = threading.Lock()
+    busy: set[int] = set()
+    shared, at_once, most = [], [0], [0]
+    real = SchematronRunner.run
+
+    def watched(self, node, pattern=0):
+        with lock:
+            if id(node) in busy:
+                shared.append(pattern)
+            busy.add(id(node))
+            at_once[0] += 1
+            most[0] = max(most[0], at_once[0])
+        try:
+            return real(self, node, pattern)
+        finally:
+            with lock:
+                busy.discard(id(node))
+                at_once[0] -= 1
+
+    monkeypatch.setattr(SchematronRunner, "run", watched)
+    result = Validator().validate_bytes(large_invoice(LINES), "big.xml")
+    assert result.valid and shared == [] and most[0] == TREES

@@ -13,6 +13,7 @@ a fatal ``LSS-SBDH-*`` finding. Then their payload, the one element beside the
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -78,6 +79,15 @@ JVM engine: JPype releases the GIL in Java calls): Saxon's parse beside the XSD,
 Schematron steps side by side. For one large invoice that is latency saved (issue 15: a
 10,000-line invoice is 9.5 MB); a typical invoice of 10 KB would only pay the handovers."""
 
+TREES = min(4, max(2, os.cpu_count() or 2))
+"""Threads for one document, and Saxon trees of it: one tree per thread. Saxon-HE 9.9's tree
+is not safe for two transforms at once: the per-name element lists it builds on first use
+(``TinyDocumentImpl.getAllElements``, behind every ``//name`` from the document node) are a
+plain hash map, and two threads filling it failed with an ArrayIndexOutOfBoundsException in
+the bench. So each task takes a tree of its own from the document's trees and gives it back;
+the copies are parsed side by side while libxml2 parses (on this 2-core machine, about 110
+ms each for a 10,000-line invoice, within libxml2's 210)."""
+
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -86,8 +96,13 @@ def _pool() -> ThreadPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="validate")
+            _POOL = ThreadPoolExecutor(max_workers=TREES, thread_name_prefix="validate")
         return _POOL
+
+
+def _parse_trees(text: str) -> list[Future]:
+    """:data:`TREES` parses of ``text`` on the pool, one tree for each of its threads."""
+    return [_pool().submit(parse_for_saxon, text) for _ in range(TREES)]
 
 
 def overlapping(characters: int) -> bool:
@@ -162,8 +177,9 @@ class Validator:
             return self._refused(source, refused.finding, _ms(start))
         return self.validate_parsed(data, tree, source, start, at=at, early=early)
 
-    def _early_saxon_parse(self, data: bytes, source: str) -> Future | None:
-        """Saxon's parse of a large document, started beside libxml2's (:func:`overlapping`).
+    def _early_saxon_parse(self, data: bytes, source: str) -> list[Future] | None:
+        """Saxon's parses of a large document, started beside libxml2's (:func:`overlapping`,
+        :data:`TREES`).
 
         Only after the byte checks (size, DOCTYPE, start tags) have passed, and only for what
         looks like a whole UTF-8 document: the tree is used when the hardened parse accepts the
@@ -178,14 +194,14 @@ class Validator:
             text = data.decode("utf-8-sig")
         except (XmlRefused, UnicodeDecodeError):
             return None  # the hardened parse says what is wrong
-        return _pool().submit(parse_for_saxon, text)
+        return _parse_trees(text)
 
     def validate_parsed(self, data: bytes, tree: etree._ElementTree, source: str = "",
                         start: float | None = None, at: date | None = None,
-                        early: Future | None = None) -> ValidationResult:
+                        early: list[Future] | None = None) -> ValidationResult:
         """Validate a document the caller already parsed with :func:`validate.xmlsafe.parse_xml`
-        (``data`` are the bytes it was parsed from), sparing a second parse. ``early`` is
-        Saxon's parse of the same bytes, already started (:meth:`validate_bytes`)."""
+        (``data`` are the bytes it was parsed from), sparing a second parse. ``early`` are
+        Saxon's parses of the same bytes, already started (:meth:`validate_bytes`)."""
         start = time.perf_counter() if start is None else start
         result = ValidationResult(source=source)
         parse_step = StepResult("parse")
@@ -243,9 +259,9 @@ class Validator:
             pending = early
         else:
             text = _saxon_text(data, tree, root)
-            pending = _pool().submit(parse_for_saxon, text) if parallel else None
+            pending = _parse_trees(text) if parallel else None
         if pending is None:
-            node = self._saxon_node(lambda: parse_for_saxon(text), parse_step, source, primary)
+            trees = self._saxon_trees(lambda: [parse_for_saxon(text)], parse_step, source, primary)
             parse_done()
 
         xsd_failed: list[str] = []
@@ -260,16 +276,16 @@ class Validator:
             result.steps.append(StepResult("xsd", [self._tag(f, primary.id) for f in findings], _ms(t)))
             xsd_failed = [f.rule_id for f in findings if f.is_fatal]
         if pending is not None:
-            node = self._saxon_node(pending.result, parse_step, source, primary)
+            trees = self._saxon_trees(lambda: [f.result() for f in pending], parse_step, source, primary)
             parse_done()
 
-        skip = "" if node is not None else f"not run: see {ENGINE_REFUSED}"
+        skip = "" if trees else f"not run: see {ENGINE_REFUSED}"
         if xsd_failed and not skip and not self.all_steps:
             skip = (f"not run: the document fails the UBL 2.1 XSD ({len(xsd_failed)} fatal finding(s)), "
                     "so the business rules would judge a document of unknown structure")
 
         extra = [rs for rs in self.extra if doctype.kind in rs.document_kinds]
-        per_set = self._schematron(candidates + extra, node, skip, parallel)
+        per_set = self._schematron(candidates + extra, trees, skip, parallel)
         runs = list(zip(candidates, per_set))
         judge, steps = self._judge(runs)
         result.ruleset, result.release = judge.id, judge.release
@@ -280,8 +296,10 @@ class Validator:
         return result
 
     @staticmethod
-    def _saxon_node(parse: Callable[[], object], parse_step: StepResult, source: str, primary: rulesets.RuleSet):
-        """The engine's tree of the document, or None with an ``ENGINE_REFUSED`` finding."""
+    def _saxon_trees(parse: Callable[[], list], parse_step: StepResult, source: str,
+                     primary: rulesets.RuleSet) -> list:
+        """The engine's trees of the document (one, or one per thread), or none with an
+        ``ENGINE_REFUSED`` finding."""
         try:
             return parse()
         except Exception as exc:  # PySaxonApiError, or anything else the engine raises
@@ -289,7 +307,7 @@ class Validator:
                 ENGINE_REFUSED, Severity.FATAL,
                 f"{source or 'document'}: the Schematron engine (SaxonC) could not read the document, so its "
                 f"rules were not run: {' '.join(str(exc).split())}", ruleset=primary.id, step="parse"))
-            return None
+            return []
 
     @staticmethod
     def _judge(runs: list[tuple[rulesets.RuleSet, list[StepResult]]]) -> tuple[rulesets.RuleSet, list[StepResult]]:
@@ -304,16 +322,16 @@ class Validator:
         return runs[0]
 
     @classmethod
-    def _schematron(cls, sets: list[rulesets.RuleSet], node, skip: str, parallel: bool) -> list[list[StepResult]]:
+    def _schematron(cls, sets: list[rulesets.RuleSet], trees: list, skip: str, parallel: bool) -> list[list[StepResult]]:
         """The Schematron steps of each rule set, in order; their patterns on threads when
         ``parallel`` (:meth:`_steps_on_threads`)."""
         jobs = [(rs, step) for rs in sets for step in rs.schematrons]
         if skip:
             done = [StepResult(step.name, skipped=True, reason=skip) for _, step in jobs]
         elif parallel:
-            done = cls._steps_on_threads(jobs, node)
+            done = cls._steps_on_threads(jobs, trees)
         else:
-            done = [cls._step(rs, step, node) for rs, step in jobs]
+            done = [cls._step(rs, step, trees[0]) for rs, step in jobs]
         out, at = [], 0
         for rs in sets:
             out.append(done[at:at + len(rs.schematrons)])
@@ -340,19 +358,27 @@ class Validator:
         return StepResult(step.name, findings, _ms(t))
 
     @classmethod
-    def _steps_on_threads(cls, jobs: list, node) -> list[StepResult]:
-        """Every pattern of every step as its own task on the pool, longest steps first: a
+    def _steps_on_threads(cls, jobs: list, trees: list) -> list[StepResult]:
+        """Every pattern of every step as its own task on the pool, in step order: a
         step's findings are its patterns' joined in pattern order (what one run of the whole
         stylesheet writes). When a pattern's rules fail (``LSS-SCH-001``), the step holds that
         one finding, of the first such pattern, as a whole run would. A step's time is the sum
-        of its patterns'."""
+        of its patterns'. A task has a tree to itself while it runs (:data:`TREES`)."""
         runners = [cls._runner(rs, step) for rs, step in jobs]
         parts = [(i, n) for i, (runner, _) in enumerate(runners) if runner is not None
                  for n in range(1, len(runner.compiled.patterns) + 1)]
 
+        free = queue.SimpleQueue()
+        for tree in trees:
+            free.put(tree)
+
         def run(part):
             t = time.perf_counter()
-            found = runners[part[0]][0].run(node, part[1])
+            tree = free.get()
+            try:
+                found = runners[part[0]][0].run(tree, part[1])
+            finally:
+                free.put(tree)
             return part[0], found, _ms(t)
 
         per_step: dict[int, list] = {i: [] for i in range(len(jobs))}
