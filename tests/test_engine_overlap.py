@@ -100,13 +100,15 @@ def test_a_large_document_gives_the_same_result_on_threads_as_in_sequence(engine
 def test_saxons_parse_of_a_large_document_runs_beside_the_hardened_parse(engine_restored, monkeypatch):
     engines.select("jvm")
     threads = []
-    real = validation.parse_for_saxon
 
-    def recorded(text):
-        threads.append(threading.current_thread().name)
-        return real(text)
+    def recording(real):
+        def recorded(source):
+            threads.append(threading.current_thread().name)
+            return real(source)
+        return recorded
 
-    monkeypatch.setattr(validation, "parse_for_saxon", recorded)
+    for name in ("parse_for_saxon", "parse_bytes_for_saxon"):  # the text lxml gives, or the bytes as they came
+        monkeypatch.setattr(validation, name, recording(getattr(validation, name)))
     documents = _documents()
     validator = Validator()
     assert validator.validate_bytes(documents["valid"], "valid.xml").valid

@@ -30,7 +30,7 @@ from . import envelope, releases, rulesets
 from .detect import UnknownDocument, detect
 from .findings import ENGINE_ERRORS, Finding, OtherVerdict, Severity, StepResult, ValidationResult
 from .schematron.engines import current as current_engine
-from .schematron.runner import parse_for_saxon
+from .schematron.runner import parse_bytes_for_saxon, parse_for_saxon
 from .xmlsafe import Limits, XmlRefused, check_bytes, parse_xml, read_capped
 from .xsd import XsdLoadError, validate_xsd
 
@@ -100,9 +100,9 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
-def _parse_trees(text: str) -> list[Future]:
-    """:data:`TREES` parses of ``text`` on the pool, one tree for each of its threads."""
-    return [_pool().submit(parse_for_saxon, text) for _ in range(TREES)]
+def _parse_trees(parse: Callable[[object], object], source: str | bytes) -> list[Future]:
+    """:data:`TREES` parses of ``source`` on the pool, one tree for each of its threads."""
+    return [_pool().submit(parse, source) for _ in range(TREES)]
 
 
 def overlapping(characters: int) -> bool:
@@ -191,10 +191,9 @@ class Validator:
             return None
         try:
             check_bytes(data, source=source, limits=self.limits)
-            text = data.decode("utf-8-sig")
-        except (XmlRefused, UnicodeDecodeError):
+        except XmlRefused:
             return None  # the hardened parse says what is wrong
-        return _parse_trees(text)
+        return _parse_trees(parse_bytes_for_saxon, data)
 
     def validate_parsed(self, data: bytes, tree: etree._ElementTree, source: str = "",
                         start: float | None = None, at: date | None = None,
@@ -259,7 +258,7 @@ class Validator:
             pending = early
         else:
             text = _saxon_text(data, tree, root)
-            pending = _parse_trees(text) if parallel else None
+            pending = _parse_trees(parse_for_saxon, text) if parallel else None
         if pending is None:
             trees = self._saxon_trees(lambda: [parse_for_saxon(text)], parse_step, source, primary)
             parse_done()

@@ -77,6 +77,10 @@ class SaxonCEngine:
     def parse(self, text: str):
         return saxon_processor().parse_xml(xml_text=text)
 
+    def parse_bytes(self, data: bytes):
+        """The tree of a whole UTF-8 document from its bytes."""
+        return self.parse(data.decode("utf-8-sig"))
+
     def compile(self, xslt_text: str):
         return saxon_processor().new_xslt30_processor().compile_stylesheet(stylesheet_text=xslt_text)
 
@@ -95,6 +99,13 @@ def parse_for_saxon(text: str):
     from .engines import current
 
     return current().parse(text)
+
+
+def parse_bytes_for_saxon(data: bytes):
+    """:func:`parse_for_saxon` of a whole UTF-8 document, from its bytes."""
+    from .engines import current
+
+    return current().parse_bytes(data)
 
 
 def _executable(compiled: CompiledSchematron):
