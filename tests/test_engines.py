@@ -123,3 +123,15 @@ def test_both_engines_refuse_a_name_over_the_jdk_limit(engine_restored):
         with pytest.raises(Exception) as e:
             engine.parse(long_name)
         assert "1,000" in str(e.value) or "1000" in str(e.value), (name, str(e.value)[-300:])
+
+
+@needs_jvm
+def test_the_jvm_ignores_jpypes_explicit_collections(engine_restored):
+    """JPype calls System.gc() when Python's memory grows (engines.JVM_OPTIONS): the JVM runs
+    with -XX:+DisableExplicitGC and the parser limits."""
+    engines.select("jvm")
+    from java.lang.management import ManagementFactory
+
+    arguments = [str(a) for a in ManagementFactory.getRuntimeMXBean().getInputArguments()]
+    assert "-XX:+DisableExplicitGC" in arguments
+    assert any(a.startswith("-Djdk.xml.") for a in arguments)

@@ -56,6 +56,15 @@ def jvm_available() -> str | None:
     return None
 
 
+JVM_OPTIONS = ("-XX:+DisableExplicitGC",)
+"""JPype links the two garbage collectors: when Python's memory has grown at the end of a
+Python collection, it calls ``System.gc()``, a full stop-the-world collection of the Java heap.
+libxml2's tree of a large invoice grows Python's memory, so a 50,000-line invoice paid several
+full collections of 20-70 ms each per validation. Our Java objects never hold Python memory
+(the link is for those that do), and the JVM still collects whenever its own heap needs it.
+Measured, steady state: 50,000 lines 87-113 µs per line with the calls, 80-87 without."""
+
+
 class JvmEngine:
     """Saxon-HE for Java through JPype (module notes)."""
 
@@ -71,7 +80,7 @@ class JvmEngine:
 
         if not jpype.isJVMStarted():
             limits = [f"-D{name}={value}" for name, value in SAXON_PARSER_LIMITS.items()]
-            jpype.startJVM(*limits, classpath=[str(saxon_jar())], convertStrings=False)
+            jpype.startJVM(*limits, *JVM_OPTIONS, classpath=[str(saxon_jar())], convertStrings=False)
         from java.io import StringReader, StringWriter
         from javax.xml.parsers import SAXParserFactory
         from javax.xml.transform.sax import SAXSource
