@@ -118,7 +118,8 @@ def test_saxons_parse_of_a_large_document_runs_beside_the_hardened_parse(engine_
     assert len(threads) == TREES and all(t.startswith("validate") for t in threads)  # the payload's: none of the envelope
     threads.clear()
     assert validator.validate_bytes(documents["latin-1"], "latin.xml").valid
-    assert len(threads) == 2 * TREES  # the early parses of the bytes are dropped: Saxon reads lxml's text
+    # the early parses of the bytes are dropped (cancelled if not started): Saxon reads lxml's text
+    assert TREES < len(threads) <= 2 * TREES
     threads.clear()
     small = large_invoice(5)
     assert validator.validate_bytes(small, "small.xml").valid

@@ -105,6 +105,13 @@ def _parse_trees(parse: Callable[[object], object], source: str | bytes) -> list
     return [_pool().submit(parse, source) for _ in range(TREES)]
 
 
+def _drop(early: list[Future] | None) -> None:
+    """Early parses no one will read: those not started yet are not started at all (a run of
+    large documents the hardened parser refuses must not queue up parses)."""
+    for future in early or ():
+        future.cancel()
+
+
 def overlapping(characters: int) -> bool:
     """Whether a document of this length is validated on threads (:data:`OVERLAP_MIN_CHARACTERS`)."""
     return characters >= OVERLAP_MIN_CHARACTERS and getattr(current_engine(), "parallel", False)
@@ -174,6 +181,7 @@ class Validator:
         try:
             tree = parse_xml(data, source=source, limits=self.limits)
         except XmlRefused as refused:
+            _drop(early)
             return self._refused(source, refused.finding, _ms(start))
         return self.validate_parsed(data, tree, source, start, at=at, early=early)
 
@@ -257,6 +265,7 @@ class Validator:
         if early is not None and _whole_utf8(tree, root):
             pending = early
         else:
+            _drop(early)
             text = _saxon_text(data, tree, root)
             pending = _parse_trees(parse_for_saxon, text) if parallel else None
         if pending is None:
