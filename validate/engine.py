@@ -31,7 +31,7 @@ from .detect import UnknownDocument, detect
 from .findings import ENGINE_ERRORS, Finding, OtherVerdict, Severity, StepResult, ValidationResult
 from .schematron.engines import current as current_engine
 from .schematron.runner import parse_bytes_for_saxon, parse_for_saxon
-from .xmlsafe import Limits, XmlRefused, check_bytes, parse_xml, read_capped
+from .xmlsafe import Limits, XmlRefused, check_bytes, parse_checked, read_capped
 from .xsd import XsdLoadError, validate_xsd
 
 NO_RULESET = "LSS-DOC-011"
@@ -177,19 +177,22 @@ class Validator:
 
     def validate_bytes(self, data: bytes, source: str = "", at: date | None = None) -> ValidationResult:
         start = time.perf_counter()
-        early = self._early_saxon_parse(data, source)
+        early = None
         try:
-            tree = parse_xml(data, source=source, limits=self.limits)
+            data = check_bytes(data, source=source, limits=self.limits)
+            early = self._early_saxon_parse(data)
+            tree = parse_checked(data, source=source, limits=self.limits)
         except XmlRefused as refused:
             _drop(early)
             return self._refused(source, refused.finding, _ms(start))
         return self.validate_parsed(data, tree, source, start, at=at, early=early)
 
-    def _early_saxon_parse(self, data: bytes, source: str) -> list[Future] | None:
+    @staticmethod
+    def _early_saxon_parse(data: bytes) -> list[Future] | None:
         """Saxon's parses of a large document, started beside libxml2's (:func:`overlapping`,
         :data:`TREES`).
 
-        Only after the byte checks (size, DOCTYPE, start tags) have passed, and only for what
+        Called after the byte checks (size, DOCTYPE, start tags) have passed; only for what
         looks like a whole UTF-8 document: the tree is used when the hardened parse accepts the
         document and the engine would be given these very bytes (:func:`_saxon_text`), else it
         is dropped. Saxon's JDK parser refuses a DOCTYPE on its own."""
@@ -197,10 +200,6 @@ class Validator:
             return None
         if b"StandardBusinessDocument" in data[:2048]:  # an envelope: its payload is what Saxon reads
             return None
-        try:
-            check_bytes(data, source=source, limits=self.limits)
-        except XmlRefused:
-            return None  # the hardened parse says what is wrong
         return _parse_trees(parse_bytes_for_saxon, data)
 
     def validate_parsed(self, data: bytes, tree: etree._ElementTree, source: str = "",

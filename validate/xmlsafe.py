@@ -398,11 +398,16 @@ def parse_xml(data: bytes, *, source: str = "", limits: Limits | None = None) ->
     again on the parsed tree (for UTF-16 input), depth, attributes per element.
     ``source`` names the input in messages.
     """
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"parse_xml needs bytes, not {type(data).__name__} (encoding is part of the XML)")
     limits = limits or Limits()
-    data = bytes(data)
-    check_bytes(data, source=source, limits=limits)
+    data = check_bytes(data, source=source, limits=limits)
+    return parse_checked(data, source=source, limits=limits)
+
+
+def parse_checked(data: bytes, *, source: str = "", limits: Limits | None = None) -> etree._ElementTree:
+    """:func:`parse_xml` of bytes that :func:`check_bytes` has already accepted: the parse and
+    the checks of the tree (the validation engine checks the bytes first, starts Saxon's
+    parse of a large document, then parses here)."""
+    limits = limits or Limits()
     try:
         root = etree.fromstring(data, hardened_parser(limits), base_url=source or None)
     except etree.XMLSyntaxError as err:
@@ -419,11 +424,15 @@ def parse_xml(data: bytes, *, source: str = "", limits: Limits | None = None) ->
     return tree
 
 
-def check_bytes(data: bytes, *, source: str = "", limits: Limits | None = None) -> None:
+def check_bytes(data: bytes, *, source: str = "", limits: Limits | None = None) -> bytes:
     """The checks of :func:`parse_xml` that read the bytes alone, before any parser sees them:
-    size, emptiness, a DOCTYPE in the prolog, the number of start tags. Raises
-    :class:`XmlRefused`. (The validation engine runs them before it lets Saxon's parser start
-    on a large document beside libxml2.)"""
+    size, emptiness, a DOCTYPE in the prolog, the number of start tags. Returns the data as
+    ``bytes``; raises :class:`XmlRefused` (``TypeError`` for text: the encoding is part of the
+    XML). The validation engine runs them before it lets Saxon's parser start on a large
+    document beside libxml2, then :func:`parse_checked`."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"parse_xml needs bytes, not {type(data).__name__} (encoding is part of the XML)")
+    data = bytes(data)
     limits = limits or Limits()
     if len(data) > limits.max_bytes:
         raise _refuse(TOO_LARGE, f"{_where(source)}: {len(data)} bytes is more than the limit "
@@ -432,6 +441,7 @@ def check_bytes(data: bytes, *, source: str = "", limits: Limits | None = None) 
         raise _refuse(EMPTY, f"{_where(source)}: empty input (0 bytes)", "line 1")
     _check_prolog(data, source)
     _check_element_count(data, source, limits)
+    return data
 
 
 def _check_element_count(data: bytes, source: str, limits: Limits) -> None:
