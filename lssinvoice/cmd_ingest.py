@@ -12,6 +12,7 @@ import click
 
 from lssinvoice import settings
 from lssinvoice.cli import option_group
+from lssinvoice.engine_choice import engine_option, use_engine
 from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandError, emit, finish, format_option
 from lssinvoice.progress import progress_counter
 from validate.xmlsafe import DEFAULT_MAX_BYTES
@@ -130,9 +131,10 @@ def _report_run(data: dict, fmt: str) -> int:
 @click.option("--watch", is_flag=True, help="Keep running, polling the source (one JSON envelope per run).")
 @click.option("--interval", type=click.FloatRange(0.1), default=5.0, show_default=True,
               help="Seconds between polls with --watch.")
+@engine_option()
 @FORMAT
 def run(source, db, municipality, registry_dirs, archive, outbox, reference_code, s3_endpoint, region, max_bytes,
-        max_lines, keep_inbox, trust, signatories, workers, watch, interval, fmt):
+        max_lines, keep_inbox, trust, signatories, workers, watch, interval, engine, fmt):
     """Ingest every document in the source: stored and answered, or quarantined with a reason.
 
     Exit status: 0 all stored, 1 some quarantined, 2 usage or I/O error (no such source folder;
@@ -143,6 +145,7 @@ def run(source, db, municipality, registry_dirs, archive, outbox, reference_code
     from ingest.service import run_once
     from ingest.service import watch as watch_runs
 
+    use_engine(engine)
     config = _config(source, db, municipality, registry_dirs, archive, outbox, reference_code, s3_endpoint,
                      region, max_bytes, max_lines, keep_inbox, trust, signatories)
     codes = [EXIT_OK]
@@ -186,9 +189,10 @@ def _print_summary(data: dict) -> None:
 @_location_options
 @click.option("--quarantined", is_flag=True, required=True, help="Retry quarantined documents.")
 @click.option("--reason", default=None, help="Only those quarantined for this reason code.")
+@engine_option()
 @FORMAT
 def retry_cmd(source, db, municipality, registry_dirs, archive, outbox, reference_code, s3_endpoint, region,
-              max_bytes, max_lines, keep_inbox, trust, signatories, quarantined, reason, fmt):
+              max_bytes, max_lines, keep_inbox, trust, signatories, quarantined, reason, engine, fmt):
     """Analyse quarantined documents again (after the cause was fixed).
 
     Each original is read from where the store recorded it (an absolute path or URI), so a
@@ -198,6 +202,7 @@ def retry_cmd(source, db, municipality, registry_dirs, archive, outbox, referenc
     """
     from ingest.service import retry_quarantined
 
+    use_engine(engine)
     config = _config(source, db, municipality, registry_dirs, archive, outbox, reference_code, s3_endpoint,
                      region, max_bytes, max_lines, keep_inbox, trust, signatories)
     try:

@@ -6,23 +6,9 @@ import json
 import click
 
 from lssinvoice import settings
+from lssinvoice.engine_choice import engine_option, use_engine
 from lssinvoice.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandError, emit, finish, format_option
 from lssinvoice.progress import progress_bar
-
-
-def use_engine(name: str | None) -> None:
-    """Select the rules' engine for this process and its workers (exit 2 when it cannot run)."""
-    import os
-
-    from validate.schematron.engines import EngineUnavailable, select
-
-    if name is None:
-        return
-    os.environ["LSSINVOICE_ENGINE"] = name  # worker processes (-j) choose the same
-    try:
-        select(name)
-    except EngineUnavailable as exc:
-        raise CommandError(str(exc)) from None
 
 
 @click.command(epilog=settings.epilog("validate"))
@@ -46,9 +32,7 @@ def use_engine(name: str | None) -> None:
 @click.option("--no-warnings", is_flag=True, help="Text format: list fatal findings only.")
 @click.option("--max-bytes", type=click.IntRange(1), default=None,
               help="Refuse documents larger than this [default: $LSSINVOICE_MAX_XML_BYTES, else 100 MB].")
-@click.option("--engine", type=click.Choice(["saxonc", "jvm", "auto"]), default=None,
-              help="The Saxon that runs the rules: SaxonC, Saxon-HE on the JVM, or auto (the JVM when java "
-                   "and the jar are there) [default: $LSSINVOICE_ENGINE, else saxonc].")
+@engine_option()
 def validate(paths, fmt, jobs, at, release, ruleset, no_xsd, all_steps, no_warnings, max_bytes, engine):
     """Validate UBL invoices, credit notes and responses with the official rules.
 
@@ -120,8 +104,7 @@ def validate(paths, fmt, jobs, at, release, ruleset, no_xsd, all_steps, no_warni
               help="Run only this suite (repeatable). Default: all.")
 @format_option()
 @click.option("-v", "--verbose", is_flag=True, help="List every failed and excepted assertion.")
-@click.option("--engine", type=click.Choice(["saxonc", "jvm", "auto"]), default=None,
-              help="The Saxon that runs the rules [default: $LSSINVOICE_ENGINE, else saxonc].")
+@engine_option("The Saxon that runs the rules [default: $LSSINVOICE_ENGINE, else saxonc].")
 def conformance(suites, fmt, verbose, engine):
     """Run the official unit tests (VEFA format) against our compiled rules.
 

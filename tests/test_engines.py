@@ -135,3 +135,52 @@ def test_the_jvm_ignores_jpypes_explicit_collections(engine_restored):
     arguments = [str(a) for a in ManagementFactory.getRuntimeMXBean().getInputArguments()]
     assert "-XX:+DisableExplicitGC" in arguments
     assert any(a.startswith("-Djdk.xml.") for a in arguments)
+
+
+@needs_jvm
+def test_a_document_the_jvm_parser_refuses_is_lss_sch_003_naming_that_engine(engine_restored):
+    engines.select("jvm")
+    name = "N" * 2000
+    doc = (f'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><{name}/></Invoice>').encode()
+    result = Validator(release="3.0.21").validate_bytes(doc, "long-name.xml")
+    refused = [f for f in result.findings if f.rule_id == "LSS-SCH-003"]
+    assert len(refused) == 1 and not result.valid
+    assert "the Schematron engine (Saxon-HE on the JVM) could not read the document" in refused[0].message
+    assert [s.skipped for s in result.steps if s.name in ("CEN EN 16931 UBL", "PEPPOL BIS 3")] == [True, True]
+
+
+@needs_jvm
+def test_ingest_run_with_two_workers_validates_on_the_engine_it_names(tmp_path):
+    """`ingest run --engine jvm -w 2`: the worker processes run the rules on the JVM too (the
+    engine's name in the LSS-SCH-003 of a document only Saxon refuses shows who validated it)."""
+    import json
+
+    from sqlalchemy import select
+
+    from ingest import tables as tb
+    from ingest.store import Store
+
+    from .ingest_factory import finish, folder_config, ingest_process, inbox_with, invoice_xml, outcome_table, wrapped
+
+    name = "N" * 2000
+    refused = f'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><{name}/></Invoice>'.encode()
+    goods = {f"good-{i}.xml": wrapped(invoice_xml(f"JVM-{i}")) for i in range(3)}
+    inbox_with(tmp_path, {**goods, "long-name.xml": wrapped(refused)})
+    config = folder_config(tmp_path)
+    out, err = finish(ingest_process(config, None, "--engine", "jvm", "--workers", "2"))
+    envelope = json.loads(out)
+    assert envelope["exit_code"] == 1 and envelope["result"]["quarantined"] == 1, err
+    assert outcome_table(config.db) == {**{n: ("stored", None) for n in goods},
+                                        "long-name.xml": ("quarantined", "failed-rules")}
+    store = Store(config.db)
+    with store.engine.connect() as conn:
+        messages = conn.execute(select(tb.findings.c.message).where(tb.findings.c.rule_id == "LSS-SCH-003")).scalars().all()
+    store.dispose()
+    assert len(messages) == 1 and "the Schematron engine (Saxon-HE on the JVM) could not read" in messages[0]
+
+
+def test_ingest_run_refuses_an_unknown_engine_as_a_usage_error(tmp_path):
+    from lssinvoice.cli import main
+
+    result = CliRunner().invoke(main, ["ingest", "run", "--source", str(tmp_path), "--engine", "rhino"])
+    assert result.exit_code == 2 and "'rhino' is not one of 'saxonc', 'jvm', 'auto'" in result.output

@@ -41,9 +41,10 @@ ARTEFACT_MISSING = "LSS-ENG-001"
 """An artefact (the rules of a step) is missing or does not match the manifest: an engine
 error, never a verdict on the document."""
 ENGINE_REFUSED = "LSS-SCH-003"
-"""SaxonC (the Schematron engine) could not parse the document the hardened parser accepted:
-one of its JDK parser limits that we do not raise (a name above 1,000 characters), or any
-other failure. The Schematron steps are then reported as skipped; the result is not valid."""
+"""The Schematron engine (SaxonC, or Saxon-HE on the JVM; the message names it) could not parse
+the document the hardened parser accepted: one of its JDK parser limits that we do not raise
+(a name above 1,000 characters), or any other failure. The Schematron steps are then reported
+as skipped; the result is not valid."""
 ENVELOPE_STEP = envelope.STEP
 """The step name of the SBDH envelope checks ("envelope"); their rule ids start with
 ``envelope.RULE_PREFIX`` ("LSS-SBDH-")."""
@@ -312,7 +313,8 @@ class Validator:
         except Exception as exc:  # PySaxonApiError, or anything else the engine raises
             parse_step.findings.append(Finding(
                 ENGINE_REFUSED, Severity.FATAL,
-                f"{source or 'document'}: the Schematron engine (SaxonC) could not read the document, so its "
+                f"{source or 'document'}: the Schematron engine ({getattr(current_engine(), 'title', 'Saxon')}) "
+                f"could not read the document, so its "
                 f"rules were not run: {' '.join(str(exc).split())}", ruleset=primary.id, step="parse"))
             return []
 

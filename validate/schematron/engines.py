@@ -69,6 +69,8 @@ class JvmEngine:
     """Saxon-HE for Java through JPype (module notes)."""
 
     name = "jvm"
+    title = "Saxon-HE on the JVM"
+    """How findings name this engine (``LSS-SCH-003``)."""
     parallel = True
     """Runs on several Python threads at once: JPype releases the GIL during a Java call."""
 

@@ -67,6 +67,8 @@ class SaxonCEngine:
     """SaxonC-HE (saxonche, a native image): the engine every machine has."""
 
     name = "saxonc"
+    title = "SaxonC"
+    """How findings name this engine (``LSS-SCH-003``)."""
     parallel = False
     """saxonche holds the GIL in its calls: threads would only take turns."""
 
