@@ -29,7 +29,7 @@ What is measured, in this order, in one process (figures are medians unless stat
    both cases (this process has just read the same files and libraries).
 4. When ``java`` and a Saxon-HE jar are available: the same compiled XSLT and documents on
    Saxon-HE for Java (``bench/SaxonJavaBench.java``), against SaxonC timed the same way
-   (transform only, from an already parsed tree; parse timed apart).
+   (transform only, from an already parsed tree; parse timed apart): :mod:`bench.validation_java`.
 
 Not measured: the network, disk I/O on a cold OS cache, documents with many findings
 (the examples are valid, so finding construction and report rendering are nearly free),
@@ -45,12 +45,10 @@ from __future__ import annotations
 import datetime
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +62,7 @@ from bench.common import progress as _progress
 from bench.common import table as _table
 from bench.common import verdict as _verdict
 from bench.generate import large_invoice
+from bench.validation_java import RunPlan, java_compare
 
 EXAMPLES = "peppol-bis-billing-3.0.19/rules/examples"
 ANCHOR_EXAMPLE = f"{EXAMPLES}/base-example.xml"  # also the document of the CLI cold start
@@ -82,9 +81,6 @@ TARGET_TYPICAL_MS = 5.0
 TARGET_RATE_J2 = 300.0
 TARGET_COLD_S = 1.5
 
-JAVA_HARNESS = Path(__file__).with_name("SaxonJavaBench.java")
-SAXON_JARS = ("/usr/share/java/Saxon-HE.jar",)
-JAVA_TITLE = "#### 4. Same XSLT on Saxon-HE for Java"
 
 
 # ---------------------------------------------------------------------------------------
@@ -374,170 +370,6 @@ def render_cold(c: ColdStart, document: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------
-# 4. Saxon-HE for Java against SaxonC, same XSLT and documents
-
-
-def find_saxon_jar() -> Path | None:
-    env = os.environ.get("BENCH_SAXON_JAR")
-    candidates = [Path(env)] if env else [Path(p) for p in SAXON_JARS]
-    candidates += sorted(Path("/usr/share/java").glob("[Ss]axon*.jar")) if not env else []
-    return next((p for p in candidates if p.is_file()), None)
-
-
-def java_skip_reason() -> str | None:
-    if shutil.which("java") is None:
-        return "`java` is not on PATH"
-    if find_saxon_jar() is None:
-        return "no Saxon-HE jar (install Debian's libsaxonhe-java, or set BENCH_SAXON_JAR)"
-    return None
-
-
-@dataclass
-class SaxonFigures:
-    """Median ms per document: parse, and per stylesheet (transform ms, assertions fired)."""
-
-    parse: dict[str, float] = field(default_factory=dict)
-    transform: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
-    compile: dict[str, float] = field(default_factory=dict)
-    version: str = ""
-
-
-def _median_of(func: Callable[[], object], warmup: int, runs: int) -> float:
-    for _ in range(warmup):
-        func()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        func()
-        times.append(_ms(t))
-    return _median(times)
-
-
-def _runs_for(path: Path) -> tuple[int, int]:
-    return (BIG_WARMUP, BIG_RUNS) if path.name == BIG_NAME else (WARMUP, RUNS)
-
-
-def saxonc_figures(docs: list[Path], sheets: dict[str, object], startup: Startup) -> SaxonFigures:
-    """SaxonC timed like the Java harness: parse from text, transform a parsed tree."""
-    from validate.schematron.runner import parse_for_saxon, saxon_processor
-
-    out = SaxonFigures(version=saxon_processor().version)
-    for path in docs:  # the same warm-up pass over all documents as the Java harness
-        node = parse_for_saxon(path.read_bytes().decode("utf-8-sig"))
-        for runner in sheets.values():
-            for _ in range(_runs_for(path)[0]):
-                runner.run_raw(node)
-    for path in docs:
-        warmup, runs = _runs_for(path)
-        text = path.read_bytes().decode("utf-8-sig")
-        out.parse[path.name] = _median_of(lambda: parse_for_saxon(text), warmup, runs)
-        node = parse_for_saxon(text)
-        for key, runner in sheets.items():
-            ms = _median_of(lambda: runner.run_raw(node), warmup, runs)
-            out.transform[(key, path.name)] = (ms, runner.run_raw(node).count("<f "))
-    for key in sheets:
-        out.compile[key] = next((ms for what, ms in startup.parts if what.startswith(key) and "SaxonC" in what), 0.0)
-    return out
-
-
-def java_figures(jar: Path, docs: list[Path], xslt_files: dict[str, Path]) -> SaxonFigures:
-    big = max(p.stat().st_size for p in docs if p.name != BIG_NAME) + 1
-    cmd = ["java", "-cp", str(jar), str(JAVA_HARNESS), str(WARMUP), str(RUNS), str(BIG_WARMUP), str(BIG_RUNS),
-           str(big), *(f"{k}={v}" for k, v in xslt_files.items()), "--", *map(str, docs)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        raise RuntimeError(f"Java harness failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-    out = SaxonFigures()
-    for line in done.stdout.splitlines():
-        kind, *rest = line.split("\t")
-        if kind == "version":
-            out.version = "Saxon-HE " + rest[0]
-        elif kind == "compile":
-            out.compile[rest[0]] = float(rest[1])
-        elif kind == "parse":
-            out.parse[rest[0]] = float(rest[1])
-        elif kind == "transform":
-            out.transform[(rest[0], rest[1])] = (float(rest[2]), int(rest[3]))
-    return out
-
-
-def _java_version() -> str:
-    done = subprocess.run(["java", "-version"], capture_output=True, text=True)
-    return (done.stderr or done.stdout).splitlines()[0] if (done.stderr or done.stdout) else "unknown"
-
-
-def stylesheet_files(folder: Path) -> tuple[dict[str, object], dict[str, Path]]:
-    """Runners and XSLT files (the disk-cache file, else a copy) per Schematron step."""
-    from validate import rulesets
-
-    runners, files = {}, {}
-    bis3 = bis3_ruleset()
-    for step in bis3.schematrons:
-        compiled = rulesets.compiled_step(step)
-        cached = rulesets.xslt_cache_dir() / f"{compiled.key}.xsl"
-        if not (compiled.key and cached.is_file() and cached.read_text("utf-8") == compiled.xslt):
-            cached = folder / f"{len(files)}.xsl"
-            cached.write_text(compiled.xslt, "utf-8")
-        runners[step.name], files[step.name] = rulesets.runner(bis3, step), cached
-    return runners, files
-
-
-def render_java(c: SaxonFigures, j: SaxonFigures, docs: list[Path], jar: Path, java: str) -> list[str]:
-    sheets = list(c.compile)
-    rows, ratios, mismatches = [], [], []
-    for path in docs:
-        cs = sum(c.transform[(k, path.name)][0] for k in sheets)
-        js = sum(j.transform[(k, path.name)][0] for k in sheets)
-        cells = []
-        for k in sheets:
-            (cm, cf), (jm, jf) = c.transform[(k, path.name)], j.transform[(k, path.name)]
-            cells += [_f(cm, 3), _f(jm, 3)]
-            if cf != jf:
-                mismatches.append(f"{path.name} {k}: SaxonC fired {cf}, Java {jf}")
-        ratio = cs / js if js else float("nan")
-        if path.name != BIG_NAME:
-            ratios.append(ratio)
-        rows.append([path.name, _f(c.parse[path.name], 3), _f(j.parse[path.name], 3), *cells, f"**{_f(ratio, 2)}**"])
-    headers = ["document", "parse C", "parse J"]
-    for k in sheets:
-        headers += [f"{k} C", f"{k} J"]
-    compile_row = ", ".join(f"{k}: SaxonC {_f(c.compile[k], 0)} ms, Java {_f(j.compile[k], 0)} ms" for k in sheets)
-    check = "same number of fired assertions on every document" if not mismatches else \
-        "**MISMATCH** " + "; ".join(mismatches)
-    return [JAVA_TITLE, "",
-            f"C = {c.version} (in this process), J = {j.version} ({jar}, {java}). Milliseconds per document, "
-            "median, same warm-up and runs as section 1 after one warm-up pass over all documents (both "
-            "sides); transform from an already parsed tree with a new "
-            "transformer per run, output serialised to a string; parse from text in memory. "
-            "Ratio = SaxonC / Java for the two transforms together (>1: Java faster).", "",
-            *_table([*headers, "ratio C/J"], rows), "",
-            f"- median ratio over the official examples: **{_f(_median(ratios), 2)}**;",
-            f"- stylesheet compile (cold, once): {compile_row};",
-            f"- check: {check};",
-            f"- not like for like: {_versions_note(c, j)}Java's JIT has warmed up on each document "
-            "while SaxonC is compiled ahead of time (GraalVM native image)."]
-
-
-def _versions_note(c: SaxonFigures, j: SaxonFigures) -> str:
-    return f"two Saxon releases ({c.version} against {j.version}), and "
-
-
-def java_compare(docs: list[Path], startup_info: Startup) -> list[str]:
-    reason = java_skip_reason()
-    if reason:
-        return [JAVA_TITLE, "", f"Skipped: {reason}."]
-    jar = find_saxon_jar()
-    with tempfile.TemporaryDirectory(prefix="lssinvoice-bench-xslt-") as tmp:
-        runners, files = stylesheet_files(Path(tmp))
-        c = saxonc_figures(docs, runners, startup_info)
-        try:
-            j = java_figures(jar, docs, files)
-        except (RuntimeError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
-            return [JAVA_TITLE, "", f"Skipped: the Java run failed: {exc}"]
-    return render_java(c, j, docs, jar, _java_version())
-
-
-# ---------------------------------------------------------------------------------------
 # The report
 
 
@@ -612,7 +444,8 @@ def run() -> str:
         _progress("Saxon-HE for Java comparison (if available)")
         big_file = Path(tmp) / BIG_NAME
         big_file.write_bytes(latency.big_data)
-        java = java_compare([*example_paths(), big_file], started)
+        java = java_compare([*example_paths(), big_file], RunPlan(WARMUP, RUNS, BIG_WARMUP, BIG_RUNS, BIG_NAME),
+                            bis3_ruleset(), started.parts)
     speed_probe("end", probes)
     lines = ["Measured by `make bench` (`bench/validation.py`, its docstring says what is and is not "
              "measured).", "", *machine(date), "",

@@ -1,4 +1,4 @@
-"""The case-work benchmark's synthetic year (``bench/casework.py``) at a tiny scale: the
+"""The case-work benchmark's synthetic year (``bench/casework_year.py``) at a tiny scale: the
 violations it injects are found by the checks, cuts are real stretches of time, and the year
 and the run are deterministic. Behaviour only: no timing is asserted here (``make bench``
 measures)."""
@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from bench import casework
+from bench import casework, casework_year
 from invoices.casework import frame, run
 
 SHIFTS = 20_000
 PERIOD = "2023-12"  # December: the year to date is the reference of the overtime caps
 
-# The codes each check module must find in the injected violations (bench.casework roles).
+# The codes each check module must find in the injected violations (bench.casework_year roles).
 EXPECTED = {
     "billing": {"LSS-CASE-001", "LSS-CASE-002", "LSS-CASE-040", "LSS-CASE-041"},
     "decisions": {"LSS-CASE-020", "LSS-CASE-021", "LSS-CASE-022", "LSS-CASE-023", "LSS-CASE-030"},
@@ -24,14 +24,14 @@ EXPECTED = {
 }
 
 
-def _run(seed: int = casework.SEED) -> tuple[run.CaseRun, object]:
+def _run(seed: int = casework_year.SEED) -> tuple[run.CaseRun, object]:
     con = frame.connect()
-    casework.generate(con, SHIFTS, seed)
+    casework_year.generate(con, SHIFTS, seed)
     checks, _missing = casework.available_checks()
     original = run._checks
     run._checks = lambda: checks
     try:
-        return run.run_checks(con, casework.check_context(PERIOD)), con
+        return run.run_checks(con, casework_year.check_context(PERIOD)), con
     finally:
         run._checks = original
 
@@ -45,7 +45,7 @@ def test_the_year_is_the_size_asked_with_its_registers(first):
     _, con = first
     shifts = con.execute("SELECT count(*) FROM shifts").fetchone()[0]
     assert 0.9 * SHIFTS <= shifts <= 1.1 * SHIFTS
-    scale = casework.scale(SHIFTS)
+    scale = casework_year.scale(SHIFTS)
     assert con.execute("SELECT count(DISTINCT assistant) FROM shifts").fetchone()[0] == scale["assistants"]
     # A shift's decision is registered for its client, but for the few injected (an unknown
     # decision, another client's); every invoice has lines.
@@ -97,5 +97,5 @@ def test_the_same_seed_gives_the_same_run(first):
     result, _ = first
     again, _ = _run()
     assert again.digest() == result.digest()
-    other, _ = _run(seed=casework.SEED + 1)
+    other, _ = _run(seed=casework_year.SEED + 1)
     assert other.digest() != result.digest()
