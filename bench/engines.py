@@ -33,7 +33,7 @@ from pathlib import Path
 
 from bench import register
 from bench.common import fmt, median, table, verdict
-from bench.validation import _java_version, _median_of
+from bench.validation_java import _java_version, _median_of
 
 _CHILD = "bench.engines"
 

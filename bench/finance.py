@@ -57,7 +57,7 @@ def build_store(year_path: str, store_url: str) -> dict:
     """Steps 1 (the checks) and 2 (the store) of the module notes."""
     from sqlalchemy import insert
 
-    from bench.casework import check_context
+    from bench.casework_year import check_context
     from ingest import tables as t
     from ingest.casework.load import reference_window
     from ingest.store import Store
