@@ -126,15 +126,18 @@ def test_both_engines_refuse_a_name_over_the_jdk_limit(engine_restored):
 
 
 @needs_jvm
-def test_the_jvm_ignores_jpypes_explicit_collections(engine_restored):
+def test_the_jvm_ignores_jpypes_explicit_collections_and_collects_serially(engine_restored):
     """JPype calls System.gc() when Python's memory grows (engines.JVM_OPTIONS): the JVM runs
-    with -XX:+DisableExplicitGC and the parser limits."""
+    with -XX:+DisableExplicitGC, the serial collector (a heap half the size of G1's) and the
+    parser limits."""
     engines.select("jvm")
     from java.lang.management import ManagementFactory
 
     arguments = [str(a) for a in ManagementFactory.getRuntimeMXBean().getInputArguments()]
-    assert "-XX:+DisableExplicitGC" in arguments
+    assert "-XX:+DisableExplicitGC" in arguments and "-XX:+UseSerialGC" in arguments
     assert any(a.startswith("-Djdk.xml.") for a in arguments)
+    collectors = sorted(str(b.getName()) for b in ManagementFactory.getGarbageCollectorMXBeans())
+    assert collectors == ["Copy", "MarkSweepCompact"]  # the serial collector's young and old generations
 
 
 @needs_jvm
