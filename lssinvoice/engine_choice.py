@@ -6,6 +6,7 @@ import os
 import click
 
 from lssinvoice.output import CommandError
+from validate.schematron.engines import ENGINES
 
 ENGINE_HELP = ("The Saxon that runs the rules: SaxonC, Saxon-HE on the JVM, or auto (the JVM when java and the "
                "jar are there) [default: $LSSINVOICE_ENGINE, else saxonc].")
@@ -13,7 +14,7 @@ ENGINE_HELP = ("The Saxon that runs the rules: SaxonC, Saxon-HE on the JVM, or a
 
 def engine_option(help: str = ENGINE_HELP):  # noqa: A002 (click's own keyword)
     """``--engine saxonc|jvm|auto``; pass the value to :func:`use_engine`."""
-    return click.option("--engine", type=click.Choice(["saxonc", "jvm", "auto"]), default=None, help=help)
+    return click.option("--engine", type=click.Choice(ENGINES), default=None, help=help)
 
 
 def use_engine(name: str | None) -> None:
