@@ -6,7 +6,7 @@ import os
 import click
 
 from lssinvoice.output import CommandError
-from validate.schematron.engines import ENGINES
+from validate.schematron.engines import ENGINES, EngineUnavailable, select
 
 ENGINE_HELP = ("The Saxon that runs the rules: SaxonC, Saxon-HE on the JVM, or auto (the JVM when java and the "
                "jar are there) [default: $LSSINVOICE_ENGINE, else saxonc].")
@@ -19,8 +19,6 @@ def engine_option(help: str = ENGINE_HELP):  # noqa: A002 (click's own keyword)
 
 def use_engine(name: str | None) -> None:
     """Select the rules' engine for this process and its workers (exit 2 when it cannot run)."""
-    from validate.schematron.engines import EngineUnavailable, select
-
     if name is None:
         return
     os.environ["LSSINVOICE_ENGINE"] = name  # worker processes (-j, -w) choose the same

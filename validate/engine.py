@@ -115,7 +115,7 @@ def _drop(early: list[Future] | None) -> None:
 
 def overlapping(characters: int) -> bool:
     """Whether a document of this length is validated on threads (:data:`OVERLAP_MIN_CHARACTERS`)."""
-    return characters >= OVERLAP_MIN_CHARACTERS and getattr(current_engine(), "parallel", False)
+    return characters >= OVERLAP_MIN_CHARACTERS and current_engine().parallel
 
 
 class Validator:
@@ -313,9 +313,9 @@ class Validator:
         except Exception as exc:  # PySaxonApiError, or anything else the engine raises
             parse_step.findings.append(Finding(
                 ENGINE_REFUSED, Severity.FATAL,
-                f"{source or 'document'}: the Schematron engine ({getattr(current_engine(), 'title', 'Saxon')}) "
-                f"could not read the document, so its "
-                f"rules were not run: {' '.join(str(exc).split())}", ruleset=primary.id, step="parse"))
+                f"{source or 'document'}: the Schematron engine ({current_engine().title}) could not read the "
+                f"document, so its rules were not run: {' '.join(str(exc).split())}", ruleset=primary.id,
+                step="parse"))
             return []
 
     @staticmethod
