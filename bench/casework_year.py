@@ -326,12 +326,12 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     SELECT a, c, (p + 1) % {P}, inv, decision_id, kind, local_start, local_end, m, extra, 1 FROM named
     WHERE crole = 'double_billed' AND m = dbl_month AND hx % 3 = 1
     """)
-    q(f"""
+    q("""
     CREATE OR REPLACE TEMP TABLE g_inv AS
     SELECT p, c, m, inv, row_number() OVER (ORDER BY m, p, c, inv) AS invoice_id
     FROM (SELECT DISTINCT p, c, m, inv FROM g_billed)
     """)
-    q(f"""
+    q("""
     INSERT INTO shifts
     SELECT row_number() OVER (ORDER BY i.invoice_id, b.a, b.local_start, b.kind, b.extra) AS shift_id, i.invoice_id,
            dense_rank() OVER (ORDER BY i.invoice_id, g.pnr), g.pnr, c.pnr, b.decision_id, b.kind,
@@ -357,7 +357,7 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
     q("INSERT INTO rates VALUES " + ", ".join(f"({y}, {r})" for y, r in sorted(rates.items())))
 
     # Lines: per invoice, decision, kind and year of the work (split at local New Year).
-    q(f"""
+    q("""
     CREATE OR REPLACE TEMP TABLE g_lines AS
     WITH pieces AS (
         SELECT invoice_id, decision_id, kind, year(start_at) AS yr,
@@ -483,7 +483,7 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
            round((sick_pay + holiday) * pension_pct * 0.01, 2) AS pension
     FROM c
     """)
-    q(f"""
+    q("""
     INSERT INTO sick_claims
     SELECT invoice_id, client, sick_assistant, list_transform(range(n_days), lambda i: first_day + CAST(i AS INTEGER)),
            sick_pay, holiday_pct, contributions_pct, insurance_pct, pension_pct, NULL, NULL, NULL,
@@ -491,7 +491,7 @@ def generate(con, shifts: int, seed: int = SEED) -> dict[str, int]:
            CASE WHEN no_karens THEN 'karens already deducted this sickness period' END
     FROM g_claims WHERE role <> 'unstated' ORDER BY invoice_id
     """)
-    q(f"""
+    q("""
     INSERT INTO lines
     SELECT invoice_id, CAST(i AS VARCHAR), NULL, NULL, year(first_day), NULL, NULL, NULL, NULL,
            [sick_pay, holiday, contributions, insurance, pension][i] + CASE WHEN role = 'inflated' AND i = 1 THEN 500 ELSE 0 END

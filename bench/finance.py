@@ -276,7 +276,7 @@ def finance_benchmark() -> str:
                                         for name, size, s in main["files"]]),
         "", f"**Verdict: {verdict(main['total_s'] <= TARGET_S)}** ({fmt(main['total_s'], 2)} s against {TARGET_S:.0f} s; "
             f"peak {main['peak_mb']:.0f} MB).",
-        "", f"Speed probe (ms, a fixed Python loop): " + ", ".join(f"{k} {v:.1f}" for k, v in probes),
+        "", "Speed probe (ms, a fixed Python loop): " + ", ".join(f"{k} {v:.1f}" for k, v in probes),
     ]
     return "\n".join(lines)
 

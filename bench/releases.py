@@ -59,7 +59,6 @@ from bench.common import (
     fmt,
     machine,
     median,
-    ms,
     progress,
     render_conditions,
     speed_probe,

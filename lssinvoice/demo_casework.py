@@ -27,7 +27,6 @@ Nothing here prints a personnummer or a birth date: findings show persons masked
 """
 from __future__ import annotations
 
-import getpass
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime

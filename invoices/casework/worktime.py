@@ -57,7 +57,7 @@ municipality's choice.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import duckdb
