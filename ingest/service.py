@@ -21,6 +21,7 @@ from multiprocessing import get_context
 
 from sqlalchemy import select
 
+from validate.schematron.engines import freeze_start_up_objects
 from validate.xmlsafe import DEFAULT_MAX_BYTES
 
 from . import tables as t
@@ -174,6 +175,7 @@ def _init_worker(config: IngestConfig) -> None:
     global _WORKER
     _WORKER = open_pipeline(config)
     _WORKER.validator.warm()
+    freeze_start_up_objects()
 
 
 def _work(chunk: list[tuple[str, int, str]]) -> tuple[list[Outcome], str | None]:
@@ -227,6 +229,7 @@ def run_once(config: IngestConfig, *, workers: int = 1,
         if on_listing:
             on_listing(len(listing))
         if workers <= 1 or len(listing) < 2:
+            freeze_start_up_objects()  # this process is the worker (once: a watch loop runs again)
             summary.outcomes = pipeline.run(items=listing, progress=progress, started=started)
         else:
             chunk = max(1, min(50, len(listing) // (workers * 4) or 1))

@@ -30,6 +30,7 @@ from . import envelope, releases, rulesets
 from .detect import UnknownDocument, detect
 from .findings import ENGINE_ERRORS, Finding, OtherVerdict, Severity, StepResult, ValidationResult
 from .schematron.engines import current as current_engine
+from .schematron.engines import freeze_start_up_objects
 from .schematron.runner import parse_bytes_for_saxon, parse_for_saxon
 from .xmlsafe import Limits, XmlRefused, check_bytes, parse_checked, read_capped
 from .xsd import XsdLoadError, validate_xsd
@@ -439,6 +440,7 @@ def _init_worker(options: dict) -> None:
     global _WORKER
     _WORKER = Validator(**options)
     _WORKER.warm()
+    freeze_start_up_objects()
 
 
 def _work(path: str) -> ValidationResult:

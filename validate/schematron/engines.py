@@ -19,12 +19,14 @@ conformance test (``tests/test_engines.py`` runs both).
 """
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import threading
 from pathlib import Path
 
-__all__ = ["ENGINES", "JvmEngine", "EngineUnavailable", "current", "jvm_available", "saxon_jar", "select"]
+__all__ = ["ENGINES", "JvmEngine", "EngineUnavailable", "current", "freeze_start_up_objects", "jvm_available",
+           "saxon_jar", "select"]
 
 ENGINES = ("saxonc", "jvm", "auto")
 DEBIAN_JAR = Path("/usr/share/java/Saxon-HE.jar")
@@ -161,6 +163,39 @@ class JvmEngine:
         out = self._StringWriter()
         transformer.applyTemplates(node, self._processor.newSerializer(out))
         return str(out.toString())
+
+
+_FROZEN = False
+
+
+def freeze_start_up_objects() -> bool:
+    """Once per process, after a worker's start-up (the engine running, its rules compiled):
+    collect what is garbage, then move every object still alive out of the cyclic garbage
+    collector's sight (:func:`gc.freeze`). True the first time, False after.
+
+    Why: JPype links the two collectors the other way too. Each time the JVM collects (its
+    young generation fills every 70-80 invoices in ingest), JPype's reference-queue thread
+    takes the GIL and runs a *full* Python collection (``PyGC_Collect``), which walks every
+    object the process holds: the modules, SQLAlchemy's and pydantic's machinery, the
+    compiled rules, some 100,000 objects and 40 ms a time, while the worker waits for the
+    GIL. Those start-up objects live as long as the process, so walking them finds nothing.
+    Frozen, a full collection walks only what came after. Measured on the JVM engine
+    (2026-12-06): 2 ms instead of 40 per collection in an ingest worker; one worker 7.0
+    instead of 8.0 ms of CPU per invoice, two workers 8.1-8.2 instead of 8.5. SaxonC has no
+    such link (Python's own full collections come about once per 1,500 invoices there), so it
+    gains little, and loses nothing.
+
+    What is frozen is never collected as a cycle later; what dies by its reference count is
+    freed as before. Only objects alive at start-up are frozen, once: a long-running worker
+    keeps collecting everything it makes after."""
+    global _FROZEN
+    with _LOCK:
+        if _FROZEN:
+            return False
+        gc.collect()
+        gc.freeze()
+        _FROZEN = True
+        return True
 
 
 _MADE: dict[str, object] = {}  # one engine of each kind per process: executables belong to its processor
