@@ -96,3 +96,21 @@ def test_an_ingest_run_in_this_process_freezes_once(tmp_path):
     assert result["stored"] == 1
     assert result["first"] == 1 and result["frozen"] > 1000
     assert result["second"] == 1  # a watch loop's next run freezes nothing more
+
+
+def test_a_batch_validated_in_this_process_freezes_and_a_single_file_does_not(tmp_path):
+    from bench.validation import example_paths
+
+    examples = [str(p) for p in example_paths()[:2]]
+    result = _in_fresh_python(
+        "import gc, json\n"
+        "from pathlib import Path\n"
+        "from validate.engine import validate_many\n"
+        f"one = list(validate_many([Path({examples[0]!r})]))\n"
+        "after_one = len(freezes)\n"
+        f"two = list(validate_many([Path(p) for p in {examples!r}]))\n"
+        "print(json.dumps(dict(after_one=after_one, after_two=len(freezes), valid=[r.valid for r in one + two])))\n",
+        tmp_path)
+    assert result["after_one"] == 0  # one file from the command line: nothing to gain
+    assert result["after_two"] == 1
+    assert result["valid"] == [True, True, True]

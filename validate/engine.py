@@ -459,6 +459,8 @@ def validate_many(paths: list[Path], *, jobs: int = 1, ruleset: str | None = Non
                    limits=limits)
     if jobs <= 1 or len(paths) <= 1:
         validator = Validator(**options)
+        if len(paths) > 1:  # a batch: this process is the worker
+            freeze_start_up_objects()
         for path in paths:
             result = validator.validate_path(path)
             if progress:

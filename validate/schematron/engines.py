@@ -171,7 +171,9 @@ _FROZEN = False
 def freeze_start_up_objects() -> bool:
     """Once per process, after a worker's start-up (the engine running, its rules compiled):
     collect what is garbage, then move every object still alive out of the cyclic garbage
-    collector's sight (:func:`gc.freeze`). True the first time, False after.
+    collector's sight (:func:`gc.freeze`). True the first time, False after. Called by the
+    worker processes of ``validate`` and ``ingest run`` after they warm up, and by a batch run
+    in the calling process (``ingest run`` with one worker, ``validate`` of several files).
 
     Why: JPype links the two collectors the other way too. Each time the JVM collects (its
     young generation fills every 70-80 invoices in ingest), JPype's reference-queue thread
