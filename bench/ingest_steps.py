@@ -161,7 +161,7 @@ def _measure(work: Path, first: int, warm: int) -> dict:
             "shares": {step: seconds / whole for step, seconds in shares.items()},
             "accounted": sum(v for k, v in shares.items() if not k.startswith("  ")) / whole,
             "floor": {part: _cumulative(stats, wanted) / whole * cpu_ms for part, wanted in _FLOOR.items()},
-            "after": first + warm + 2 * COUNT}
+            "warm": warm, "after": first + warm + 2 * COUNT}
 
 
 JVM_WARM = 600
@@ -189,8 +189,7 @@ def ingest_steps() -> str:
             for step in _STEPS]
     lines = ["Measured by `make bench` (`bench/ingest_steps.py`; its docstring says what is measured).", ""]
     for name, r in runs.items():
-        warm = JVM_WARM if name == "JVM" else 100
-        lines.append(f"- {name}: {COUNT} generated invoices after {warm} to warm up, folder → SQLite, one worker; "
+        lines.append(f"- {name}: {COUNT} generated invoices after {r['warm']} to warm up, folder → SQLite, one worker; "
                      f"{r['stored']} stored ({r['profiled_stored']} of the profiled run's {COUNT}); "
                      f"**{fmt(r['cpu_ms'])} ms of CPU per invoice** (unprofiled)")
     if "JVM" not in runs:

@@ -229,7 +229,10 @@ def run_once(config: IngestConfig, *, workers: int = 1,
         if on_listing:
             on_listing(len(listing))
         if workers <= 1 or len(listing) < 2:
-            freeze_start_up_objects()  # this process is the worker (once: a watch loop runs again)
+            # This process is the worker (frozen once: a watch loop runs again). Not warmed first,
+            # as the worker processes are: rules that cannot be compiled (an artefact missing)
+            # must leave each document pending with its finding, not stop the run here.
+            freeze_start_up_objects()
             summary.outcomes = pipeline.run(items=listing, progress=progress, started=started)
         else:
             chunk = max(1, min(50, len(listing) // (workers * 4) or 1))

@@ -459,7 +459,9 @@ def validate_many(paths: list[Path], *, jobs: int = 1, ruleset: str | None = Non
                    limits=limits)
     if jobs <= 1 or len(paths) <= 1:
         validator = Validator(**options)
-        if len(paths) > 1:  # a batch: this process is the worker
+        if len(paths) > 1:
+            # A batch: this process is the worker. Not warmed first, as the worker processes
+            # are: rules that cannot be compiled must give each file its finding (LSS-ENG-001).
             freeze_start_up_objects()
         for path in paths:
             result = validator.validate_path(path)
